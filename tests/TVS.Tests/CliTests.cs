@@ -1,0 +1,10 @@
+namespace TVS.Tests;
+
+public class CliTests
+{
+    [Fact]
+    public void UnknownVerbFails()
+    {
+        Assert.NotEqual(0, TVS.Cli.Program.BuildRoot().Parse(["no-such-verb"]).Invoke());
+    }
+}

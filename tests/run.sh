@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The test command (README): installs what the tests need, runs every test project, and ends
+# with one line "N passed, N failed". Exits non-zero on any failure.
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+results="$root/.tvs/test-results"
+rm -rf "$results"; mkdir -p "$results"
+
+# Node tools for the interop checks that run snarkjs beside TVS (tests skip them without node
+# on a developer's machine and fail under CI=true).
+if command -v npm >/dev/null 2>&1 && [[ -f tools/circuits/package.json ]]; then
+  (cd tools/circuits && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || echo "warning: npm ci failed in tools/circuits" >&2
+fi
+
+dotnet build TVS.sln -c Release -nologo -v quiet -clp:ErrorsOnly
+build=$?
+if [[ $build -ne 0 ]]; then
+  echo "build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+dotnet test tests/TVS.Tests/TVS.Tests.csproj -c Release --no-build -nologo \
+  --logger "trx;LogFileName=tests.trx" --results-directory "$results" "$@"
+rc=$?
+passed=0; failed=0
+for trx in "$results"/*.trx; do
+  [[ -f "$trx" ]] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+done
+if [[ $rc -ne 0 && $failed -eq 0 ]]; then failed=1; fi
+echo "$passed passed, $failed failed"
+[[ $rc -eq 0 && $failed -eq 0 ]]

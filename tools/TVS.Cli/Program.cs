@@ -1,0 +1,14 @@
+using System.CommandLine;
+
+namespace TVS.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args) => BuildRoot().Parse(args).Invoke();
+
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("TVS: anonymous, end-to-end verifiable voting back end");
+        return root;
+    }
+}
