@@ -1,0 +1,189 @@
+using System.Numerics;
+
+namespace TVS.Crypto.Bn254;
+
+/// <summary>
+/// A point of G2 on the sextic D-type twist E'(Fp2): y² = x³ + 3/ξ, affine. Infinity is (0, 0).
+/// Membership in the order-r subgroup must be checked separately (<see cref="IsInSubgroup"/>).
+/// </summary>
+public struct G2Affine : IEquatable<G2Affine>
+{
+    public Fp2 X, Y;
+
+    public G2Affine(in Fp2 x, in Fp2 y) { X = x; Y = y; }
+
+    public static G2Affine Infinity => default;
+
+    public static readonly G2Affine Generator = new(
+        Fp2.FromBigIntegers(
+            BigInteger.Parse("10857046999023057135944570762232829481370756359578518086990519993285655852781"),
+            BigInteger.Parse("11559732032986387107991004021392285783925812861821192530917403151452391805634")),
+        Fp2.FromBigIntegers(
+            BigInteger.Parse("8495653923123431417604973247489272438418190587263600148770280649306958101930"),
+            BigInteger.Parse("4082367875863433681332203403145435568316851327593401208105741076214120093531")));
+
+    /// <summary>b' = 3/ξ.</summary>
+    public static readonly Fp2 TwistB = new Fp2(Fp.FromUInt64(3), Fp.Zero) * new Fp2(Fp.FromUInt64(9), Fp.One).Inverse();
+
+    public readonly bool IsInfinity => X.IsZero && Y.IsZero;
+
+    public readonly bool IsOnCurve()
+    {
+        if (IsInfinity) return true;
+        return Y.Squared().Equals(X.Squared() * X + TwistB);
+    }
+
+    public readonly G2Affine Negate() => IsInfinity ? this : new G2Affine(X, -Y);
+
+    /// <summary>
+    /// The untwist-Frobenius-twist endomorphism ψ(x, y) = (x̄·ξ^((p−1)/3), ȳ·ξ^((p−1)/2)); on G2 it
+    /// acts as multiplication by p.
+    /// </summary>
+    public readonly G2Affine Psi()
+    {
+        if (IsInfinity) return this;
+        var g = FrobeniusCoefficients.P1;
+        return new G2Affine(X.Conjugate() * g[2], Y.Conjugate() * g[3]);
+    }
+
+    /// <summary>ψ²(x, y) = (x·ξ^((p²−1)/3), y·ξ^((p²−1)/2)).</summary>
+    public readonly G2Affine Psi2()
+    {
+        if (IsInfinity) return this;
+        var g = FrobeniusCoefficients.P2;
+        return new G2Affine(X * g[2], Y * g[3]);
+    }
+
+    /// <summary>
+    /// Subgroup membership for a point already on the curve: ψ(Q) = [6x²]Q (p ≡ 6x² mod r), the
+    /// BN test of El Housni, Guillevic and Piellard (2022), instead of the slower [r]Q = O.
+    /// </summary>
+    public readonly bool IsInSubgroup()
+    {
+        if (IsInfinity) return true;
+        var lhs = G2Jac.FromAffine(Psi());
+        var rhs = G2Jac.ScalarMul(in this, SixXSquared);
+        return lhs.EqualsPoint(in rhs);
+    }
+
+    /// <summary>The reference test [r]Q = O, for tests of <see cref="IsInSubgroup"/>.</summary>
+    public readonly bool IsInSubgroupSlow()
+        => IsInfinity || G2Jac.ScalarMul(in this, Limbs4.FromBigInteger(Fr.Modulus)).IsInfinity;
+
+    internal static readonly Limbs4 SixXSquared = Limbs4.FromBigInteger(6 * BigInteger.Pow(4965661367192848881, 2));
+
+    public readonly bool Equals(G2Affine o) => X.Equals(o.X) && Y.Equals(o.Y);
+    public override readonly bool Equals(object? obj) => obj is G2Affine g && Equals(g);
+    public override readonly int GetHashCode() => HashCode.Combine(X, Y);
+    public override readonly string ToString() => IsInfinity ? "G2(∞)" : $"G2({X}, {Y})";
+}
+
+/// <summary>G2 in Jacobian coordinates; Z = 0 is infinity.</summary>
+public struct G2Jac
+{
+    public Fp2 X, Y, Z;
+
+    public static G2Jac Infinity => new() { X = Fp2.One, Y = Fp2.One, Z = Fp2.Zero };
+    public readonly bool IsInfinity => Z.IsZero;
+
+    public static G2Jac FromAffine(in G2Affine a)
+        => a.IsInfinity ? Infinity : new G2Jac { X = a.X, Y = a.Y, Z = Fp2.One };
+
+    public readonly G2Affine ToAffine()
+    {
+        if (IsInfinity) return G2Affine.Infinity;
+        var zi = Z.Inverse();
+        var zi2 = zi.Squared();
+        return new G2Affine(X * zi2, Y * zi2 * zi);
+    }
+
+    public readonly G2Jac Double()
+    {
+        if (IsInfinity) return this;
+        var a = X.Squared();
+        var b = Y.Squared();
+        var c = b.Squared();
+        var d = ((X + b).Squared() - a - c).Doubled();
+        var e = a.Doubled() + a;
+        var f = e.Squared();
+        G2Jac r;
+        r.X = f - d.Doubled();
+        r.Y = e * (d - r.X) - c.Doubled().Doubled().Doubled();
+        r.Z = (Y * Z).Doubled();
+        return r;
+    }
+
+    public readonly G2Jac AddMixed(in G2Affine q)
+    {
+        if (q.IsInfinity) return this;
+        if (IsInfinity) return FromAffine(q);
+        var z1z1 = Z.Squared();
+        var u2 = q.X * z1z1;
+        var s2 = q.Y * Z * z1z1;
+        var h = u2 - X;
+        var rr = (s2 - Y).Doubled();
+        if (h.IsZero)
+            return rr.IsZero ? Double() : Infinity;
+        var hh = h.Squared();
+        var i = hh.Doubled().Doubled();
+        var j = h * i;
+        var v = X * i;
+        G2Jac r;
+        r.X = rr.Squared() - j - v.Doubled();
+        r.Y = rr * (v - r.X) - (Y * j).Doubled();
+        r.Z = (Z + h).Squared() - z1z1 - hh;
+        return r;
+    }
+
+    public readonly G2Jac Add(in G2Jac q)
+    {
+        if (q.IsInfinity) return this;
+        if (IsInfinity) return q;
+        var z1z1 = Z.Squared();
+        var z2z2 = q.Z.Squared();
+        var u1 = X * z2z2;
+        var u2 = q.X * z1z1;
+        var s1 = Y * q.Z * z2z2;
+        var s2 = q.Y * Z * z1z1;
+        var h = u2 - u1;
+        var rr = (s2 - s1).Doubled();
+        if (h.IsZero)
+            return rr.IsZero ? Double() : Infinity;
+        var i = h.Doubled().Squared();
+        var j = h * i;
+        var v = u1 * i;
+        G2Jac r;
+        r.X = rr.Squared() - j - v.Doubled();
+        r.Y = rr * (v - r.X) - (s1 * j).Doubled();
+        r.Z = ((Z + q.Z).Squared() - z1z1 - z2z2) * h;
+        return r;
+    }
+
+    public readonly bool EqualsPoint(in G2Jac q)
+    {
+        if (IsInfinity || q.IsInfinity) return IsInfinity && q.IsInfinity;
+        var z1z1 = Z.Squared();
+        var z2z2 = q.Z.Squared();
+        return (X * z2z2).Equals(q.X * z1z1) && (Y * q.Z * z2z2).Equals(q.Y * Z * z1z1);
+    }
+
+    /// <summary>[k]Q, 4-bit fixed window. Not constant time: verifier use only.</summary>
+    public static G2Jac ScalarMul(in G2Affine p, in Limbs4 k)
+    {
+        Span<G2Jac> table = stackalloc G2Jac[16];
+        table[0] = Infinity;
+        table[1] = FromAffine(p);
+        for (int i = 2; i < 16; i++) table[i] = table[i - 1].AddMixed(in p);
+        var acc = Infinity;
+        int top = (k.BitLength() + 3) / 4;
+        for (int w = top - 1; w >= 0; w--)
+        {
+            acc = acc.Double().Double().Double().Double();
+            int digit = G1Jac.Nibble(in k, w);
+            if (digit != 0) acc = acc.Add(in table[digit]);
+        }
+        return acc;
+    }
+
+    public static G2Jac ScalarMul(in G2Affine p, BigInteger k) => ScalarMul(in p, Limbs4.FromBigInteger(k));
+}

@@ -1,0 +1,276 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace TVS.Crypto.Bn254;
+
+/// <summary>A G2 point in homogeneous projective coordinates (x = X/Z, y = Y/Z), the Miller loop's running point.</summary>
+public struct G2Proj
+{
+    public Fp2 X, Y, Z;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static G2Proj FromAffine(in G2Affine a) => new() { X = a.X, Y = a.Y, Z = Fp2.One };
+}
+
+/// <summary>
+/// A line through the Miller loop's running point, as the three Fp2 coefficients that
+/// multiply y_P (at 1), x_P (at w) and 1 (at w³). Derivation in docs/bn254.md.
+/// </summary>
+public struct LineCoefficients
+{
+    public Fp2 R0, R1, R2;
+}
+
+/// <summary>
+/// The fixed G2 point of a verification key with all its Miller-loop lines precomputed, so the
+/// loop for it costs only the sparse multiplications.
+/// </summary>
+public sealed class G2Prepared
+{
+    internal readonly LineCoefficients[] Lines;
+    public G2Affine Point { get; }
+    public bool IsInfinity => Point.IsInfinity;
+
+    public G2Prepared(in G2Affine q)
+    {
+        Point = q;
+        Lines = new LineCoefficients[Pairing.LineCount];
+        if (q.IsInfinity) return;
+        var t = G2Proj.FromAffine(q);
+        var negQ = q.Negate();
+        int k = 0;
+        var naf = Pairing.LoopNaf;
+        for (int i = naf.Length - 2; i >= 0; i--)
+        {
+            Pairing.DoubleStep(ref t, out Lines[k++]);
+            if (naf[i] == 1) Pairing.AddStep(ref t, in q, out Lines[k++]);
+            else if (naf[i] == -1) Pairing.AddStep(ref t, in negQ, out Lines[k++]);
+        }
+        Pairing.FinalSteps(ref t, in q, out Lines[k], out Lines[k + 1]);
+    }
+}
+
+/// <summary>
+/// The optimal ate pairing on BN254: a multi-Miller loop over 6x+2 in non-adjacent form with
+/// shared squarings, sparse line multiplication, and the final exponentiation with cyclotomic
+/// squaring and the hard part split by the BN parameter x.
+/// </summary>
+public static class Pairing
+{
+    /// <summary>The BN parameter x (positive for BN254).</summary>
+    public const ulong X = 4965661367192848881UL;
+
+    /// <summary>6x+2 in non-adjacent form, least significant digit first.</summary>
+    internal static readonly sbyte[] LoopNaf = ComputeNaf(6 * new BigInteger(X) + 2);
+
+    internal static readonly int LineCount = CountLines();
+
+    private static sbyte[] ComputeNaf(BigInteger k)
+    {
+        var digits = new List<sbyte>();
+        while (k > 0)
+        {
+            if (!k.IsEven)
+            {
+                int d = 2 - (int)(k % 4);
+                digits.Add((sbyte)d);
+                k -= d;
+            }
+            else digits.Add(0);
+            k /= 2;
+        }
+        return digits.ToArray();
+    }
+
+    private static int CountLines()
+    {
+        int n = 2;
+        for (int i = LoopNaf.Length - 2; i >= 0; i--) n += LoopNaf[i] == 0 ? 1 : 2;
+        return n;
+    }
+
+    /// <summary>T ← 2T and the tangent line at T (Costello–Lange–Naehrig formulas, homogeneous coordinates).</summary>
+    internal static void DoubleStep(ref G2Proj t, out LineCoefficients l)
+    {
+        var a = (t.X * t.Y).Halved();
+        var b = t.Y.Squared();
+        var c = t.Z.Squared();
+        var e = (c.Doubled() + c) * G2Affine.TwistB;   // 3b'Z²
+        var f = e.Doubled() + e;                          // 9b'Z²
+        var g = (b + f).Halved();
+        var h = (t.Y + t.Z).Squared() - (b + c);          // 2YZ
+        var j = t.X.Squared();
+        var ee = e.Squared();
+        t.X = a * (b - f);
+        t.Y = g.Squared() - (ee.Doubled() + ee);
+        t.Z = b * h;
+        l.R0 = -h;
+        l.R1 = j.Doubled() + j;
+        l.R2 = e - b;
+    }
+
+    /// <summary>T ← T + Q and the line through T and Q (Q affine).</summary>
+    internal static void AddStep(ref G2Proj t, in G2Affine q, out LineCoefficients l)
+    {
+        var o = t.Y - q.Y * t.Z;
+        var lam = t.X - q.X * t.Z;
+        var c = o.Squared();
+        var d = lam.Squared();
+        var e = lam * d;
+        var f = t.Z * c;
+        var g = t.X * d;
+        var h = e + f - g.Doubled();
+        var t1 = t.Y * e;
+        t.X = lam * h;
+        t.Y = (g - h) * o - t1;
+        t.Z = e * t.Z;
+        l.R0 = lam;
+        l.R1 = -o;
+        l.R2 = q.X * o - lam * q.Y;
+    }
+
+    /// <summary>The two closing additions of the optimal ate loop: with Q1 = ψ(Q) and −Q2 = −ψ²(Q).</summary>
+    internal static void FinalSteps(ref G2Proj t, in G2Affine q, out LineCoefficients l1, out LineCoefficients l2)
+    {
+        var q1 = q.Psi();
+        var q2 = q.Psi2().Negate();
+        AddStep(ref t, in q1, out l1);
+        AddStep(ref t, in q2, out l2);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MulLine(ref Fp12 f, in LineCoefficients l, in G1Affine p)
+    {
+        var c0 = l.R0 * p.Y;
+        var c3 = l.R1 * p.X;
+        f = f.MulBy034(in c0, in c3, in l.R2);
+    }
+
+    /// <summary>
+    /// Π e'(P_i, Q_i) before the final exponentiation, for on-the-fly pairs (p, q) and prepared
+    /// pairs (pFixed, qFixed). Pairs with a point at infinity contribute 1. <paramref name="scratch"/>
+    /// needs one slot per on-the-fly pair (no allocation here).
+    /// </summary>
+    public static Fp12 MillerLoop(ReadOnlySpan<G1Affine> p, ReadOnlySpan<G2Affine> q,
+        ReadOnlySpan<G1Affine> pFixed, ReadOnlySpan<G2Prepared> qFixed, Span<G2Proj> scratch)
+    {
+        if (p.Length != q.Length || pFixed.Length != qFixed.Length || scratch.Length < p.Length)
+            throw new ArgumentException("mismatched pairing inputs");
+        for (int j = 0; j < p.Length; j++) scratch[j] = G2Proj.FromAffine(q[j]);
+        var f = Fp12.One;
+        var naf = LoopNaf;
+        int k = 0;
+        bool first = true;
+        for (int i = naf.Length - 2; i >= 0; i--)
+        {
+            if (!first) f = f.Squared();
+            first = false;
+            for (int j = 0; j < p.Length; j++)
+            {
+                if (p[j].IsInfinity || q[j].IsInfinity) continue;
+                DoubleStep(ref scratch[j], out var l);
+                MulLine(ref f, in l, in p[j]);
+            }
+            for (int j = 0; j < pFixed.Length; j++)
+            {
+                if (pFixed[j].IsInfinity || qFixed[j].IsInfinity) continue;
+                MulLine(ref f, in qFixed[j].Lines[k], in pFixed[j]);
+            }
+            k++;
+            if (naf[i] != 0)
+            {
+                for (int j = 0; j < p.Length; j++)
+                {
+                    if (p[j].IsInfinity || q[j].IsInfinity) continue;
+                    var qq = naf[i] == 1 ? q[j] : q[j].Negate();
+                    AddStep(ref scratch[j], in qq, out var l);
+                    MulLine(ref f, in l, in p[j]);
+                }
+                for (int j = 0; j < pFixed.Length; j++)
+                {
+                    if (pFixed[j].IsInfinity || qFixed[j].IsInfinity) continue;
+                    MulLine(ref f, in qFixed[j].Lines[k], in pFixed[j]);
+                }
+                k++;
+            }
+        }
+        for (int j = 0; j < p.Length; j++)
+        {
+            if (p[j].IsInfinity || q[j].IsInfinity) continue;
+            FinalSteps(ref scratch[j], in q[j], out var l1, out var l2);
+            MulLine(ref f, in l1, in p[j]);
+            MulLine(ref f, in l2, in p[j]);
+        }
+        for (int j = 0; j < pFixed.Length; j++)
+        {
+            if (pFixed[j].IsInfinity || qFixed[j].IsInfinity) continue;
+            MulLine(ref f, in qFixed[j].Lines[k], in pFixed[j]);
+            MulLine(ref f, in qFixed[j].Lines[k + 1], in pFixed[j]);
+        }
+        return f;
+    }
+
+    public static Fp12 MillerLoop(ReadOnlySpan<G1Affine> p, ReadOnlySpan<G2Affine> q)
+    {
+        Span<G2Proj> scratch = p.Length <= 16 ? stackalloc G2Proj[p.Length] : new G2Proj[p.Length];
+        return MillerLoop(p, q, default, default, scratch);
+    }
+
+    /// <summary>f^((p¹²−1)/r).</summary>
+    public static Fp12 FinalExponentiation(in Fp12 f)
+    {
+        // Easy part: f^((p⁶−1)(p²+1)) lands in the cyclotomic subgroup, where inversion is conjugation.
+        var t = f.Conjugate() * f.Inverse();
+        var m = t.FrobeniusSquare() * t;
+
+        // Hard part: (p⁴ − p² + 1)/r = λ0 + λ1·p + λ2·p² + λ3·p³ with
+        //   λ3 = 1, λ2 = 6x² + 1, λ1 = −36x³ − 18x² − 12x + 1, λ0 = −36x³ − 30x² − 18x − 2
+        // (checked against BigInteger in the tests).
+        var a = ExpByX(in m);        // m^x
+        var b = ExpByX(in a);        // m^(x²)
+        var c = ExpByX(in b);        // m^(x³)
+
+        var a2 = a.CyclotomicSquared();
+        var a4 = a2.CyclotomicSquared();
+        var a6 = a4 * a2;
+        var a12 = a6.CyclotomicSquared();
+        var a18 = a12 * a6;
+
+        var b2 = b.CyclotomicSquared();
+        var b4 = b2.CyclotomicSquared();
+        var b6 = b4 * b2;
+        var b12 = b6.CyclotomicSquared();
+        var b18 = b12 * b6;
+        var b24 = b12.CyclotomicSquared();
+        var b30 = b24 * b6;
+
+        var c4 = c.CyclotomicSquared().CyclotomicSquared();
+        var c32 = c4.CyclotomicSquared().CyclotomicSquared().CyclotomicSquared();
+        var c36 = c32 * c4;
+
+        var y2 = b6 * m;                                   // m^λ2
+        var y1 = (c36 * b18 * a12).Conjugate() * m;        // m^λ1
+        var y0 = (c36 * b30 * a18 * m.CyclotomicSquared()).Conjugate(); // m^λ0
+
+        return y0 * y1.Frobenius() * y2.FrobeniusSquare() * m.FrobeniusCube();
+    }
+
+    /// <summary>m^x for m in the cyclotomic subgroup (square-and-multiply over x's 63 bits).</summary>
+    internal static Fp12 ExpByX(in Fp12 m)
+    {
+        var acc = m;
+        for (int i = 61; i >= 0; i--)
+        {
+            acc = acc.CyclotomicSquared();
+            if (((X >> i) & 1) != 0) acc *= m;
+        }
+        return acc;
+    }
+
+    public static Fp12 Pair(in G1Affine p, in G2Affine q)
+        => FinalExponentiation(MillerLoop([p], [q]));
+
+    /// <summary>Π e(P_i, Q_i) == 1.</summary>
+    public static bool PairingCheck(ReadOnlySpan<G1Affine> p, ReadOnlySpan<G2Affine> q)
+        => FinalExponentiation(MillerLoop(p, q)).IsOne;
+}

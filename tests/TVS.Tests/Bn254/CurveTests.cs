@@ -1,0 +1,118 @@
+using System.Numerics;
+using TVS.Crypto.Bn254;
+
+namespace TVS.Tests.Bn254;
+
+public class CurveTests
+{
+    private static readonly BigInteger R = Fr.Modulus;
+
+    internal static BigInteger RandomScalar(Random rng)
+    {
+        var b = new byte[33];
+        rng.NextBytes(b); b[32] = 0;
+        return new BigInteger(b) % R;
+    }
+
+    [Fact]
+    public void GeneratorsAreOnCurveAndHaveOrderR()
+    {
+        Assert.True(G1Affine.Generator.IsOnCurve());
+        Assert.True(G2Affine.Generator.IsOnCurve());
+        Assert.True(G1Jac.ScalarMul(G1Affine.Generator, R).IsInfinity);
+        Assert.True(G2Jac.ScalarMul(G2Affine.Generator, R).IsInfinity);
+        Assert.True(G2Affine.Generator.IsInSubgroup());
+        Assert.False(G1Jac.ScalarMul(G1Affine.Generator, R - 1).IsInfinity);
+    }
+
+    [Fact]
+    public void G1GroupLaw()
+    {
+        var rng = new Random(11);
+        var g = G1Affine.Generator;
+        for (int i = 0; i < 20; i++)
+        {
+            var a = RandomScalar(rng); var b = RandomScalar(rng);
+            var pa = G1Jac.ScalarMul(g, a);
+            var pb = G1Jac.ScalarMul(g, b);
+            var sum = G1Jac.ScalarMul(g, (a + b) % R);
+            Assert.True(pa.Add(pb).EqualsPoint(sum));
+            Assert.True(pa.AddMixed(pb.ToAffine()).EqualsPoint(sum));
+            Assert.True(pa.Add(pa).EqualsPoint(pa.Double()));
+            Assert.True(pa.Add(pa.Negate()).IsInfinity);
+            Assert.True(pa.ToAffine().IsOnCurve());
+            Assert.True(G1Jac.ScalarMul(pa.ToAffine(), b).EqualsPoint(G1Jac.ScalarMul(g, a * b % R)));
+        }
+    }
+
+    [Fact]
+    public void G2GroupLawAndEndomorphism()
+    {
+        var rng = new Random(12);
+        var g = G2Affine.Generator;
+        var p = Fp.Modulus;
+        for (int i = 0; i < 8; i++)
+        {
+            var a = RandomScalar(rng); var b = RandomScalar(rng);
+            var qa = G2Jac.ScalarMul(g, a);
+            var qb = G2Jac.ScalarMul(g, b);
+            Assert.True(qa.Add(qb).EqualsPoint(G2Jac.ScalarMul(g, (a + b) % R)));
+            Assert.True(qa.AddMixed(qb.ToAffine()).EqualsPoint(G2Jac.ScalarMul(g, (a + b) % R)));
+            Assert.True(qa.Add(qa).EqualsPoint(qa.Double()));
+            var aff = qa.ToAffine();
+            Assert.True(aff.IsOnCurve());
+            Assert.True(aff.IsInSubgroup());
+            // ψ acts as [p] on G2, ψ² as [p²]
+            Assert.True(G2Jac.FromAffine(aff.Psi()).EqualsPoint(G2Jac.ScalarMul(aff, p % R)));
+            Assert.True(G2Jac.FromAffine(aff.Psi2()).EqualsPoint(G2Jac.ScalarMul(aff, p * p % R)));
+        }
+    }
+
+    /// <summary>A random point of the twist, almost surely outside the order-r subgroup.</summary>
+    internal static G2Affine RandomTwistPoint(Random rng)
+    {
+        while (true)
+        {
+            var x = FieldTests.RandomFp2(rng);
+            var rhs = x.Squared() * x + G2Affine.TwistB;
+            if (rhs.TrySqrt(out var y)) return new G2Affine(x, y);
+        }
+    }
+
+    [Fact]
+    public void FastSubgroupCheckAgreesWithOrderCheck()
+    {
+        var rng = new Random(13);
+        int outside = 0;
+        for (int i = 0; i < 12; i++)
+        {
+            var q = RandomTwistPoint(rng);
+            Assert.True(q.IsOnCurve());
+            bool slow = q.IsInSubgroupSlow();
+            Assert.Equal(slow, q.IsInSubgroup());
+            if (!slow) outside++;
+            // Clear the r-part: [r]Q lies in the cofactor part only; and [cofactor]Q lies in G2.
+            var cof = G2Jac.ScalarMul(q, R).ToAffine();
+            Assert.Equal(cof.IsInSubgroupSlow(), cof.IsInSubgroup());
+            var h = 2 * Fp.Modulus - R;
+            var cleared = G2Jac.ScalarMul(q, h).ToAffine();
+            Assert.True(cleared.IsInSubgroupSlow());
+            Assert.True(cleared.IsInSubgroup());
+            // A subgroup point plus a cofactor-part point is outside.
+            var mixed = G2Jac.FromAffine(cleared).AddMixed(cof).ToAffine();
+            if (!cof.IsInfinity) Assert.False(mixed.IsInSubgroup());
+        }
+        Assert.True(outside >= 10);
+    }
+
+    [Fact]
+    public void BatchToAffineMatchesSingle()
+    {
+        var rng = new Random(14);
+        var pts = new G1Jac[9];
+        for (int i = 0; i < pts.Length; i++) pts[i] = i == 4 ? G1Jac.Infinity : G1Jac.ScalarMul(G1Affine.Generator, RandomScalar(rng));
+        var aff = new G1Affine[pts.Length];
+        G1Jac.BatchToAffine(pts, aff);
+        for (int i = 0; i < pts.Length; i++) Assert.Equal(pts[i].ToAffine(), aff[i]);
+    }
+}
