@@ -1,0 +1,224 @@
+using System.Security.Cryptography;
+using TVS.Crypto.Bn254;
+
+namespace TVS.Crypto.Groth16;
+
+/// <summary>
+/// Groth16 verification on BN254, the check snarkjs makes: e(−A, B)·e(vk_x, γ)·e(C, δ)·e(α, β) = 1
+/// with vk_x = IC₀ + Σ sᵢ·ICᵢ. γ, δ and β use precomputed lines; one final exponentiation.
+/// </summary>
+public static class Groth16Verifier
+{
+    /// <summary>Verifies one proof. Never throws on hostile input: returns the reason instead.</summary>
+    public static VerifyError Verify(VerifyingKey vk, in Proof proof, ReadOnlySpan<Fr> publicSignals)
+    {
+        if (publicSignals.Length != vk.PublicInputCount) return VerifyError.WrongPublicSignalCount;
+        if (proof.A.IsInfinity || proof.B.IsInfinity || proof.C.IsInfinity) return VerifyError.PointAtInfinity;
+        var vkx = LinearCombination(vk, publicSignals);
+        Span<G1Affine> ps = [proof.A.Negate()];
+        Span<G2Affine> qs = [proof.B];
+        Span<G1Affine> pf = [vkx, proof.C];
+        ReadOnlySpan<G2Prepared> qf = [vk.GammaPrepared, vk.DeltaPrepared];
+        Span<G2Proj> scratch = stackalloc G2Proj[1];
+        var f = Pairing.MillerLoop(ps, qs, pf, qf, scratch);
+        f *= vk.AlphaBetaMiller;
+        return Pairing.FinalExponentiation(f).IsOne ? VerifyError.None : VerifyError.PairingCheckFailed;
+    }
+
+    /// <summary>IC₀ + Σ sᵢ·ICᵢ (multi-scalar multiplication).</summary>
+    internal static G1Affine LinearCombination(VerifyingKey vk, ReadOnlySpan<Fr> publicSignals)
+    {
+        int n = publicSignals.Length;
+        Span<Limbs4> scalars = n <= 32 ? stackalloc Limbs4[n] : new Limbs4[n];
+        for (int i = 0; i < n; i++) scalars[i] = publicSignals[i].ToCanonical();
+        var sum = Msm.G1(vk.IC[1..], scalars);
+        return sum.AddMixed(vk.IC[0]).ToAffine();
+    }
+}
+
+/// <summary>One statement for batch verification.</summary>
+public readonly struct BatchItem
+{
+    public readonly VerifyingKey Key;
+    public readonly Proof Proof;
+    public readonly ReadOnlyMemory<Fr> Public;
+
+    public BatchItem(VerifyingKey key, in Proof proof, ReadOnlyMemory<Fr> publicSignals)
+    {
+        Key = key; Proof = proof; Public = publicSignals;
+    }
+}
+
+/// <summary>
+/// Batch verification by a random linear combination: with fresh 128-bit CSPRNG scalars rᵢ,
+/// Π e(−rᵢAᵢ, Bᵢ) · Π_keys [ e(Σ rᵢ·vk_xᵢ, γ) · e(Σ rᵢCᵢ, δ) · e((Σ rᵢ)·α, β) ] = 1,
+/// one multi-Miller loop and one final exponentiation for the whole batch, whatever mix of keys
+/// it holds. A batch with any invalid proof fails except with probability ≤ 2⁻¹²⁸; a failing batch
+/// is bisected so that every proof gets its own verdict. One instance per thread; after the
+/// first batch of the largest size it allocates nothing.
+/// </summary>
+public sealed class Groth16BatchVerifier
+{
+    private int _capacity;
+    private int[] _order = [];
+    private int[] _slotOf = [];
+    private Limbs4[] _r = [];
+    private G1Jac[] _rAJac = [];
+    private G1Affine[] _negRA = [];
+    private G2Affine[] _b = [];
+    private G1Affine[] _cPoints = [];
+    private Limbs4[] _cScalars = [];
+    private G2Proj[] _scratch = [];
+    private readonly byte[] _random = new byte[16];
+
+    // per distinct key in a batch
+    private VerifyingKey[] _keys = new VerifyingKey[4];
+    private int[] _keyCount = new int[4];
+    private int[] _keyStart = new int[4];
+    private Fr[] _sumR = new Fr[4];
+    private Fr[][] _coef = new Fr[4][];
+    private G1Jac[] _fixedJac = new G1Jac[12];
+    private G1Affine[] _fixedP = new G1Affine[12];
+    private G2Prepared[] _fixedQ = new G2Prepared[12];
+    private Limbs4[] _icScalars = new Limbs4[8];
+
+    public Groth16BatchVerifier(int initialCapacity = 256) => Grow(initialCapacity);
+
+    private void Grow(int n)
+    {
+        if (n <= _capacity) return;
+        _capacity = n;
+        _order = new int[n];
+        _slotOf = new int[n];
+        _r = new Limbs4[n];
+        _rAJac = new G1Jac[n];
+        _negRA = new G1Affine[n];
+        _b = new G2Affine[n];
+        _cPoints = new G1Affine[n];
+        _cScalars = new Limbs4[n];
+        _scratch = new G2Proj[n];
+    }
+
+    /// <summary>Verifies every item; results[i] gets item i's verdict.</summary>
+    public void Verify(ReadOnlySpan<BatchItem> items, Span<VerifyError> results)
+    {
+        if (results.Length < items.Length) throw new ArgumentException("results too short", nameof(results));
+        Grow(items.Length);
+        // Structural checks first; only well-formed items enter the batch.
+        int m = 0;
+        var pending = _order.AsSpan(0, items.Length);
+        for (int i = 0; i < items.Length; i++)
+        {
+            ref readonly var it = ref items[i];
+            if (it.Public.Length != it.Key.PublicInputCount) { results[i] = VerifyError.WrongPublicSignalCount; continue; }
+            if (it.Proof.A.IsInfinity || it.Proof.B.IsInfinity || it.Proof.C.IsInfinity) { results[i] = VerifyError.PointAtInfinity; continue; }
+            results[i] = VerifyError.None;
+            pending[m++] = i;
+        }
+        Resolve(items, pending[..m], results);
+    }
+
+    /// <summary>Checks a subset as one batch; on failure splits it in two, down to single proofs.</summary>
+    private void Resolve(ReadOnlySpan<BatchItem> items, Span<int> subset, Span<VerifyError> results)
+    {
+        if (subset.Length == 0) return;
+        if (subset.Length == 1)
+        {
+            ref readonly var it = ref items[subset[0]];
+            results[subset[0]] = Groth16Verifier.Verify(it.Key, it.Proof, it.Public.Span);
+            return;
+        }
+        if (CheckBatch(items, subset)) return;
+        int half = subset.Length / 2;
+        Resolve(items, subset[..half], results);
+        Resolve(items, subset[half..], results);
+    }
+
+    private bool CheckBatch(ReadOnlySpan<BatchItem> items, ReadOnlySpan<int> subset)
+    {
+        int n = subset.Length;
+        int keyCount = 0;
+        // 1. random scalars, key slots, per-key sums of r and of r·s_j
+        for (int k = 0; k < n; k++)
+        {
+            ref readonly var it = ref items[subset[k]];
+            int slot = SlotFor(it.Key, ref keyCount);
+            _slotOf[k] = slot;
+            _keyCount[slot]++;
+            RandomNumberGenerator.Fill(_random);
+            ulong lo = BitConverter.ToUInt64(_random, 0);
+            ulong hi = BitConverter.ToUInt64(_random, 8) | (1UL << 63); // exactly 128 bits, never zero
+            var r = new Limbs4(lo, hi, 0, 0);
+            _r[k] = r;
+            Fr.TryFromCanonical(in r, out var rf);
+            _sumR[slot] += rf;
+            var coef = _coef[slot];
+            var pub = it.Public.Span;
+            for (int j = 0; j < pub.Length; j++) coef[j] += rf * pub[j];
+            // −rA and B for the variable Miller-loop pairs
+            _rAJac[k] = G1Jac.ScalarMul(in it.Proof.A, in r).Negate();
+            _b[k] = it.Proof.B;
+        }
+        G1Jac.BatchToAffine(_rAJac.AsSpan(0, n), _negRA.AsSpan(0, n));
+
+        // 2. per key: Σ rC (grouped contiguously by slot), Σ r·vk_x, (Σ r)·α
+        int start = 0;
+        for (int s = 0; s < keyCount; s++) { _keyStart[s] = start; start += _keyCount[s]; _keyCount[s] = 0; }
+        for (int k = 0; k < n; k++)
+        {
+            int s = _slotOf[k];
+            int pos = _keyStart[s] + _keyCount[s]++;
+            _cPoints[pos] = items[subset[k]].Proof.C;
+            _cScalars[pos] = _r[k];
+        }
+        for (int s = 0; s < keyCount; s++)
+        {
+            var key = _keys[s];
+            var sumC = Msm.G1(_cPoints.AsSpan(_keyStart[s], _keyCount[s]), _cScalars.AsSpan(_keyStart[s], _keyCount[s]));
+            int ic = key.IC.Length;
+            if (_icScalars.Length < ic) _icScalars = new Limbs4[ic];
+            _icScalars[0] = _sumR[s].ToCanonical();
+            for (int j = 1; j < ic; j++) _icScalars[j] = _coef[s][j - 1].ToCanonical();
+            var vkx = Msm.G1(key.IC, _icScalars.AsSpan(0, ic));
+            var alpha = G1Jac.ScalarMul(key.Alpha, in _icScalars[0]);
+            _fixedJac[3 * s] = vkx;
+            _fixedJac[3 * s + 1] = sumC;
+            _fixedJac[3 * s + 2] = alpha;
+            _fixedQ[3 * s] = key.GammaPrepared;
+            _fixedQ[3 * s + 1] = key.DeltaPrepared;
+            _fixedQ[3 * s + 2] = key.BetaPrepared;
+        }
+        G1Jac.BatchToAffine(_fixedJac.AsSpan(0, 3 * keyCount), _fixedP.AsSpan(0, 3 * keyCount));
+
+        // 3. one multi-Miller loop, one final exponentiation
+        var f = Pairing.MillerLoop(_negRA.AsSpan(0, n), _b.AsSpan(0, n),
+            _fixedP.AsSpan(0, 3 * keyCount), _fixedQ.AsSpan(0, 3 * keyCount), _scratch);
+        for (int s = 0; s < keyCount; s++) { _keys[s] = null!; _keyCount[s] = 0; }
+        return Pairing.FinalExponentiation(f).IsOne;
+    }
+
+    private int SlotFor(VerifyingKey key, ref int keyCount)
+    {
+        for (int s = 0; s < keyCount; s++)
+            if (ReferenceEquals(_keys[s], key)) return s;
+        if (keyCount == _keys.Length)
+        {
+            int size = keyCount * 2;
+            Array.Resize(ref _keys, size);
+            Array.Resize(ref _keyCount, size);
+            Array.Resize(ref _keyStart, size);
+            Array.Resize(ref _sumR, size);
+            Array.Resize(ref _coef, size);
+            Array.Resize(ref _fixedJac, 3 * size);
+            Array.Resize(ref _fixedP, 3 * size);
+            Array.Resize(ref _fixedQ, 3 * size);
+        }
+        int slot = keyCount++;
+        _keys[slot] = key;
+        _keyCount[slot] = 0;
+        _sumR[slot] = Fr.Zero;
+        if (_coef[slot] is null || _coef[slot].Length < key.PublicInputCount) _coef[slot] = new Fr[key.PublicInputCount];
+        else Array.Clear(_coef[slot]);
+        return slot;
+    }
+}

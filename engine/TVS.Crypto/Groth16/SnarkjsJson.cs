@@ -1,0 +1,176 @@
+using System.Numerics;
+using System.Text.Json;
+using TVS.Crypto.Bn254;
+
+namespace TVS.Crypto.Groth16;
+
+/// <summary>
+/// Reads snarkjs' JSON files (verification_key.json, proof.json, public.json) exactly as snarkjs
+/// writes them: numbers as decimal strings, G1 as [x, y, "1"], G2 as [[x.c0, x.c1], [y.c0, y.c1],
+/// ["1", "0"]], infinity as [0, 1, 0]. Stricter than snarkjs: every number must be a canonical
+/// decimal (digits only, no sign, no leading zeros) below its modulus; snarkjs reduces a
+/// coordinate ≥ p silently, TVS refuses it. Never throws on bad input.
+/// </summary>
+public static class SnarkjsJson
+{
+    /// <summary>Largest accepted file: a verification key with thousands of public inputs fits easily.</summary>
+    public const int MaxDocumentBytes = 16 << 20;
+
+    private static readonly JsonDocumentOptions Options = new() { MaxDepth = 8, AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Disallow };
+
+    public static VerifyError TryReadVerifyingKey(ReadOnlySpan<byte> utf8, out VerifyingKey? key)
+    {
+        key = null;
+        if (!TryParse(utf8, out var doc)) return VerifyError.Malformed;
+        using (doc)
+        {
+            var root = doc!.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) return VerifyError.Malformed;
+            if (root.TryGetProperty("protocol", out var proto) && !(proto.ValueKind == JsonValueKind.String && proto.GetString() == "groth16"))
+                return VerifyError.InvalidVerifyingKey;
+            if (root.TryGetProperty("curve", out var curve) && !(curve.ValueKind == JsonValueKind.String && curve.GetString() == "bn128"))
+                return VerifyError.InvalidVerifyingKey;
+            if (!root.TryGetProperty("vk_alpha_1", out var a) || !root.TryGetProperty("vk_beta_2", out var b) ||
+                !root.TryGetProperty("vk_gamma_2", out var g) || !root.TryGetProperty("vk_delta_2", out var d) ||
+                !root.TryGetProperty("IC", out var ic) || ic.ValueKind != JsonValueKind.Array)
+                return VerifyError.Malformed;
+            VerifyError e;
+            if ((e = ReadG1(a, out var alpha)) != VerifyError.None) return e;
+            if ((e = ReadG2(b, out var beta)) != VerifyError.None) return e;
+            if ((e = ReadG2(g, out var gamma)) != VerifyError.None) return e;
+            if ((e = ReadG2(d, out var delta)) != VerifyError.None) return e;
+            var points = new G1Affine[ic.GetArrayLength()];
+            int i = 0;
+            foreach (var p in ic.EnumerateArray())
+                if ((e = ReadG1(p, out points[i++])) != VerifyError.None) return e;
+            if (root.TryGetProperty("nPublic", out var np))
+            {
+                if (np.ValueKind != JsonValueKind.Number || !np.TryGetInt32(out int n)) return VerifyError.Malformed;
+                if (n != points.Length - 1) return VerifyError.InvalidVerifyingKey;
+            }
+            return VerifyingKey.TryCreate(alpha, beta, gamma, delta, points, out key);
+        }
+    }
+
+    public static VerifyError TryReadProof(ReadOnlySpan<byte> utf8, out Proof proof)
+    {
+        proof = default;
+        if (!TryParse(utf8, out var doc)) return VerifyError.Malformed;
+        using (doc)
+        {
+            var root = doc!.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) return VerifyError.Malformed;
+            if (root.TryGetProperty("protocol", out var proto) && !(proto.ValueKind == JsonValueKind.String && proto.GetString() == "groth16"))
+                return VerifyError.Malformed;
+            if (root.TryGetProperty("curve", out var curve) && !(curve.ValueKind == JsonValueKind.String && curve.GetString() == "bn128"))
+                return VerifyError.Malformed;
+            if (!root.TryGetProperty("pi_a", out var pa) || !root.TryGetProperty("pi_b", out var pb) || !root.TryGetProperty("pi_c", out var pc))
+                return VerifyError.Malformed;
+            VerifyError e;
+            if ((e = ReadG1(pa, out var a)) != VerifyError.None) return e;
+            if ((e = ReadG2(pb, out var b)) != VerifyError.None) return e;
+            if ((e = ReadG1(pc, out var c)) != VerifyError.None) return e;
+            return Proof.TryCreate(a, b, c, out proof);
+        }
+    }
+
+    public static VerifyError TryReadPublicSignals(ReadOnlySpan<byte> utf8, out Fr[] signals)
+    {
+        signals = [];
+        if (!TryParse(utf8, out var doc)) return VerifyError.Malformed;
+        using (doc)
+        {
+            var root = doc!.RootElement;
+            if (root.ValueKind != JsonValueKind.Array) return VerifyError.Malformed;
+            var result = new Fr[root.GetArrayLength()];
+            int i = 0;
+            foreach (var s in root.EnumerateArray())
+            {
+                if (!TryDecimal(s, out var v)) return VerifyError.Malformed;
+                if (!Fr.TryFromCanonical(in v, out result[i++])) return VerifyError.PublicSignalOutOfRange;
+            }
+            signals = result;
+            return VerifyError.None;
+        }
+    }
+
+    private static bool TryParse(ReadOnlySpan<byte> utf8, out JsonDocument? doc)
+    {
+        doc = null;
+        if (utf8.Length > MaxDocumentBytes) return false;
+        try
+        {
+            doc = JsonDocument.Parse(utf8.ToArray(), Options);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A canonical unsigned decimal string below 2^256.</summary>
+    internal static bool TryDecimal(JsonElement e, out Limbs4 value)
+    {
+        value = default;
+        if (e.ValueKind != JsonValueKind.String) return false;
+        var s = e.GetString()!;
+        if (s.Length is 0 or > 78) return false;
+        if (s.Length > 1 && s[0] == '0') return false;
+        foreach (char ch in s)
+            if (ch is < '0' or > '9') return false;
+        var v = BigInteger.Parse(s, System.Globalization.CultureInfo.InvariantCulture);
+        if (v.GetBitLength() > 256) return false;
+        value = Limbs4.FromBigInteger(v);
+        return true;
+    }
+
+    private static VerifyError ReadFp(JsonElement e, out Fp x)
+    {
+        x = default;
+        if (!TryDecimal(e, out var v)) return VerifyError.Malformed;
+        return Fp.TryFromCanonical(in v, out x) ? VerifyError.None : VerifyError.NonCanonicalFieldElement;
+    }
+
+    private static bool IsDecimal(JsonElement e, string expected) => e.ValueKind == JsonValueKind.String && e.GetString() == expected;
+
+    /// <summary>[x, y, z]: z = "1" for an affine point, [0, 1, 0] for infinity.</summary>
+    internal static VerifyError ReadG1(JsonElement e, out G1Affine p)
+    {
+        p = default;
+        if (e.ValueKind != JsonValueKind.Array || e.GetArrayLength() != 3) return VerifyError.Malformed;
+        var z = e[2];
+        if (IsDecimal(z, "0"))
+            return IsDecimal(e[0], "0") && IsDecimal(e[1], "1") ? VerifyError.PointAtInfinity : VerifyError.Malformed;
+        if (!IsDecimal(z, "1")) return VerifyError.Malformed;
+        VerifyError err;
+        if ((err = ReadFp(e[0], out var x)) != VerifyError.None) return err;
+        if ((err = ReadFp(e[1], out var y)) != VerifyError.None) return err;
+        p = new G1Affine(x, y);
+        if (p.IsInfinity || !p.IsOnCurve()) return VerifyError.PointNotOnCurve;
+        return VerifyError.None;
+    }
+
+    /// <summary>[[x.c0, x.c1], [y.c0, y.c1], [z.c0, z.c1]]: z = ["1", "0"] affine, [[0,0],[1,0],[0,0]] infinity.</summary>
+    internal static VerifyError ReadG2(JsonElement e, out G2Affine p)
+    {
+        p = default;
+        if (e.ValueKind != JsonValueKind.Array || e.GetArrayLength() != 3) return VerifyError.Malformed;
+        for (int i = 0; i < 3; i++)
+            if (e[i].ValueKind != JsonValueKind.Array || e[i].GetArrayLength() != 2) return VerifyError.Malformed;
+        var z = e[2];
+        if (IsDecimal(z[0], "0") && IsDecimal(z[1], "0"))
+            return IsDecimal(e[0][0], "0") && IsDecimal(e[0][1], "0") && IsDecimal(e[1][0], "1") && IsDecimal(e[1][1], "0")
+                ? VerifyError.PointAtInfinity : VerifyError.Malformed;
+        if (!IsDecimal(z[0], "1") || !IsDecimal(z[1], "0")) return VerifyError.Malformed;
+        VerifyError err;
+        if ((err = ReadFp(e[0][0], out var x0)) != VerifyError.None) return err;
+        if ((err = ReadFp(e[0][1], out var x1)) != VerifyError.None) return err;
+        if ((err = ReadFp(e[1][0], out var y0)) != VerifyError.None) return err;
+        if ((err = ReadFp(e[1][1], out var y1)) != VerifyError.None) return err;
+        p = new G2Affine(new Fp2(x0, x1), new Fp2(y0, y1));
+        if (p.IsInfinity || !p.IsOnCurve()) return VerifyError.PointNotOnCurve;
+        if (!p.IsInSubgroup()) return VerifyError.PointNotInSubgroup;
+        return VerifyError.None;
+    }
+}
