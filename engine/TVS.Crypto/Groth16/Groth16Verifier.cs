@@ -50,7 +50,7 @@ public readonly struct BatchItem
 }
 
 /// <summary>
-/// Batch verification by a random linear combination: with fresh 128-bit CSPRNG scalars rᵢ,
+/// Batch verification by a random linear combination: with fresh CSPRNG scalars rᵢ of 128 bits of entropy,
 /// Π e(−rᵢAᵢ, Bᵢ) · Π_keys [ e(Σ rᵢ·vk_xᵢ, γ) · e(Σ rᵢCᵢ, δ) · e((Σ rᵢ)·α, β) ] = 1,
 /// one multi-Miller loop and one final exponentiation for the whole batch, whatever mix of keys
 /// it holds. A batch with any invalid proof fails except with probability ≤ 2⁻¹²⁸; a failing batch
@@ -62,7 +62,8 @@ public sealed class Groth16BatchVerifier
     private int _capacity;
     private int[] _order = [];
     private int[] _slotOf = [];
-    private Limbs4[] _r = [];
+    private ulong[] _k1 = [];
+    private ulong[] _k2 = [];
     private G1Jac[] _rAJac = [];
     private G1Affine[] _negRA = [];
     private G2Affine[] _b = [];
@@ -90,12 +91,13 @@ public sealed class Groth16BatchVerifier
         _capacity = n;
         _order = new int[n];
         _slotOf = new int[n];
-        _r = new Limbs4[n];
+        _k1 = new ulong[n];
+        _k2 = new ulong[n];
         _rAJac = new G1Jac[n];
         _negRA = new G1Affine[n];
         _b = new G2Affine[n];
-        _cPoints = new G1Affine[n];
-        _cScalars = new Limbs4[n];
+        _cPoints = new G1Affine[2 * n];
+        _cScalars = new Limbs4[2 * n];
         _scratch = new G2Proj[n];
     }
 
@@ -145,31 +147,39 @@ public sealed class Groth16BatchVerifier
             int slot = SlotFor(it.Key, ref keyCount);
             _slotOf[k] = slot;
             _keyCount[slot]++;
+            // r = k1 + k2·λ with independent 64-bit k1, k2: 2^128 distinct scalars (the GLV
+            // lattice has no vector this short), so a bad proof survives with probability ≤ 2^-128,
+            // and r·A costs 64 doublings.
             RandomNumberGenerator.Fill(_random);
-            ulong lo = BitConverter.ToUInt64(_random, 0);
-            ulong hi = BitConverter.ToUInt64(_random, 8) | (1UL << 63); // exactly 128 bits, never zero
-            var r = new Limbs4(lo, hi, 0, 0);
-            _r[k] = r;
-            Fr.TryFromCanonical(in r, out var rf);
+            ulong k1 = BitConverter.ToUInt64(_random, 0);
+            ulong k2 = BitConverter.ToUInt64(_random, 8) | (1UL << 63); // never zero
+            _k1[k] = k1;
+            _k2[k] = k2;
+            var rf = Glv.Combine(k1, k2);
             _sumR[slot] += rf;
             var coef = _coef[slot];
             var pub = it.Public.Span;
             for (int j = 0; j < pub.Length; j++) coef[j] += rf * pub[j];
             // −rA and B for the variable Miller-loop pairs
-            _rAJac[k] = G1Jac.ScalarMul(in it.Proof.A, in r).Negate();
+            _rAJac[k] = Glv.Mul(in it.Proof.A, k1, k2).Negate();
             _b[k] = it.Proof.B;
         }
         G1Jac.BatchToAffine(_rAJac.AsSpan(0, n), _negRA.AsSpan(0, n));
 
         // 2. per key: Σ rC (grouped contiguously by slot), Σ r·vk_x, (Σ r)·α
         int start = 0;
-        for (int s = 0; s < keyCount; s++) { _keyStart[s] = start; start += _keyCount[s]; _keyCount[s] = 0; }
+        // Σ rC as an MSM over (C, φ(C)) with the 64-bit halves (k1, k2).
+        for (int s = 0; s < keyCount; s++) { _keyStart[s] = start; start += 2 * _keyCount[s]; _keyCount[s] = 0; }
         for (int k = 0; k < n; k++)
         {
             int s = _slotOf[k];
-            int pos = _keyStart[s] + _keyCount[s]++;
-            _cPoints[pos] = items[subset[k]].Proof.C;
-            _cScalars[pos] = _r[k];
+            int pos = _keyStart[s] + _keyCount[s];
+            _keyCount[s] += 2;
+            ref readonly var c = ref items[subset[k]].Proof.C;
+            _cPoints[pos] = c;
+            _cScalars[pos] = new Limbs4(_k1[k], 0, 0, 0);
+            _cPoints[pos + 1] = Glv.Endomorphism(in c);
+            _cScalars[pos + 1] = new Limbs4(_k2[k], 0, 0, 0);
         }
         for (int s = 0; s < keyCount; s++)
         {

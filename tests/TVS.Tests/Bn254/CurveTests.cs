@@ -116,3 +116,40 @@ public class CurveTests
         for (int i = 0; i < pts.Length; i++) Assert.Equal(pts[i].ToAffine(), aff[i]);
     }
 }
+
+public class GlvTests
+{
+    [Fact]
+    public void EndomorphismIsMultiplicationByLambda()
+    {
+        var rng = new Random(31);
+        for (int i = 0; i < 10; i++)
+        {
+            var p = G1Jac.ScalarMul(G1Affine.Generator, CurveTests.RandomScalar(rng)).ToAffine();
+            Assert.Equal(G1Jac.ScalarMul(p, Glv.Lambda).ToAffine(), Glv.Endomorphism(p));
+            ulong k1 = (ulong)rng.NextInt64(), k2 = (ulong)rng.NextInt64() | (1UL << 63);
+            var expected = G1Jac.ScalarMul(p, Glv.Combine(k1, k2).ToCanonical());
+            Assert.True(Glv.Mul(p, k1, k2).EqualsPoint(expected));
+        }
+        Assert.Equal(System.Numerics.BigInteger.One, System.Numerics.BigInteger.ModPow(Glv.Lambda, 3, Fr.Modulus));
+    }
+
+    [Fact]
+    public void MsmMatchesSumOfProducts()
+    {
+        var rng = new Random(32);
+        foreach (int n in new[] { 1, 2, 5, 17, 70 })
+        {
+            var pts = new G1Affine[n];
+            var ks = new Limbs4[n];
+            var expected = G1Jac.Infinity;
+            for (int i = 0; i < n; i++)
+            {
+                pts[i] = G1Jac.ScalarMul(G1Affine.Generator, CurveTests.RandomScalar(rng)).ToAffine();
+                ks[i] = Limbs4.FromBigInteger(i % 7 == 3 ? 0 : CurveTests.RandomScalar(rng) >> (i % 3 * 60));
+                expected = expected.Add(G1Jac.ScalarMul(pts[i], ks[i]));
+            }
+            Assert.True(Msm.G1(pts, ks).EqualsPoint(expected));
+        }
+    }
+}
