@@ -85,7 +85,7 @@ public sealed class HpkeSenderContext : HpkeContext
     /// <summary>Seals the next message: writes plaintext.Length + 16 bytes to <paramref name="ciphertext"/>.</summary>
     public void Seal(ReadOnlySpan<byte> aad, ReadOnlySpan<byte> plaintext, Span<byte> ciphertext)
     {
-        if (ciphertext.Length < Hpke.CiphertextLength(plaintext.Length))
+        if (ciphertext.Length < HpkeBaseMode.CiphertextLength(plaintext.Length))
         {
             throw new ArgumentException("ciphertext must hold plaintext.Length + 16 bytes", nameof(ciphertext));
         }

@@ -16,7 +16,7 @@ public static class HpkeEnvelope
     public const int InfoLength = 20 + 16;
 
     /// <summary>Overhead of the envelope body over the plaintext: enc + tag = 48 bytes.</summary>
-    public const int Overhead = Hpke.EncLength + Hpke.TagLength;
+    public const int Overhead = HpkeBaseMode.EncLength + HpkeBaseMode.TagLength;
 
     /// <summary>Writes info for an election into <paramref name="destination"/> (≥ 36 bytes); returns 36.</summary>
     public static int WriteInfo(Guid electionId, Span<byte> destination)
@@ -54,6 +54,6 @@ public static class HpkeEnvelope
     {
         Span<byte> info = stackalloc byte[InfoLength];
         WriteInfo(electionId, info);
-        return Hpke.SealEnvelope(Suite, ingestPublicKey, info, aad, plaintext);
+        return HpkeBaseMode.SealEnvelope(Suite, ingestPublicKey, info, aad, plaintext);
     }
 }

@@ -65,7 +65,7 @@ public sealed class HpkeRecipient
         Span<byte> nonce = stackalloc byte[KeySchedule.Nn];
         KeySchedule.Derive(_aead, sharedSecret, _context, key, nonce, default);
         CryptographicOperations.ZeroMemory(sharedSecret);
-        bool ok = Hpke.AeadOpen(_aead, key[..KeySchedule.KeyLength(_aead)], nonce, aad, ciphertext, plaintext);
+        bool ok = HpkeBaseMode.AeadOpen(_aead, key[..KeySchedule.KeyLength(_aead)], nonce, aad, ciphertext, plaintext);
         CryptographicOperations.ZeroMemory(key);
         if (!ok)
         {

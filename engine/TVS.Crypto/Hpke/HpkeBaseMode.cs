@@ -6,7 +6,7 @@ namespace TVS.Crypto.Hpke;
 /// HPKE (RFC 9180) base mode with DHKEM(X25519, HKDF-SHA256), HKDF-SHA256 and AES-GCM:
 /// single-shot seal (sender) and open (recipient), and SetupBaseS for several messages.
 /// </summary>
-public static class Hpke
+public static class HpkeBaseMode
 {
     /// <summary>Length of enc, the encapsulated ephemeral public key (Nenc).</summary>
     public const int EncLength = 32;
