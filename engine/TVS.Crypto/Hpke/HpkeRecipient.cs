@@ -37,7 +37,8 @@ public sealed class HpkeRecipient
     /// Opens a single-shot message (sequence 0): <paramref name="enc"/> is the 32-byte
     /// encapsulated key, <paramref name="ciphertext"/> is body ‖ 16-byte tag. On success
     /// <paramref name="bytesWritten"/> = ciphertext.Length − 16 bytes of <paramref name="plaintext"/>
-    /// hold the message; on failure nothing readable is left there.
+    /// hold the message; on failure nothing readable is left there. <paramref name="plaintext"/>
+    /// must not overlap the inputs.
     /// </summary>
     public HpkeError Open(ReadOnlySpan<byte> enc, ReadOnlySpan<byte> aad, ReadOnlySpan<byte> ciphertext, Span<byte> plaintext, out int bytesWritten)
     {
