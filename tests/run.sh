@@ -12,6 +12,9 @@ rm -rf "$results"; mkdir -p "$results"
 if command -v npm >/dev/null 2>&1 && [[ -f tools/circuits/package.json ]]; then
   (cd tools/circuits && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || echo "warning: npm ci failed in tools/circuits" >&2
 fi
+if command -v npm >/dev/null 2>&1 && [[ -f tools/hpke/package.json ]]; then
+  (cd tools/hpke && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || echo "warning: npm ci failed in tools/hpke" >&2
+fi
 
 dotnet build TVS.sln -c Release -nologo -v quiet -clp:ErrorsOnly
 build=$?
