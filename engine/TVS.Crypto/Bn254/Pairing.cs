@@ -255,14 +255,20 @@ public static class Pairing
         return y0 * y1.Frobenius() * y2.FrobeniusSquare() * m.FrobeniusCube();
     }
 
-    /// <summary>m^x for m in the cyclotomic subgroup (square-and-multiply over x's 63 bits).</summary>
+    /// <summary>x in non-adjacent form, most significant digit first: 24 non-zero digits against 28 one bits.</summary>
+    private static readonly sbyte[] XNafMsbFirst = ComputeNaf(new BigInteger(X)).Reverse().ToArray();
+
+    /// <summary>m^x for m in the cyclotomic subgroup, where m⁻¹ is the conjugate, so the NAF's −1 digits cost a multiplication too.</summary>
     internal static Fp12 ExpByX(in Fp12 m)
     {
+        var inv = m.Conjugate();
         var acc = m;
-        for (int i = 61; i >= 0; i--)
+        var naf = XNafMsbFirst;
+        for (int i = 1; i < naf.Length; i++)
         {
             acc = acc.CyclotomicSquared();
-            if (((X >> i) & 1) != 0) acc *= m;
+            if (naf[i] == 1) acc *= m;
+            else if (naf[i] == -1) acc *= inv;
         }
         return acc;
     }
