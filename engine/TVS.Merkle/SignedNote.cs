@@ -75,7 +75,7 @@ public sealed class NoteVerifier
         {
             return false;
         }
-        string[] parts = verifierKey.Split('+');
+        string[] parts = verifierKey.Split('+', 3); // the base64 key may itself contain '+'
         if (parts.Length != 3 || !NoteNames.IsValid(parts[0]) || parts[1].Length != 8 || !IsLowerOrUpperHex(parts[1])
             || !Base64Text.IsStrict(parts[2]))
         {
@@ -204,7 +204,7 @@ public sealed class NoteSigner : IDisposable
     public static NoteSigner Parse(string signerKey)
     {
         ArgumentNullException.ThrowIfNull(signerKey);
-        string[] parts = signerKey.Split('+');
+        string[] parts = signerKey.Split('+', 5);
         if (parts.Length != 5 || parts[0] != "PRIVATE" || parts[1] != "KEY" || !NoteNames.IsValid(parts[2])
             || parts[3].Length != 8 || !parts[3].All(Uri.IsHexDigit) || !Base64Text.IsStrict(parts[4]))
         {

@@ -7,7 +7,8 @@
 // The checkpoint note must be signed by the verifier key (note.Open) and hold a C2SP
 // tlog-checkpoint body (origin, size, base64 root, optional extension lines). proofs.json:
 //
-//	{"leaves":      ["base64 leaf data", ...],                     // optional: all leaves; root recomputed
+//	{"leaves":      ["base64 leaf data", ...],  // optional: all leaves; then the root is recomputed
+//	                                             // and every proof must equal tlog.ProveRecord/ProveTree byte for byte
 //	 "inclusion":   [{"index": 3, "leafHash": "b64", "proof": ["b64", ...]}],  // tlog.CheckRecord
 //	 "consistency": [{"oldSize": 5, "oldRoot": "b64", "proof": ["b64", ...]}]} // tlog.CheckTree
 //
@@ -122,6 +123,7 @@ func run(keyFile, noteFile, origin string, combined bool, proofFile string) (str
 			return "", fmt.Errorf("proofs JSON: %w", err)
 		}
 	}
+	var stored hashStore
 	if p.Leaves != nil {
 		leaves := make([][]byte, len(p.Leaves))
 		for i, l := range p.Leaves {
@@ -132,7 +134,8 @@ func run(keyFile, noteFile, origin string, combined bool, proofFile string) (str
 		if int64(len(leaves)) != cp.size {
 			return "", fmt.Errorf("%d leaves for a tree of size %d", len(leaves), cp.size)
 		}
-		if root, err := treeHash(leaves); err != nil {
+		var root tlog.Hash
+		if root, stored, err = treeHash(leaves); err != nil {
 			return "", err
 		} else if root != cp.root {
 			return "", errors.New("root of the leaves differs from the checkpoint root")
@@ -150,6 +153,12 @@ func run(keyFile, noteFile, origin string, combined bool, proofFile string) (str
 		if err := tlog.CheckRecord(tlog.RecordProof(proof), cp.size, cp.root, inc.Index, leaf); err != nil {
 			return "", fmt.Errorf("inclusion %d (index %d, size %d): %w", i, inc.Index, cp.size, err)
 		}
+		if stored != nil {
+			want, err := tlog.ProveRecord(cp.size, inc.Index, stored)
+			if err != nil || !equalHashes(want, proof) {
+				return "", fmt.Errorf("inclusion %d differs from tlog.ProveRecord (%v)", i, err)
+			}
+		}
 	}
 	for i, c := range p.Consistency {
 		old, err := parseHash(c.OldRoot)
@@ -162,6 +171,12 @@ func run(keyFile, noteFile, origin string, combined bool, proofFile string) (str
 		}
 		if err := tlog.CheckTree(tlog.TreeProof(proof), cp.size, cp.root, c.OldSize, old); err != nil {
 			return "", fmt.Errorf("consistency %d (%d -> %d): %w", i, c.OldSize, cp.size, err)
+		}
+		if stored != nil {
+			want, err := tlog.ProveTree(cp.size, c.OldSize, stored)
+			if err != nil || !equalHashes(want, proof) {
+				return "", fmt.Errorf("consistency %d differs from tlog.ProveTree (%v)", i, err)
+			}
 		}
 	}
 	return fmt.Sprintf("origin=%s size=%d root=%s leaves=%d inclusion=%d consistency=%d",
@@ -217,7 +232,7 @@ func checkCombined(cp *checkpoint) error {
 		}
 		lines[i] = []byte(e)
 	}
-	root, err := treeHash(lines)
+	root, _, err := treeHash(lines)
 	if err != nil {
 		return err
 	}
@@ -228,20 +243,33 @@ func checkCombined(cp *checkpoint) error {
 }
 
 // treeHash computes the RFC 6962 tree hash with tlog's own storage layout.
-func treeHash(leaves [][]byte) (tlog.Hash, error) {
-	var stored hashStore
+func treeHash(leaves [][]byte) (tlog.Hash, hashStore, error) {
+	stored := hashStore{}
 	for i, l := range leaves {
 		hs, err := tlog.StoredHashes(int64(i), l, stored)
 		if err != nil {
-			return tlog.Hash{}, err
+			return tlog.Hash{}, nil, err
 		}
 		stored = append(stored, hs...)
 	}
 	if len(leaves) == 0 {
 		return tlog.Hash{0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
-			0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55}, nil
+			0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55}, stored, nil
 	}
-	return tlog.TreeHash(int64(len(leaves)), stored)
+	root, err := tlog.TreeHash(int64(len(leaves)), stored)
+	return root, stored, err
+}
+
+func equalHashes(a, b []tlog.Hash) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 type hashStore []tlog.Hash
