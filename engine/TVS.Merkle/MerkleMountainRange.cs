@@ -19,6 +19,13 @@ public sealed class MerkleMountainRange
     private Hash256 _root;
     private bool _rootValid;
 
+    // Suffix baggings of the peaks of one tree size (the right-edge subtrees every proof at that
+    // size needs): _bagHashes[j] = MTH(D[_bagStarts[j] : _bagSize]). Cleared on truncation.
+    private long _bagSize = -1;
+    private readonly long[] _bagStarts = new long[64];
+    private readonly Hash256[] _bagHashes = new Hash256[64];
+    private int _bagCount;
+
     /// <summary>
     /// Opens an MMR over <paramref name="store"/>, recovering its peaks. Nodes beyond the last
     /// complete leaf (a crash between a leaf and the nodes it completes) are truncated away.
@@ -220,6 +227,52 @@ public sealed class MerkleMountainRange
     /// </summary>
     internal Hash256 RangeHash(long lo, long hi)
     {
+        long len = hi - lo;
+        if (len == 0)
+        {
+            return Rfc9162.EmptyRoot;
+        }
+        if ((len & (len - 1)) == 0 && (lo & (len - 1)) == 0)
+        {
+            return ReadNode(BitOperations.TrailingZeroCount((ulong)len), lo / len); // a stored perfect subtree
+        }
+        // Not perfect: a suffix of the peaks of size hi (proof ranges always are); cache them per size.
+        if (hi != _bagSize)
+        {
+            BuildSuffixBags(hi);
+        }
+        for (int j = 0; j < _bagCount; j++)
+        {
+            if (_bagStarts[j] == lo)
+            {
+                return _bagHashes[j];
+            }
+        }
+        return BagRange(lo, hi);
+    }
+
+    private void BuildSuffixBags(long size)
+    {
+        _bagCount = 0;
+        long start = 0;
+        for (int level = 62; level >= 0; level--)
+        {
+            if ((size & (1L << level)) != 0)
+            {
+                _bagStarts[_bagCount] = start;
+                _bagHashes[_bagCount++] = ReadNode(level, start >> level);
+                start += 1L << level;
+            }
+        }
+        for (int j = _bagCount - 2; j >= 0; j--)
+        {
+            _bagHashes[j] = Rfc9162.HashNode(_bagHashes[j], _bagHashes[j + 1]);
+        }
+        _bagSize = size;
+    }
+
+    private Hash256 BagRange(long lo, long hi)
+    {
         Span<Hash256> parts = stackalloc Hash256[64];
         int count = 0;
         while (lo < hi)
@@ -265,6 +318,7 @@ public sealed class MerkleMountainRange
         }
         _leafCount = leafCount;
         _rootValid = false;
+        _bagSize = -1; // stored nodes may be replaced after a truncation
     }
 
     private void CheckSize(long size)

@@ -219,6 +219,24 @@ public class MerkleMountainRangeTests
     }
 
     [Fact]
+    public void ProofsAfterTruncationAndDifferentLeavesUseTheNewNodes()
+    {
+        (MerkleMountainRange mmr, _) = Build(100);
+        Hash256 oldRoot = mmr.Root;
+        _ = mmr.GetInclusionProof(0, 100); // caches the peak baggings of size 100
+        mmr.TruncateTo(37);
+        for (int i = 37; i < 100; i++)
+        {
+            mmr.Append(NaiveRfc9162.LeafData(i + 1000));
+        }
+        Assert.NotEqual(oldRoot, mmr.Root);
+        Assert.Equal(mmr.Root, mmr.RootAt(100));
+        Hash256[] proof = mmr.GetInclusionProof(0, 100);
+        Assert.True(Rfc9162.VerifyInclusion(0, 100, mmr.GetLeafHash(0), proof, mmr.Root));
+        Assert.True(Rfc9162.VerifyConsistency(37, 100, mmr.RootAt(37), mmr.Root, mmr.GetConsistencyProof(37, 100)));
+    }
+
+    [Fact]
     public void ReopeningDropsNodesOfAnUnfinishedLeaf()
     {
         var store = new InMemoryMmrNodeStore();
