@@ -16,6 +16,16 @@ if command -v npm >/dev/null 2>&1 && [[ -f tools/hpke/package.json ]]; then
   (cd tools/hpke && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || echo "warning: npm ci failed in tools/hpke" >&2
 fi
 
+# Go and golang.org/x/mod (note, tlog) for the independent RFC 9162 / signed-note check of the
+# bulletin board (tools/tlog-verify); the test skips without them on a developer's machine and
+# fails under CI=true.
+if ! command -v go >/dev/null 2>&1 || [[ ! -d /usr/share/gocode/src/golang.org/x/mod ]]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    (apt-get update -qq && apt-get install -y -qq golang-go golang-golang-x-mod-dev) >/dev/null 2>&1 \
+      || echo "warning: could not install golang-go golang-golang-x-mod-dev" >&2
+  fi
+fi
+
 dotnet build TVS.sln -c Release -nologo -v quiet -clp:ErrorsOnly
 build=$?
 if [[ $build -ne 0 ]]; then

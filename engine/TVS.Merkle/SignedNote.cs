@@ -1,0 +1,412 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using NSec.Cryptography;
+
+namespace TVS.Merkle;
+
+/// <summary>A signed note could not be parsed or verified.</summary>
+public sealed class NoteException(string message) : Exception(message);
+
+/// <summary>One signature line of a note: name, key hash and the base64 of keyhash ‖ signature.</summary>
+public sealed record NoteSignature(string Name, uint KeyHash, string Base64);
+
+/// <summary>An opened note: its text (the signed body, ending in "\n") and its signatures.</summary>
+public sealed record OpenedNote(string Text, IReadOnlyList<NoteSignature> Verified, IReadOnlyList<NoteSignature> Unknown);
+
+/// <summary>
+/// An Ed25519 note verifier key (C2SP signed-note; Go's golang.org/x/mod/sumdb/note), text form
+/// <c>name+hex8(keyhash)+base64(0x01 ‖ pubkey32)</c>, key hash = first 4 bytes (big-endian) of
+/// SHA-256(name ‖ "\n" ‖ 0x01 ‖ pubkey32).
+/// </summary>
+public sealed class NoteVerifier
+{
+    /// <summary>Signed-note algorithm identifier of Ed25519.</summary>
+    public const byte AlgEd25519 = 0x01;
+
+    private readonly PublicKey _key;
+
+    private NoteVerifier(string name, uint keyHash, PublicKey key, byte[] publicKey)
+    {
+        Name = name;
+        KeyHash = keyHash;
+        _key = key;
+        PublicKeyBytes = publicKey;
+        VerifierKey = $"{name}+{keyHash:x8}+{Convert.ToBase64String([AlgEd25519, .. publicKey])}";
+    }
+
+    /// <summary>The key name (non-empty, no spaces, no '+').</summary>
+    public string Name { get; }
+
+    /// <summary>The 32-bit key hash.</summary>
+    public uint KeyHash { get; }
+
+    /// <summary>The raw 32-byte Ed25519 public key.</summary>
+    public ReadOnlyMemory<byte> PublicKeyBytes { get; }
+
+    /// <summary>The verifier key text, <c>name+hex8+base64(0x01‖pubkey)</c>.</summary>
+    public string VerifierKey { get; }
+
+    /// <summary>Builds a verifier from a name and a raw Ed25519 public key.</summary>
+    public static NoteVerifier FromEd25519(string name, ReadOnlySpan<byte> publicKey)
+    {
+        if (!NoteNames.IsValid(name))
+        {
+            throw new ArgumentException("invalid key name", nameof(name));
+        }
+        if (publicKey.Length != 32 || !PublicKey.TryImport(SignatureAlgorithm.Ed25519, publicKey, KeyBlobFormat.RawPublicKey, out PublicKey? key))
+        {
+            throw new ArgumentException("not an Ed25519 public key", nameof(publicKey));
+        }
+        return new NoteVerifier(name, ComputeKeyHash(name, publicKey), key!, publicKey.ToArray());
+    }
+
+    /// <summary>Parses a verifier key text strictly (as Go's note.NewVerifier).</summary>
+    public static NoteVerifier Parse(string verifierKey)
+        => TryParse(verifierKey, out NoteVerifier? v, out string? error) ? v! : throw new NoteException(error!);
+
+    /// <summary>Parses a verifier key text; false with a reason on any defect.</summary>
+    public static bool TryParse(string verifierKey, out NoteVerifier? verifier, out string? error)
+    {
+        verifier = null;
+        error = "malformed verifier key";
+        if (verifierKey is null)
+        {
+            return false;
+        }
+        string[] parts = verifierKey.Split('+', 3); // the base64 key may itself contain '+'
+        if (parts.Length != 3 || !NoteNames.IsValid(parts[0]) || parts[1].Length != 8 || !IsLowerOrUpperHex(parts[1])
+            || !Base64Text.IsStrict(parts[2]))
+        {
+            return false;
+        }
+        byte[] key;
+        try
+        {
+            key = Convert.FromBase64String(parts[2]);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+        if (key.Length != 33)
+        {
+            error = key.Length > 0 && key[0] != AlgEd25519 ? "unknown verifier algorithm" : error;
+            return false;
+        }
+        if (key[0] != AlgEd25519)
+        {
+            error = "unknown verifier algorithm";
+            return false;
+        }
+        uint hash = uint.Parse(parts[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        if (hash != ComputeKeyHash(parts[0], key.AsSpan(1)))
+        {
+            error = "verifier key hash does not match the key";
+            return false;
+        }
+        if (!PublicKey.TryImport(SignatureAlgorithm.Ed25519, key.AsSpan(1), KeyBlobFormat.RawPublicKey, out PublicKey? pk))
+        {
+            error = "invalid Ed25519 public key";
+            return false;
+        }
+        verifier = new NoteVerifier(parts[0], hash, pk!, key[1..]);
+        error = null;
+        return true;
+    }
+
+    /// <summary>Checks an Ed25519 signature of <paramref name="message"/>.</summary>
+    public bool Verify(ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
+        => signature.Length == 64 && SignatureAlgorithm.Ed25519.Verify(_key, message, signature);
+
+    /// <summary>First 4 bytes, big-endian, of SHA-256(name ‖ "\n" ‖ 0x01 ‖ pubkey).</summary>
+    public static uint ComputeKeyHash(string name, ReadOnlySpan<byte> publicKey)
+    {
+        byte[] nameBytes = Encoding.UTF8.GetBytes(name);
+        byte[] buf = new byte[nameBytes.Length + 2 + publicKey.Length];
+        nameBytes.CopyTo(buf, 0);
+        buf[nameBytes.Length] = (byte)'\n';
+        buf[nameBytes.Length + 1] = AlgEd25519;
+        publicKey.CopyTo(buf.AsSpan(nameBytes.Length + 2));
+        return BinaryPrimitives.ReadUInt32BigEndian(SHA256.HashData(buf));
+    }
+
+    private static bool IsLowerOrUpperHex(string s) => s.All(Uri.IsHexDigit);
+}
+
+/// <summary>
+/// An Ed25519 note signer. Signer key text (secret): <c>PRIVATE+KEY+name+hex8+base64(0x01 ‖ seed32)</c>,
+/// the form Go's note.GenerateKey writes.
+/// </summary>
+public sealed class NoteSigner : IDisposable
+{
+    private readonly Key _key;
+
+    private NoteSigner(string name, Key key)
+    {
+        _key = key;
+        byte[] pub = key.PublicKey.Export(KeyBlobFormat.RawPublicKey);
+        Verifier = NoteVerifier.FromEd25519(name, pub);
+    }
+
+    /// <summary>The key name.</summary>
+    public string Name => Verifier.Name;
+
+    /// <summary>The 32-bit key hash.</summary>
+    public uint KeyHash => Verifier.KeyHash;
+
+    /// <summary>The matching verifier (publish its <see cref="NoteVerifier.VerifierKey"/>).</summary>
+    public NoteVerifier Verifier { get; }
+
+    /// <summary>The secret signer key text. Keep it secret.</summary>
+    public string SignerKey
+    {
+        get
+        {
+            byte[] seed = _key.Export(KeyBlobFormat.RawPrivateKey);
+            try
+            {
+                return $"PRIVATE+KEY+{Name}+{KeyHash:x8}+{Convert.ToBase64String([NoteVerifier.AlgEd25519, .. seed])}";
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(seed);
+            }
+        }
+    }
+
+    /// <summary>A fresh random Ed25519 key named <paramref name="name"/>.</summary>
+    public static NoteSigner Generate(string name)
+    {
+        if (!NoteNames.IsValid(name))
+        {
+            throw new ArgumentException("invalid key name", nameof(name));
+        }
+        return new NoteSigner(name, Key.Create(SignatureAlgorithm.Ed25519, Exportable));
+    }
+
+    /// <summary>A signer from a raw 32-byte Ed25519 seed.</summary>
+    public static NoteSigner FromSeed(string name, ReadOnlySpan<byte> seed)
+    {
+        if (!NoteNames.IsValid(name))
+        {
+            throw new ArgumentException("invalid key name", nameof(name));
+        }
+        if (seed.Length != 32)
+        {
+            throw new ArgumentException("an Ed25519 seed is 32 bytes", nameof(seed));
+        }
+        return new NoteSigner(name, Key.Import(SignatureAlgorithm.Ed25519, seed, KeyBlobFormat.RawPrivateKey, Exportable));
+    }
+
+    /// <summary>Parses a signer key text strictly (as Go's note.NewSigner).</summary>
+    public static NoteSigner Parse(string signerKey)
+    {
+        ArgumentNullException.ThrowIfNull(signerKey);
+        string[] parts = signerKey.Split('+', 5);
+        if (parts.Length != 5 || parts[0] != "PRIVATE" || parts[1] != "KEY" || !NoteNames.IsValid(parts[2])
+            || parts[3].Length != 8 || !parts[3].All(Uri.IsHexDigit) || !Base64Text.IsStrict(parts[4]))
+        {
+            throw new NoteException("malformed signer key");
+        }
+        byte[] key = Convert.FromBase64String(parts[4]);
+        try
+        {
+            if (key.Length != 33 || key[0] != NoteVerifier.AlgEd25519)
+            {
+                throw new NoteException("malformed signer key");
+            }
+            NoteSigner s = FromSeed(parts[2], key.AsSpan(1));
+            if (s.KeyHash != uint.Parse(parts[3], NumberStyles.HexNumber, CultureInfo.InvariantCulture))
+            {
+                s.Dispose();
+                throw new NoteException("signer key hash does not match the key");
+            }
+            return s;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+        }
+    }
+
+    /// <summary>The 64-byte Ed25519 signature of <paramref name="message"/>.</summary>
+    public byte[] Sign(ReadOnlySpan<byte> message) => SignatureAlgorithm.Ed25519.Sign(_key, message);
+
+    /// <inheritdoc/>
+    public void Dispose() => _key.Dispose();
+
+    private static KeyCreationParameters Exportable => new() { ExportPolicy = KeyExportPolicies.AllowPlaintextExport };
+}
+
+/// <summary>
+/// C2SP signed notes (Go's golang.org/x/mod/sumdb/note): text ending in "\n", a blank line, then
+/// one line per signature <c>— name base64(keyhash4 ‖ sig)</c> (U+2014, space).
+/// </summary>
+public static class SignedNote
+{
+    private const string SigPrefix = "\u2014 ";
+    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
+
+    /// <summary>Signs <paramref name="text"/> (must end in "\n") with every signer and returns the note.</summary>
+    public static string Sign(string text, params NoteSigner[] signers)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!text.EndsWith('\n') || !IsValidNoteText(text))
+        {
+            throw new NoteException("note text must be valid, without control characters, and end in a newline");
+        }
+        if (signers.Length == 0)
+        {
+            throw new ArgumentException("at least one signer", nameof(signers));
+        }
+        byte[] msg = StrictUtf8.GetBytes(text);
+        var sb = new StringBuilder(text).Append('\n');
+        Span<byte> buf = stackalloc byte[68];
+        foreach (NoteSigner s in signers)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(buf, s.KeyHash);
+            s.Sign(msg).CopyTo(buf[4..]);
+            sb.Append(SigPrefix).Append(s.Name).Append(' ').Append(Convert.ToBase64String(buf)).Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Opens a note: see <see cref="Open(ReadOnlySpan{byte}, NoteVerifier[])"/>.</summary>
+    public static OpenedNote Open(string note, params NoteVerifier[] known)
+    {
+        ArgumentNullException.ThrowIfNull(note);
+        byte[] bytes;
+        try
+        {
+            bytes = StrictUtf8.GetBytes(note);
+        }
+        catch (EncoderFallbackException)
+        {
+            throw new NoteException("malformed note");
+        }
+        return Open(bytes, known);
+    }
+
+    /// <summary>
+    /// Opens a note with Go note.Open's rules: valid UTF-8, no control characters but "\n", a
+    /// signature block after the last blank line, every line well formed, at most 100 signatures.
+    /// A signature by a known key that fails throws; signatures by unknown keys are listed in
+    /// <see cref="OpenedNote.Unknown"/>; if no known key signed, it throws.
+    /// </summary>
+    public static OpenedNote Open(ReadOnlySpan<byte> note, params NoteVerifier[] known)
+    {
+        string msg;
+        try
+        {
+            msg = StrictUtf8.GetString(note);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new NoteException("malformed note: invalid UTF-8");
+        }
+        if (!IsValidNoteText(msg))
+        {
+            throw new NoteException("malformed note: control character");
+        }
+        int split = msg.LastIndexOf("\n\n", StringComparison.Ordinal);
+        if (split < 0)
+        {
+            throw new NoteException("malformed note: no signature block");
+        }
+        string text = msg[..(split + 1)];
+        string sigs = msg[(split + 2)..];
+        if (sigs.Length == 0 || sigs[^1] != '\n')
+        {
+            throw new NoteException("malformed note: signature block");
+        }
+        byte[] textBytes = StrictUtf8.GetBytes(text);
+        var verified = new List<NoteSignature>();
+        var unknown = new List<NoteSignature>();
+        var seen = new HashSet<(string, uint)>();
+        int numSig = 0;
+        foreach (string line in sigs[..^1].Split('\n'))
+        {
+            if (!line.StartsWith(SigPrefix, StringComparison.Ordinal))
+            {
+                throw new NoteException("malformed note: signature line");
+            }
+            string rest = line[SigPrefix.Length..];
+            int sp = rest.IndexOf(' ');
+            string name = sp < 0 ? rest : rest[..sp];
+            string b64 = sp < 0 ? "" : rest[(sp + 1)..];
+            if (!NoteNames.IsValid(name) || !Base64Text.IsStrict(b64))
+            {
+                throw new NoteException("malformed note: signature line");
+            }
+            byte[] sig = Convert.FromBase64String(b64);
+            if (sig.Length < 5)
+            {
+                throw new NoteException("malformed note: short signature");
+            }
+            if (++numSig > 100)
+            {
+                throw new NoteException("malformed note: too many signatures");
+            }
+            uint hash = BinaryPrimitives.ReadUInt32BigEndian(sig);
+            var entry = new NoteSignature(name, hash, b64);
+            NoteVerifier? v = Array.Find(known, k => k.Name == name && k.KeyHash == hash);
+            if (v is null)
+            {
+                if (!unknown.Contains(entry))
+                {
+                    unknown.Add(entry);
+                }
+                continue;
+            }
+            if (!seen.Add((name, hash)))
+            {
+                continue;
+            }
+            if (!v.Verify(textBytes, sig.AsSpan(4)))
+            {
+                throw new NoteException($"invalid signature by {name}+{hash:x8}");
+            }
+            verified.Add(entry);
+        }
+        if (verified.Count == 0)
+        {
+            throw new NoteException("note has no signature by a known key");
+        }
+        return new OpenedNote(text, verified, unknown);
+    }
+
+    internal static bool IsValidNoteText(string s)
+    {
+        foreach (char c in s)
+        {
+            if (c < 0x20 && c != '\n')
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}
+
+internal static class NoteNames
+{
+    /// <summary>Non-empty, well-formed UTF-16, no Unicode white space, no '+' (Go's isValidName).</summary>
+    public static bool IsValid(string? name)
+    {
+        if (string.IsNullOrEmpty(name) || name.Contains('+'))
+        {
+            return false;
+        }
+        for (int i = 0; i < name.Length;)
+        {
+            if (Rune.DecodeFromUtf16(name.AsSpan(i), out Rune r, out int n) != System.Buffers.OperationStatus.Done || Rune.IsWhiteSpace(r))
+            {
+                return false;
+            }
+            i += n;
+        }
+        return true;
+    }
+}
