@@ -9,6 +9,7 @@ public static class Program
     public static RootCommand BuildRoot()
     {
         var root = new RootCommand("TVS: anonymous, end-to-end verifiable voting back end");
+        root.Subcommands.Add(DemoCommand.Build());
         root.Subcommands.Add(ZkCommands.Build());
         return root;
     }
