@@ -220,15 +220,32 @@ public static class Montgomery<M> where M : struct, IModulus4
         ReduceOnce(t0, t1, t2, t3, out z);
     }
 
+    // Carry and borrow out of the top bit without flags (Hacker's Delight 2-13): .NET has no
+    // add-with-carry intrinsic, and the compare chains these replace cost twice the instructions.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong AddC(ulong x, ulong y, ulong carryIn, out ulong carryOut)
+    {
+        ulong s = x + y + carryIn;
+        carryOut = ((x & y) | ((x | y) & ~s)) >> 63;
+        return s;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong SubB(ulong x, ulong y, ulong borrowIn, out ulong borrowOut)
+    {
+        ulong d = x - y - borrowIn;
+        borrowOut = ((~x & y) | (~(x ^ y) & d)) >> 63;
+        return d;
+    }
+
     /// <summary>z = t − q if t ≥ q, else t; for t &lt; 2q.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ReduceOnce(ulong t0, ulong t1, ulong t2, ulong t3, out Limbs4 z)
     {
-        ulong b, s0, s1, s2, s3;
-        s0 = t0 - M.Q0; b = t0 < M.Q0 ? 1UL : 0UL;
-        s1 = t1 - M.Q1 - b; b = (t1 < M.Q1) | ((t1 == M.Q1) & (b != 0)) ? 1UL : 0UL;
-        s2 = t2 - M.Q2 - b; b = (t2 < M.Q2) | ((t2 == M.Q2) & (b != 0)) ? 1UL : 0UL;
-        s3 = t3 - M.Q3 - b; b = (t3 < M.Q3) | ((t3 == M.Q3) & (b != 0)) ? 1UL : 0UL;
+        ulong s0 = SubB(t0, M.Q0, 0, out ulong b);
+        ulong s1 = SubB(t1, M.Q1, b, out b);
+        ulong s2 = SubB(t2, M.Q2, b, out b);
+        ulong s3 = SubB(t3, M.Q3, b, out b);
         // b == 1: t < q, keep t. Branch-free select.
         ulong keep = 0UL - b;
         z.L0 = (t0 & keep) | (s0 & ~keep);
@@ -244,12 +261,9 @@ public static class Montgomery<M> where M : struct, IModulus4
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Add(in Limbs4 x, in Limbs4 y, out Limbs4 z)
     {
-        ulong t0 = x.L0 + y.L0;
-        ulong c = t0 < x.L0 ? 1UL : 0UL;
-        ulong t1 = x.L1 + y.L1 + c;
-        c = (t1 < x.L1) | ((t1 == x.L1) & (c != 0)) ? 1UL : 0UL;
-        ulong t2 = x.L2 + y.L2 + c;
-        c = (t2 < x.L2) | ((t2 == x.L2) & (c != 0)) ? 1UL : 0UL;
+        ulong t0 = AddC(x.L0, y.L0, 0, out ulong c);
+        ulong t1 = AddC(x.L1, y.L1, c, out c);
+        ulong t2 = AddC(x.L2, y.L2, c, out c);
         ulong t3 = x.L3 + y.L3 + c;
         ReduceOnce(t0, t1, t2, t3, out z);
     }
@@ -268,52 +282,39 @@ public static class Montgomery<M> where M : struct, IModulus4
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Sub(in Limbs4 x, in Limbs4 y, out Limbs4 z)
     {
-        ulong t0 = x.L0 - y.L0;
-        ulong b = x.L0 < y.L0 ? 1UL : 0UL;
-        ulong t1 = x.L1 - y.L1 - b;
-        b = (x.L1 < y.L1) | ((x.L1 == y.L1) & (b != 0)) ? 1UL : 0UL;
-        ulong t2 = x.L2 - y.L2 - b;
-        b = (x.L2 < y.L2) | ((x.L2 == y.L2) & (b != 0)) ? 1UL : 0UL;
-        ulong t3 = x.L3 - y.L3 - b;
-        b = (x.L3 < y.L3) | ((x.L3 == y.L3) & (b != 0)) ? 1UL : 0UL;
+        ulong t0 = SubB(x.L0, y.L0, 0, out ulong b);
+        ulong t1 = SubB(x.L1, y.L1, b, out b);
+        ulong t2 = SubB(x.L2, y.L2, b, out b);
+        ulong t3 = SubB(x.L3, y.L3, b, out b);
         // On borrow add q back (mask instead of a branch).
         ulong mask = 0UL - b;
-        ulong a0 = M.Q0 & mask, a1 = M.Q1 & mask, a2 = M.Q2 & mask, a3 = M.Q3 & mask;
-        ulong r0 = t0 + a0;
-        ulong c = r0 < t0 ? 1UL : 0UL;
-        ulong r1 = t1 + a1 + c;
-        c = (r1 < t1) | ((r1 == t1) & (c != 0)) ? 1UL : 0UL;
-        ulong r2 = t2 + a2 + c;
-        c = (r2 < t2) | ((r2 == t2) & (c != 0)) ? 1UL : 0UL;
-        z.L0 = r0; z.L1 = r1; z.L2 = r2; z.L3 = t3 + a3 + c;
+        ulong r0 = AddC(t0, M.Q0 & mask, 0, out ulong c);
+        ulong r1 = AddC(t1, M.Q1 & mask, c, out c);
+        ulong r2 = AddC(t2, M.Q2 & mask, c, out c);
+        z.L0 = r0; z.L1 = r1; z.L2 = r2; z.L3 = t3 + (M.Q3 & mask) + c;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Neg(in Limbs4 x, out Limbs4 z)
     {
-        if (x.IsZero()) { z = default; return; }
-        ulong t0 = M.Q0 - x.L0;
-        ulong b = M.Q0 < x.L0 ? 1UL : 0UL;
-        ulong t1 = M.Q1 - x.L1 - b;
-        b = (M.Q1 < x.L1) | ((M.Q1 == x.L1) & (b != 0)) ? 1UL : 0UL;
-        ulong t2 = M.Q2 - x.L2 - b;
-        b = (M.Q2 < x.L2) | ((M.Q2 == x.L2) & (b != 0)) ? 1UL : 0UL;
-        z.L0 = t0; z.L1 = t1; z.L2 = t2; z.L3 = M.Q3 - x.L3 - b;
+        // q − x, or 0 for x = 0 (mask instead of a branch)
+        ulong nz = 0UL - (((x.L0 | x.L1 | x.L2 | x.L3) | (0UL - (x.L0 | x.L1 | x.L2 | x.L3))) >> 63);
+        ulong t0 = SubB(M.Q0, x.L0, 0, out ulong b);
+        ulong t1 = SubB(M.Q1, x.L1, b, out b);
+        ulong t2 = SubB(M.Q2, x.L2, b, out b);
+        z.L0 = t0 & nz; z.L1 = t1 & nz; z.L2 = t2 & nz; z.L3 = (M.Q3 - x.L3 - b) & nz;
     }
 
     /// <summary>z = x/2 mod q.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Halve(in Limbs4 x, out Limbs4 z)
     {
-        ulong t0 = x.L0, t1 = x.L1, t2 = x.L2, t3 = x.L3;
-        if ((t0 & 1) != 0)
-        {
-            // x + q is even; it fits in 256 bits because q < 2^255.
-            ulong s0 = t0 + M.Q0; ulong c = s0 < t0 ? 1UL : 0UL;
-            ulong s1 = t1 + M.Q1 + c; c = (s1 < t1) | ((s1 == t1) & (c != 0)) ? 1UL : 0UL;
-            ulong s2 = t2 + M.Q2 + c; c = (s2 < t2) | ((s2 == t2) & (c != 0)) ? 1UL : 0UL;
-            t3 = t3 + M.Q3 + c; t0 = s0; t1 = s1; t2 = s2;
-        }
+        // x + q when x is odd (the sum is even and fits in 256 bits because q < 2^255)
+        ulong mask = 0UL - (x.L0 & 1);
+        ulong t0 = AddC(x.L0, M.Q0 & mask, 0, out ulong c);
+        ulong t1 = AddC(x.L1, M.Q1 & mask, c, out c);
+        ulong t2 = AddC(x.L2, M.Q2 & mask, c, out c);
+        ulong t3 = x.L3 + (M.Q3 & mask) + c;
         z.L0 = (t0 >> 1) | (t1 << 63);
         z.L1 = (t1 >> 1) | (t2 << 63);
         z.L2 = (t2 >> 1) | (t3 << 63);

@@ -25,14 +25,14 @@ public static class Groth16Verifier
         return Pairing.FinalExponentiation(f).IsOne ? VerifyError.None : VerifyError.PairingCheckFailed;
     }
 
-    /// <summary>IC₀ + Σ sᵢ·ICᵢ (multi-scalar multiplication).</summary>
+    /// <summary>IC₀ + Σ sᵢ·ICᵢ, with the key's fixed-base tables.</summary>
     internal static G1Affine LinearCombination(VerifyingKey vk, ReadOnlySpan<Fr> publicSignals)
     {
         int n = publicSignals.Length;
-        Span<Limbs4> scalars = n <= 32 ? stackalloc Limbs4[n] : new Limbs4[n];
-        for (int i = 0; i < n; i++) scalars[i] = publicSignals[i].ToCanonical();
-        var sum = Msm.G1(vk.IC[1..], scalars);
-        return sum.AddMixed(vk.IC[0]).ToAffine();
+        Span<Limbs4> scalars = n <= 32 ? stackalloc Limbs4[n + 1] : new Limbs4[n + 1];
+        scalars[0] = new Limbs4(1, 0, 0, 0);
+        for (int i = 0; i < n; i++) scalars[i + 1] = publicSignals[i].ToCanonical();
+        return vk.ICCombination(scalars).ToAffine();
     }
 }
 
@@ -189,8 +189,8 @@ public sealed class Groth16BatchVerifier
             if (_icScalars.Length < ic) _icScalars = new Limbs4[ic];
             _icScalars[0] = _sumR[s].ToCanonical();
             for (int j = 1; j < ic; j++) _icScalars[j] = _coef[s][j - 1].ToCanonical();
-            var vkx = Msm.G1(key.IC, _icScalars.AsSpan(0, ic));
-            var alpha = G1Jac.ScalarMul(key.Alpha, in _icScalars[0]);
+            var vkx = key.ICCombination(_icScalars.AsSpan(0, ic));
+            var alpha = key.AlphaTable.Mul(in _icScalars[0]);
             _fixedJac[3 * s] = vkx;
             _fixedJac[3 * s + 1] = sumC;
             _fixedJac[3 * s + 2] = alpha;

@@ -16,15 +16,29 @@ public sealed class VerifyingKey
     public ReadOnlySpan<G1Affine> IC => _ic;
     public int PublicInputCount => _ic.Length - 1;
 
+    /// <summary>Fixed-base tables of the IC points and α: vk_x costs additions only.</summary>
+    internal G1FixedBase[] ICTables { get; }
+    internal G1FixedBase AlphaTable { get; }
     internal G2Prepared BetaPrepared { get; }
     internal G2Prepared GammaPrepared { get; }
     internal G2Prepared DeltaPrepared { get; }
+    /// <summary>Σ scalars[i]·IC[i] with the fixed-base tables (scalars plain, IC.Length of them).</summary>
+    internal G1Jac ICCombination(ReadOnlySpan<Limbs4> scalars)
+    {
+        var acc = G1Jac.Infinity;
+        for (int i = 0; i < scalars.Length; i++) ICTables[i].MulAdd(ref acc, in scalars[i]);
+        return acc;
+    }
+
     /// <summary>Miller loop of (α, β); multiplying it in makes the check "final exponentiation is 1".</summary>
     internal Fp12 AlphaBetaMiller { get; }
 
     private VerifyingKey(in G1Affine alpha, in G2Affine beta, in G2Affine gamma, in G2Affine delta, G1Affine[] ic)
     {
         Alpha = alpha; Beta = beta; Gamma = gamma; Delta = delta; _ic = ic;
+        ICTables = new G1FixedBase[ic.Length];
+        for (int i = 0; i < ic.Length; i++) ICTables[i] = new G1FixedBase(ic[i]);
+        AlphaTable = new G1FixedBase(alpha);
         BetaPrepared = new G2Prepared(beta);
         GammaPrepared = new G2Prepared(gamma);
         DeltaPrepared = new G2Prepared(delta);
