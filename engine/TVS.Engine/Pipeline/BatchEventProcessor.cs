@@ -129,7 +129,14 @@ public sealed class BatchEventProcessor<T, THandler, TWait> : IStage
 
             while (next <= available)
             {
-                long hi = Math.Min(available, ring.ContiguousEnd(next));
+                // Re-read per batch: HaltNow() stops after the batch in hand, Halt() at its target.
+                long limit = Volatile.Read(ref _drainTo);
+                if (next > limit)
+                {
+                    break;
+                }
+
+                long hi = Math.Min(Math.Min(available, limit), ring.ContiguousEnd(next));
                 long count = hi - next + 1;
                 if (count > maxBatch)
                 {

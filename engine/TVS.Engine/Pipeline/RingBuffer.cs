@@ -35,16 +35,6 @@ public sealed class RingBuffer<T> where T : struct
     // Producer-only state, padded away from the read-mostly fields above.
     private ProducerState _producer;
 
-    [StructLayout(LayoutKind.Explicit, Size = 128 + 16 + 128)]
-    private struct ProducerState
-    {
-        /// <summary>Last sequence claimed by the producer.</summary>
-        [FieldOffset(128)] public long NextValue;
-
-        /// <summary>Last minimum of the gating sequences seen (avoids re-reading them per claim).</summary>
-        [FieldOffset(136)] public long CachedGating;
-    }
-
     /// <param name="bufferSize">Number of slots, a power of two.</param>
     /// <param name="signal">The blocking wait strategy's signal, pulsed on publish; null for spinning strategies.</param>
     public RingBuffer(int bufferSize, BlockingSignal? signal = null)
@@ -144,7 +134,9 @@ public sealed class RingBuffer<T> where T : struct
         SpinWait spin = default;
         while (wrapPoint > (min = Sequence.Minimum(gating, current)))
         {
-            spin.SpinOnce();
+            // Never Sleep(1): a full ring is the normal state under load and a millisecond
+            // nap per wrap would cap throughput; yield instead.
+            spin.SpinOnce(sleep1Threshold: -1);
         }
 
         _producer.CachedGating = min;
@@ -196,4 +188,18 @@ public sealed class RingBuffer<T> where T : struct
         Debug.Assert(lo <= hi);
         Publish(hi);
     }
+}
+
+/// <summary>
+/// The single producer's private counters, padded away from the ring's read-mostly fields
+/// (explicit layout cannot be used inside a generic type, hence outside <see cref="RingBuffer{T}"/>).
+/// </summary>
+[StructLayout(LayoutKind.Explicit, Size = 128 + 16 + 128)]
+internal struct ProducerState
+{
+    /// <summary>Last sequence claimed by the producer.</summary>
+    [FieldOffset(128)] public long NextValue;
+
+    /// <summary>Last minimum of the gating sequences seen (avoids re-reading them per claim).</summary>
+    [FieldOffset(136)] public long CachedGating;
 }

@@ -31,6 +31,13 @@ public sealed class Sequence
     [FieldOffset(ValueOffset)]
     private long _value;
 
+    // StructLayout.Size alone is not honoured for classes (the runtime trims trailing space), so
+    // the padding after the value is held by a real field at the end of the field area.
+#pragma warning disable CS0169 // never used: it only reserves space
+    [FieldOffset(FieldAreaSize - sizeof(long))]
+    private readonly long _trailingPad;
+#pragma warning restore CS0169
+
     public Sequence(long initialValue = InitialValue) => _value = initialValue;
 
     /// <summary>Acquire read / release write.</summary>
