@@ -11,8 +11,9 @@ namespace TVS.Engine.Pipeline;
 /// slots, so a Groth16 stage can verify <c>batch</c> as one batch directly.</para>
 /// <para>The slots belong to the stage for the duration of the call: it may read and write them
 /// in place (e.g. set a verdict). They are handed to the next stage only after the call returns.
-/// The handler must not keep the span. It must not throw: a handler exception ends the stage's
-/// thread (the pipeline treats it as a crash); rejections are data written into the slot.</para>
+/// The handler must not keep the span. It must not throw: the exception is not caught, so it is
+/// unhandled on the stage's thread and ends the process (fail fast); rejections are data written
+/// into the slot.</para>
 /// </remarks>
 public interface IBatchHandler<T> where T : struct
 {

@@ -153,6 +153,10 @@ public readonly struct BusySpinWaitStrategy : IWaitStrategy
             {
                 return available;
             }
+
+            // A pause (Java's Thread.onSpinWait): polls the cursor line less often, so the
+            // producer's stores to it are not stolen back after every single publish.
+            Thread.SpinWait(1);
         }
 
         return available;
