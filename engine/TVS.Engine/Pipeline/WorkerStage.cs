@@ -199,7 +199,9 @@ public sealed class WorkerStage<T, THandler, TWait> : IStage
                 }
             }
 
-            long hi = Math.Min(cachedAvailable, ring.ContiguousEnd(lo));
+            // Not past what is available, the ring's end, maxBatch or a drain target (lo is
+            // at most the target here, so the range is never empty).
+            long hi = Math.Min(Math.Min(cachedAvailable, Volatile.Read(ref _drainTo)), ring.ContiguousEnd(lo));
             if (hi - lo + 1 > maxBatch)
             {
                 hi = lo + maxBatch - 1;
