@@ -31,6 +31,7 @@ public struct SumHandler : IBatchHandler<BenchEvent>
 /// per invocation (one claim at a time, or 16), then waits until the last stage has seen them all.
 /// Results are per event: events/s = 1e9 / Mean(ns).
 /// </summary>
+[Config(typeof(PipelineBenchConfig))]
 public abstract class PipelineBenchBase<TWait>
     where TWait : struct, IWaitStrategy
 {
