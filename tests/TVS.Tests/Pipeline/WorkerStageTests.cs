@@ -150,6 +150,70 @@ public sealed class WorkerStageTests
         Run(new YieldingWaitStrategy(), 3, ringSize: 1024, count: 20_000, maxBatch: 100, spinPerEvent: 200);
     }
 
+    /// <summary>Uneven work: slot cost depends on its sequence, so workers finish out of order.</summary>
+    private struct UnevenWorker(int[] hits) : IBatchHandler<TestEvent>
+    {
+        public void OnBatch(Span<TestEvent> batch, long firstSequence)
+        {
+            for (int i = 0; i < batch.Length; i++)
+            {
+                long seq = firstSequence + i;
+                Interlocked.Increment(ref hits[seq]);
+                Thread.SpinWait((int)(seq % 7) * 40);
+                Volatile.Write(ref batch[i].WorkDone, 1);
+            }
+        }
+    }
+
+    [Fact]
+    public void Stage_sequence_never_covers_an_unfinished_slot()
+    {
+        // Watches the worker stage's own sequence (not just what a downstream stage sees): a
+        // ring larger than the run, so no slot is reused and every slot can be checked.
+        const int Count = 30_000;
+        var hits = new int[Count];
+        var handlers = new[] { new UnevenWorker(hits), new UnevenWorker(hits), new UnevenWorker(hits), new UnevenWorker(hits) };
+        var b = new PipelineBuilder<TestEvent, YieldingWaitStrategy>(1 << 15, default);
+        WorkerStage<TestEvent, UnevenWorker, YieldingWaitStrategy> stage = b.AddWorkerStage(handlers, maxBatch: 50);
+        using Pipeline<TestEvent> p = b.Build();
+        p.Start();
+
+        long bad = -1;
+        long observations = 0;
+        var watcher = new Thread(() =>
+        {
+            long checkedUpTo = -1;
+            long deadline = Environment.TickCount64 + (long)TestTimeout.TotalMilliseconds;
+            while (checkedUpTo < Count - 1 && Environment.TickCount64 < deadline)
+            {
+                long completed = stage.Sequence.Value;
+                for (long s = checkedUpTo + 1; s <= completed; s++)
+                {
+                    if (Volatile.Read(ref p.Ring[s].WorkDone) != 1 && bad < 0)
+                    {
+                        bad = s;
+                    }
+                }
+
+                if (completed > checkedUpTo)
+                {
+                    observations++;
+                    checkedUpTo = completed;
+                }
+
+                Thread.Yield();
+            }
+        });
+        watcher.Start();
+        WaitFor(ProduceAsync(p.Ring, Count, checkConsumed: false));
+        Assert.True(watcher.Join(TestTimeout));
+        Assert.True(p.Halt(TestTimeout));
+        Assert.Equal(-1, bad);
+        Assert.Equal(Count - 1, stage.Sequence.Value);
+        Assert.True(observations > 1);
+        Assert.All(hits, h => Assert.Equal(1, h));
+    }
+
     [Fact]
     public void Halt_drains_the_worker_stage()
     {
