@@ -36,7 +36,11 @@ public sealed class RingBuffer<T> where T : struct
     private ProducerState _producer;
 
     /// <param name="bufferSize">Number of slots, a power of two.</param>
-    /// <param name="signal">The blocking wait strategy's signal, pulsed on publish; null for spinning strategies.</param>
+    /// <param name="signal">
+    /// The wait strategy's <see cref="IWaitStrategy.Signal"/>, pulsed on publish and alert: it must
+    /// be the same object the stages' <see cref="BlockingWaitStrategy"/> sleeps on, or they are never
+    /// woken (<see cref="PipelineBuilder{T, TWait}"/> does this). Null for spinning strategies.
+    /// </param>
     public RingBuffer(int bufferSize, BlockingSignal? signal = null)
     {
         if (bufferSize < 1 || !BitOperations.IsPow2(bufferSize))
