@@ -79,8 +79,8 @@ public sealed class BatchEventProcessor<T, THandler, TWait> : IStage
 
     public bool Join(TimeSpan timeout) => _thread is null || _thread.Join(timeout);
 
-    /// <summary>The processing loop; <see cref="Start"/> runs it on a dedicated thread.</summary>
-    public void Run()
+    /// <summary>The processing loop; <see cref="Start"/> runs it on a dedicated thread (and only there).</summary>
+    private void Run()
     {
         RingBuffer<T> ring = _ring;
         SequenceBarrier barrier = _barrier;
