@@ -85,17 +85,17 @@ done
 # 3. tampered and malformed cases, cases.json, list.txt.
 stamp "tampered cases"
 node tamper.mjs "$OUT/simple"
-first=""
-for d in $DEPTHS; do [[ -z "$first" ]] && first="$d"; done
-for d in $DEPTHS; do
-  other="$first"; [[ "$d" == "$first" ]] && other="$(echo $DEPTHS | awk '{print $2}')"
-  node tamper.mjs "$OUT/semaphore-d$d" "$OUT/semaphore-d$other"
+read -r -a depths <<<"$DEPTHS"
+for d in "${depths[@]}"; do
+  # "another depth" for the vk_other_depth case: the first depth, or the second for the first.
+  other="${depths[0]}"; [[ "$d" == "$other" ]] && other="${depths[1]:-}"
+  node tamper.mjs "$OUT/semaphore-d$d" ${other:+"$OUT/semaphore-d$other"}
 done
 
 # 4. every recorded verdict must reproduce.
 stamp "check"
 node check.mjs "$OUT"
 for s in simple $(for d in $DEPTHS; do echo semaphore-d$d; done); do
-  grep -h "Constraints" "$B/$s/r1cs-info.txt" | sed "s/^/$s: /"
+  grep -h "Constraints" "$B/$s/r1cs-info.txt" | sed "s/.*# of /$s: /"
 done
 stamp "done"
