@@ -64,12 +64,12 @@ public struct G2Affine : IEquatable<G2Affine>
     public readonly bool IsInSubgroup()
     {
         if (IsInfinity) return true;
+        // All in Jacobian coordinates: ψ and ψ² act on (X, Y, Z) directly, so no inversion.
         var xq = G2Jac.MulByX(in this);                      // [x]Q
-        var xqa = xq.ToAffine();
         var lhs = xq.AddMixed(in this);                       // [x+1]Q
-        lhs = lhs.AddMixed(xqa.Psi());                       // + ψ([x]Q)
-        lhs = lhs.AddMixed(xqa.Psi2());                      // + ψ²([x]Q)
-        var rhs = G2Jac.FromAffine(xq.Double().ToAffine().Psi2().Psi()); // ψ³([2x]Q)
+        lhs = lhs.Add(xq.Psi());                             // + ψ([x]Q)
+        lhs = lhs.Add(xq.Psi2());                            // + ψ²([x]Q)
+        var rhs = xq.Double().Psi2().Psi();                  // ψ³([2x]Q)
         return lhs.EqualsPoint(in rhs);
     }
 
@@ -101,6 +101,20 @@ public struct G2Jac
         var zi = Z.Inverse();
         var zi2 = zi.Squared();
         return new G2Affine(X * zi2, Y * zi2 * zi);
+    }
+
+    /// <summary>ψ in Jacobian coordinates: x = X/Z² gives x̄ = X̄/Z̄², so (X̄·γ₁₂, Ȳ·γ₁₃, Z̄).</summary>
+    public readonly G2Jac Psi()
+    {
+        var g = FrobeniusCoefficients.P1;
+        return new G2Jac { X = X.Conjugate() * g[2], Y = Y.Conjugate() * g[3], Z = Z.Conjugate() };
+    }
+
+    /// <summary>ψ² in Jacobian coordinates: (X·γ₂₂, Y·γ₂₃, Z).</summary>
+    public readonly G2Jac Psi2()
+    {
+        var g = FrobeniusCoefficients.P2;
+        return new G2Jac { X = X * g[2], Y = Y * g[3], Z = Z };
     }
 
     public readonly G2Jac Double()

@@ -37,7 +37,19 @@ public readonly struct Proof
         if (e != VerifyError.None) return e;
         e = Map(PointEncoding.TryReadG1(src.Slice(192, 64), out var c));
         if (e != VerifyError.None) return e;
-        return TryCreate(a, b, c, out proof);
+        return FromCheckedPoints(a, b, c, out proof);
+    }
+
+    /// <summary>
+    /// For points a reader has already checked (canonical, on curve, B in the subgroup): only the
+    /// infinity rule remains, so the G2 subgroup test is not paid twice.
+    /// </summary>
+    internal static VerifyError FromCheckedPoints(in G1Affine a, in G2Affine b, in G1Affine c, out Proof proof)
+    {
+        proof = default;
+        if (a.IsInfinity || b.IsInfinity || c.IsInfinity) return VerifyError.PointAtInfinity;
+        proof = new Proof(a, b, c);
+        return VerifyError.None;
     }
 
     public void Write(Span<byte> dst)

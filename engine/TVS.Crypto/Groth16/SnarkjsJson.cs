@@ -70,7 +70,7 @@ public static class SnarkjsJson
             if ((e = ReadG1(pa, out var a)) != VerifyError.None) return e;
             if ((e = ReadG2(pb, out var b)) != VerifyError.None) return e;
             if ((e = ReadG1(pc, out var c)) != VerifyError.None) return e;
-            return Proof.TryCreate(a, b, c, out proof);
+            return Proof.FromCheckedPoints(a, b, c, out proof);
         }
     }
 
