@@ -20,6 +20,21 @@ public static class SnarkjsJson
 
     public static VerifyError TryReadVerifyingKey(ReadOnlySpan<byte> utf8, out VerifyingKey? key)
     {
+        // JsonDocument validates structure but not every string's UTF-8: reading such a string
+        // throws InvalidOperationException, which is bad input like any other.
+        try
+        {
+            return ReadVerifyingKey(utf8, out key);
+        }
+        catch (InvalidOperationException)
+        {
+            key = null;
+            return VerifyError.Malformed;
+        }
+    }
+
+    private static VerifyError ReadVerifyingKey(ReadOnlySpan<byte> utf8, out VerifyingKey? key)
+    {
         key = null;
         if (!TryParse(utf8, out var doc)) return VerifyError.Malformed;
         using (doc)
@@ -54,6 +69,21 @@ public static class SnarkjsJson
 
     public static VerifyError TryReadProof(ReadOnlySpan<byte> utf8, out Proof proof)
     {
+        // JsonDocument validates structure but not every string's UTF-8: reading such a string
+        // throws InvalidOperationException, which is bad input like any other.
+        try
+        {
+            return ReadProof(utf8, out proof);
+        }
+        catch (InvalidOperationException)
+        {
+            proof = default;
+            return VerifyError.Malformed;
+        }
+    }
+
+    private static VerifyError ReadProof(ReadOnlySpan<byte> utf8, out Proof proof)
+    {
         proof = default;
         if (!TryParse(utf8, out var doc)) return VerifyError.Malformed;
         using (doc)
@@ -75,6 +105,21 @@ public static class SnarkjsJson
     }
 
     public static VerifyError TryReadPublicSignals(ReadOnlySpan<byte> utf8, out Fr[] signals)
+    {
+        // JsonDocument validates structure but not every string's UTF-8: reading such a string
+        // throws InvalidOperationException, which is bad input like any other.
+        try
+        {
+            return ReadPublicSignals(utf8, out signals);
+        }
+        catch (InvalidOperationException)
+        {
+            signals = [];
+            return VerifyError.Malformed;
+        }
+    }
+
+    private static VerifyError ReadPublicSignals(ReadOnlySpan<byte> utf8, out Fr[] signals)
     {
         signals = [];
         if (!TryParse(utf8, out var doc)) return VerifyError.Malformed;
