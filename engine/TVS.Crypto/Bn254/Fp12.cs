@@ -89,9 +89,11 @@ public struct Fp12 : IEquatable<Fp12>
     }
 
     /// <summary>x^p.</summary>
-    public readonly Fp12 Frobenius()
+    public readonly Fp12 Frobenius() => OddFrobenius(FrobeniusCoefficients.P1);
+
+    /// <summary>x^(p^k) for odd k: conjugate every Fp2 coefficient, then scale the one of wⁱ by g[i].</summary>
+    private readonly Fp12 OddFrobenius(Fp2[] g)
     {
-        var g = FrobeniusCoefficients.P1;
         Fp12 z;
         z.C0.B0 = C0.B0.Conjugate();
         z.C1.B0 = C1.B0.Conjugate() * g[1];
@@ -117,18 +119,7 @@ public struct Fp12 : IEquatable<Fp12>
     }
 
     /// <summary>x^(p³).</summary>
-    public readonly Fp12 FrobeniusCube()
-    {
-        var g = FrobeniusCoefficients.P3;
-        Fp12 z;
-        z.C0.B0 = C0.B0.Conjugate();
-        z.C1.B0 = C1.B0.Conjugate() * g[1];
-        z.C0.B1 = C0.B1.Conjugate() * g[2];
-        z.C1.B1 = C1.B1.Conjugate() * g[3];
-        z.C0.B2 = C0.B2.Conjugate() * g[4];
-        z.C1.B2 = C1.B2.Conjugate() * g[5];
-        return z;
-    }
+    public readonly Fp12 FrobeniusCube() => OddFrobenius(FrobeniusCoefficients.P3);
 
     /// <summary>Generic exponentiation (square-and-multiply), for tests and rare paths.</summary>
     public readonly Fp12 Pow(BigInteger e)

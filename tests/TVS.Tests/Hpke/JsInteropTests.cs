@@ -14,15 +14,7 @@ namespace TVS.Tests.Hpke;
 /// </summary>
 public class JsInteropTests(ITestOutputHelper output)
 {
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "TVS.sln")))
-        {
-            dir = dir.Parent;
-        }
-        return dir?.FullName ?? throw new InvalidOperationException("TVS.sln not found above " + AppContext.BaseDirectory);
-    }
+    private static string RepoRoot() => ExternalTools.RepoRoot();
 
     private static JsonNode Fixtures() =>
         JsonNode.Parse(File.ReadAllText(Path.Combine(RepoRoot(), "tests", "fixtures", "hpke", "jsvectors.json")))!;
@@ -64,39 +56,7 @@ public class JsInteropTests(ITestOutputHelper output)
         Assert.Equal([0, 1, 100, 4096], sizes);
     }
 
-    private bool NodeAvailable(out string toolDir)
-    {
-        toolDir = Path.Combine(RepoRoot(), "tools", "hpke");
-        bool ci = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-        string? why = null;
-        if (!Directory.Exists(Path.Combine(toolDir, "node_modules", "@hpke", "core")))
-        {
-            why = "tools/hpke/node_modules is missing (run npm ci in tools/hpke)";
-        }
-        else
-        {
-            try
-            {
-                using var p = Process.Start(new ProcessStartInfo("node", "--version") { RedirectStandardOutput = true, UseShellExecute = false })!;
-                p.WaitForExit(10_000);
-                if (p.ExitCode != 0)
-                {
-                    why = "node --version failed";
-                }
-            }
-            catch (System.ComponentModel.Win32Exception)
-            {
-                why = "node is not installed";
-            }
-        }
-        if (why is null)
-        {
-            return true;
-        }
-        Assert.False(ci, "HPKE interop needs node: " + why);
-        output.WriteLine("SKIPPED (not CI): " + why);
-        return false;
-    }
+    private bool NodeAvailable(out string toolDir) => ExternalTools.NodePackage("hpke", Path.Combine("@hpke", "core"), output, out toolDir);
 
     private static JsonNode RunOpen(string toolDir, object request)
     {
