@@ -15,6 +15,7 @@ public class Bn254Benchmarks
     private G2Affine _q;
     private G2Prepared _prepared = null!;
     private Limbs4 _scalar;
+    private BigInteger _scalarBig;
     private readonly G2Proj[] _scratch = new G2Proj[4];
 
     [GlobalSetup]
@@ -28,6 +29,7 @@ public class Bn254Benchmarks
         _b2 = new Fp2(_b, _a);
         var s = Rand(Fr.Modulus);
         _scalar = Limbs4.FromBigInteger(s);
+        _scalarBig = s;
         _p = G1Jac.ScalarMul(G1Affine.Generator, s).ToAffine();
         _q = G2Jac.ScalarMul(G2Affine.Generator, Rand(Fr.Modulus)).ToAffine();
         _prepared = new G2Prepared(_q);
@@ -63,7 +65,13 @@ public class Bn254Benchmarks
     public G1Jac G1ScalarMul() => G1Jac.ScalarMul(in _p, in _scalar);
 
     [Benchmark]
+    public G1Jac G1ScalarMulGlv() => G1Jac.ScalarMulGlv(in _p, _scalarBig);
+
+    [Benchmark]
     public G2Jac G2ScalarMul() => G2Jac.ScalarMul(in _q, in _scalar);
+
+    [Benchmark]
+    public G2Jac G2ScalarMulGls() => G2Jac.ScalarMulGls(in _q, _scalarBig);
 
     [Benchmark]
     public bool G2SubgroupCheck() => _q.IsInSubgroup();

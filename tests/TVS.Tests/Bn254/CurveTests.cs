@@ -153,3 +153,39 @@ public class GlvTests
         }
     }
 }
+
+public class EndomorphismScalarMulTests
+{
+    [Fact]
+    public void DecompositionsAreShortAndCorrect()
+    {
+        var rng = new Random(41);
+        var r = Fr.Modulus;
+        foreach (var d in new[] { ScalarDecomposition.G1, ScalarDecomposition.G2 })
+        {
+            for (int i = 0; i < 200; i++)
+            {
+                var k = i switch { 0 => 0, 1 => 1, 2 => r - 1, _ => CurveTests.RandomScalar(rng) };
+                d.Decompose(k, out var k1, out var k2);
+                Assert.Equal(k % r, ((k1 + k2 * d.Eigenvalue) % r + r) % r);
+                Assert.True(System.Numerics.BigInteger.Abs(k1).GetBitLength() <= 128, $"k1 has {System.Numerics.BigInteger.Abs(k1).GetBitLength()} bits");
+                Assert.True(System.Numerics.BigInteger.Abs(k2).GetBitLength() <= 128, $"k2 has {System.Numerics.BigInteger.Abs(k2).GetBitLength()} bits");
+            }
+        }
+    }
+
+    [Fact]
+    public void GlvAndGlsAgreeWithPlainScalarMultiplication()
+    {
+        var rng = new Random(42);
+        var r = Fr.Modulus;
+        for (int i = 0; i < 12; i++)
+        {
+            var k = i switch { 0 => 0, 1 => 1, 2 => r - 1, 3 => r, _ => CurveTests.RandomScalar(rng) };
+            var p = G1Jac.ScalarMul(G1Affine.Generator, CurveTests.RandomScalar(rng)).ToAffine();
+            Assert.True(G1Jac.ScalarMulGlv(p, k).EqualsPoint(G1Jac.ScalarMul(p, k)));
+            var q = G2Jac.ScalarMul(G2Affine.Generator, CurveTests.RandomScalar(rng)).ToAffine();
+            Assert.True(G2Jac.ScalarMulGls(q, k).EqualsPoint(G2Jac.ScalarMul(q, k)));
+        }
+    }
+}
