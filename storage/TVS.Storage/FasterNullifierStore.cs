@@ -213,13 +213,11 @@ public sealed partial class FasterNullifierStore : INullifierStore
         Guid indexToken = full ? token : _indexToken;
         NullifierCheckpoint previous = _last;
         Guid previousIndex = _indexToken;
-        WriteMeta(indexToken, token, coveredMmrSize, count, tail);
+        long indexTail = full ? tail : _indexTail;
+        WriteMeta(indexToken, token, coveredMmrSize, count, indexTail);
         _last = new NullifierCheckpoint(token, coveredMmrSize, count);
         _indexToken = indexToken;
-        if (full)
-        {
-            _indexTail = tail;
-        }
+        _indexTail = indexTail;
         // The commit point now names (indexToken, token): older checkpoints can go.
         PurgeExcept(previous.Token, indexToken, token);
         PurgeExcept(previousIndex, indexToken, token);
@@ -281,7 +279,7 @@ public sealed partial class FasterNullifierStore : INullifierStore
             _count = m.Count;
             _last = new NullifierCheckpoint(m.LogToken, m.CoveredMmrSize, m.Count);
             _indexToken = m.IndexToken;
-            _indexTail = m.IndexToken == m.LogToken ? m.Tail : 0;
+            _indexTail = m.IndexTail;
             // Leftovers of checkpoints taken after the commit point was last written.
             foreach (Guid t in _checkpoints.GetLogCheckpointTokens().Concat(_checkpoints.GetIndexCheckpointTokens()).Distinct().ToList())
             {
@@ -352,11 +350,12 @@ public sealed partial class FasterNullifierStore : INullifierStore
         }
     }
 
-    private readonly record struct Meta(Guid IndexToken, Guid LogToken, long CoveredMmrSize, long Count, long Tail);
+    private readonly record struct Meta(Guid IndexToken, Guid LogToken, long CoveredMmrSize, long Count, long IndexTail);
 
     // Layout (docs/formats.md, "Nullifier store"): magic(8) version u32 LE, size u32 LE, index token(16),
-    // log token(16), covered MMR size i64 LE, count i64 LE, log tail i64 LE, SHA-256(bytes 0..72)[0..8].
-    private void WriteMeta(Guid indexToken, Guid logToken, long covered, long count, long tail)
+    // log token(16), covered MMR size i64 LE, count i64 LE, log tail at the index checkpoint i64 LE,
+    // SHA-256(bytes 0..72)[0..8].
+    private void WriteMeta(Guid indexToken, Guid logToken, long covered, long count, long indexTail)
     {
         Span<byte> b = stackalloc byte[MetaSize];
         MetaMagic.CopyTo(b);
@@ -366,7 +365,7 @@ public sealed partial class FasterNullifierStore : INullifierStore
         logToken.TryWriteBytes(b[32..48]);
         BinaryPrimitives.WriteInt64LittleEndian(b[48..], covered);
         BinaryPrimitives.WriteInt64LittleEndian(b[56..], count);
-        BinaryPrimitives.WriteInt64LittleEndian(b[64..], tail);
+        BinaryPrimitives.WriteInt64LittleEndian(b[64..], indexTail);
         Span<byte> digest = stackalloc byte[32];
         SHA256.HashData(b[..72], digest);
         digest[..8].CopyTo(b[72..]);
