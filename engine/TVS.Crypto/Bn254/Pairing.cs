@@ -216,12 +216,24 @@ public static class Pairing
         return MillerLoop(p, q, default, default, scratch);
     }
 
-    /// <summary>f^((p¹²−1)/r).</summary>
-    public static Fp12 FinalExponentiation(in Fp12 f)
+    /// <summary>
+    /// The final exponentiation the verifiers use: f^(c·(p¹²−1)/r) with the Fuentes-Castañeda hard
+    /// part (c = ±2x(6x²+3x+1), coprime to r; a test pins it down). Any fixed power coprime to r
+    /// keeps "product of pairings = 1" exact and GT a bilinear, non-degenerate target.
+    /// </summary>
+    public static Fp12 FinalExponentiation(in Fp12 f) => HardPartFuentesCastaneda(EasyPart(in f));
+
+    /// <summary>f^((p⁶−1)(p²+1)): lands in the cyclotomic subgroup, where inversion is conjugation.</summary>
+    internal static Fp12 EasyPart(in Fp12 f)
     {
-        // Easy part: f^((p⁶−1)(p²+1)) lands in the cyclotomic subgroup, where inversion is conjugation.
         var t = f.Conjugate() * f.Inverse();
-        var m = t.FrobeniusSquare() * t;
+        return t.FrobeniusSquare() * t;
+    }
+
+    /// <summary>Exactly f^((p¹²−1)/r), the textbook value (tests and interop with other libraries' GT).</summary>
+    public static Fp12 FinalExponentiationExact(in Fp12 f)
+    {
+        var m = EasyPart(in f);
 
         // Hard part: (p⁴ − p² + 1)/r = λ0 + λ1·p + λ2·p² + λ3·p³ with
         //   λ3 = 1, λ2 = 6x² + 1, λ1 = −36x³ − 18x² − 12x + 1, λ0 = −36x³ − 30x² − 18x − 2
@@ -253,6 +265,27 @@ public static class Pairing
         var y0 = (c36 * b30 * a18 * m.CyclotomicSquared()).Conjugate(); // m^λ0
 
         return y0 * y1.Frobenius() * y2.FrobeniusSquare() * m.FrobeniusCube();
+    }
+
+    /// <summary>
+    /// The hard part by Fuentes-Castañeda et al.'s chain (as Duquesne–Ghammam and gnark-crypto use
+    /// it): computes m^(c·(p⁴−p²+1)/r) for a fixed c coprime to r, so it is a different but equally
+    /// valid final exponentiation (a pairing check "= 1" is unaffected; the tests pin down c).
+    /// </summary>
+    internal static Fp12 HardPartFuentesCastaneda(in Fp12 m)
+    {
+        var t0 = ExpByX(in m).Conjugate().CyclotomicSquared();
+        var t1 = t0.CyclotomicSquared() * t0;
+        var t2 = ExpByX(in t1).Conjugate();
+        var t3 = t1.Conjugate();
+        t1 = t2 * t3;
+        t3 = t2.CyclotomicSquared();
+        var t4 = ExpByX(in t3) * t1;
+        t3 = t0 * t4;
+        t0 = t2 * t4 * m;
+        t0 = t3.Frobenius() * t0;
+        t0 = t4.FrobeniusSquare() * t0;
+        return (m.Conjugate() * t3).FrobeniusCube() * t0;
     }
 
     /// <summary>x in non-adjacent form, most significant digit first: 24 non-zero digits against 28 one bits.</summary>

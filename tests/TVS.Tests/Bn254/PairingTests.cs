@@ -28,7 +28,7 @@ public class PairingTests
         var rng = new Random(21);
         var f = FieldTests.RandomFp12(rng);
         var expected = f.Pow((BigInteger.Pow(P, 12) - 1) / R);
-        Assert.Equal(expected, Pairing.FinalExponentiation(f));
+        Assert.Equal(expected, Pairing.FinalExponentiationExact(f));
     }
 
     [Fact]
@@ -68,5 +68,22 @@ public class PairingTests
         Assert.Equal(direct, mixed);
         var prepared = Pairing.MillerLoop(default, default, [pa, pb], [new G2Prepared(qa), new G2Prepared(qb)], default);
         Assert.Equal(direct, prepared);
+    }
+}
+
+public class HardPartTests
+{
+    [Fact]
+    public void FuentesCastanedaChainIsAFixedPowerOfTheRealFinalExponentiation()
+    {
+        var rng = new Random(51);
+        var f = FieldTests.RandomFp12(rng);
+        var exact = Pairing.FinalExponentiationExact(f);
+        var fc = Pairing.FinalExponentiation(f);
+        BigInteger x = Pairing.X;
+        var r = Fr.Modulus;
+        var candidates = new[] { 2 * x * (6 * x * x + 3 * x + 1), -2 * x * (6 * x * x + 3 * x + 1) };
+        var matched = candidates.Where(c => exact.Pow(((c % r) + r) % r).Equals(fc)).ToList();
+        Assert.Single(matched);
     }
 }
