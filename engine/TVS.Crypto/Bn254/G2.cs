@@ -220,13 +220,13 @@ public struct G2Jac
         var psi = q.Psi();
         var b = k2.Sign < 0 ? psi.Negate() : psi;
         var both = FromAffine(a).AddMixed(in b);
-        var m1 = BigInteger.Abs(k1);
-        var m2 = BigInteger.Abs(k2);
+        var m1 = Limbs4.FromBigInteger(BigInteger.Abs(k1));
+        var m2 = Limbs4.FromBigInteger(BigInteger.Abs(k2));
         var acc = Infinity;
-        for (long i = Math.Max(m1.GetBitLength(), m2.GetBitLength()) - 1; i >= 0; i--)
+        for (int i = Math.Max(m1.BitLength(), m2.BitLength()) - 1; i >= 0; i--)
         {
             acc = acc.Double();
-            bool b1 = !(m1 >> (int)i).IsEven, b2 = !(m2 >> (int)i).IsEven;
+            bool b1 = m1.Bit(i) != 0, b2 = m2.Bit(i) != 0;
             if (b1 && b2) acc = acc.Add(in both);
             else if (b1) acc = acc.AddMixed(in a);
             else if (b2) acc = acc.AddMixed(in b);
