@@ -54,7 +54,7 @@ public readonly struct BatchItem
 /// Π e(−rᵢAᵢ, Bᵢ) · Π_keys [ e(Σ rᵢ·vk_xᵢ, γ) · e(Σ rᵢCᵢ, δ) · e((Σ rᵢ)·α, β) ] = 1,
 /// one multi-Miller loop and one final exponentiation for the whole batch, whatever mix of keys
 /// it holds. A batch with any invalid proof fails except with probability ≤ 2⁻¹²⁸; a failing batch
-/// is bisected so that every proof gets its own verdict. One instance per thread; after the
+/// is split and re-checked so that every proof gets its own verdict. One instance per thread; after the
 /// first batch of the largest size it allocates nothing.
 /// </summary>
 public sealed class Groth16BatchVerifier
@@ -120,20 +120,32 @@ public sealed class Groth16BatchVerifier
         Resolve(items, pending[..m], results);
     }
 
-    /// <summary>Checks a subset as one batch; on failure splits it in two, down to single proofs.</summary>
+    /// <summary>Below this many proofs a failed batch is settled by single verifications.</summary>
+    private const int SingleThreshold = 4;
+
+    /// <summary>
+    /// Checks a subset as one batch; on failure splits it into (up to) eight parts and resolves
+    /// each, down to single verifications of at most <see cref="SingleThreshold"/> proofs. Eight
+    /// parts rather than two: every extra batch check costs a final exponentiation and its share of
+    /// Miller loops again, and eight-way splitting finds one bad proof in 256 with about half the
+    /// work of halving (measured in the demo: binary bisection made batches slower than single
+    /// checks at 2% bad proofs).
+    /// </summary>
     private void Resolve(ReadOnlySpan<BatchItem> items, Span<int> subset, Span<VerifyError> results)
     {
-        if (subset.Length == 0) return;
-        if (subset.Length == 1)
+        if (subset.Length <= SingleThreshold)
         {
-            ref readonly var it = ref items[subset[0]];
-            results[subset[0]] = Groth16Verifier.Verify(it.Key, it.Proof, it.Public.Span);
+            foreach (int i in subset)
+            {
+                ref readonly var it = ref items[i];
+                results[i] = Groth16Verifier.Verify(it.Key, it.Proof, it.Public.Span);
+            }
             return;
         }
         if (CheckBatch(items, subset)) return;
-        int half = subset.Length / 2;
-        Resolve(items, subset[..half], results);
-        Resolve(items, subset[half..], results);
+        int part = Math.Max(SingleThreshold, (subset.Length + 7) / 8);
+        for (int start = 0; start < subset.Length; start += part)
+            Resolve(items, subset.Slice(start, Math.Min(part, subset.Length - start)), results);
     }
 
     private bool CheckBatch(ReadOnlySpan<BatchItem> items, ReadOnlySpan<int> subset)
