@@ -25,6 +25,8 @@ public struct Fp : IEquatable<Fp>
 
     public static readonly BigInteger Modulus = BigInteger.Parse("21888242871839275222246405745257275088696311157297823662689037894645226208583");
 
+    private static readonly Limbs4 SqrtExponent = Limbs4.FromBigInteger((Modulus + 1) / 4);
+
     public static Fp Zero => default;
     public static Fp One => new(FpModulus.RModQ);
 
@@ -99,8 +101,7 @@ public struct Fp : IEquatable<Fp>
     /// <summary>Square root for p ≡ 3 (mod 4): x^((p+1)/4); false when x is not a square.</summary>
     public readonly bool TrySqrt(out Fp root)
     {
-        var e = Limbs4.FromBigInteger((Modulus + 1) / 4);
-        root = Pow(in e);
+        root = Pow(in SqrtExponent);
         return root.Squared().Equals(this);
     }
 

@@ -70,7 +70,7 @@ public sealed class Groth16BatchVerifier
     private G1Affine[] _cPoints = [];
     private Limbs4[] _cScalars = [];
     private G2Proj[] _scratch = [];
-    private readonly byte[] _random = new byte[16];
+    private byte[] _random = [];
 
     // per distinct key in a batch
     private VerifyingKey[] _keys = new VerifyingKey[4];
@@ -99,6 +99,7 @@ public sealed class Groth16BatchVerifier
         _cPoints = new G1Affine[2 * n];
         _cScalars = new Limbs4[2 * n];
         _scratch = new G2Proj[n];
+        _random = new byte[16 * n];
     }
 
     /// <summary>Verifies every item; results[i] gets item i's verdict.</summary>
@@ -152,6 +153,7 @@ public sealed class Groth16BatchVerifier
     {
         int n = subset.Length;
         int keyCount = 0;
+        RandomNumberGenerator.Fill(_random.AsSpan(0, 16 * n)); // one CSPRNG call per batch check
         // 1. random scalars, key slots, per-key sums of r and of r·s_j
         for (int k = 0; k < n; k++)
         {
@@ -162,9 +164,8 @@ public sealed class Groth16BatchVerifier
             // r = k1 + k2·λ with independent 64-bit k1, k2: 2^128 distinct scalars (the GLV
             // lattice has no vector this short), so a bad proof survives with probability ≤ 2^-128,
             // and r·A costs 64 doublings.
-            RandomNumberGenerator.Fill(_random);
-            ulong k1 = BitConverter.ToUInt64(_random, 0);
-            ulong k2 = BitConverter.ToUInt64(_random, 8) | (1UL << 63); // never zero
+            ulong k1 = BitConverter.ToUInt64(_random, 16 * k);
+            ulong k2 = BitConverter.ToUInt64(_random, 16 * k + 8) | (1UL << 63); // never zero
             _k1[k] = k1;
             _k2[k] = k2;
             var rf = Glv.Combine(k1, k2);
