@@ -67,6 +67,63 @@ public static class SnarkjsJson
         }
     }
 
+    /// <summary>
+    /// Writes <paramref name="key"/> as snarkjs' verification_key.json (decimal affine
+    /// coordinates, G2 as [[x.c0, x.c1], [y.c0, y.c1], ["1", "0"]]), which snarkjs and
+    /// <see cref="TryReadVerifyingKey"/> read back.
+    /// </summary>
+    public static byte[] WriteVerifyingKey(VerifyingKey key)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("protocol", "groth16");
+            w.WriteString("curve", "bn128");
+            w.WriteNumber("nPublic", key.PublicInputCount);
+            w.WritePropertyName("vk_alpha_1");
+            WriteG1(w, key.Alpha);
+            w.WritePropertyName("vk_beta_2");
+            WriteG2(w, key.Beta);
+            w.WritePropertyName("vk_gamma_2");
+            WriteG2(w, key.Gamma);
+            w.WritePropertyName("vk_delta_2");
+            WriteG2(w, key.Delta);
+            w.WritePropertyName("IC");
+            w.WriteStartArray();
+            foreach (var p in key.IC) WriteG1(w, p);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return stream.ToArray();
+    }
+
+    private static void WriteG1(Utf8JsonWriter w, in G1Affine p)
+    {
+        w.WriteStartArray();
+        w.WriteStringValue(p.X.ToString());
+        w.WriteStringValue(p.Y.ToString());
+        w.WriteStringValue("1");
+        w.WriteEndArray();
+    }
+
+    private static void WriteG2(Utf8JsonWriter w, in G2Affine p)
+    {
+        w.WriteStartArray();
+        foreach (var c in (ReadOnlySpan<Fp2>)[p.X, p.Y])
+        {
+            w.WriteStartArray();
+            w.WriteStringValue(c.C0.ToString());
+            w.WriteStringValue(c.C1.ToString());
+            w.WriteEndArray();
+        }
+        w.WriteStartArray();
+        w.WriteStringValue("1");
+        w.WriteStringValue("0");
+        w.WriteEndArray();
+        w.WriteEndArray();
+    }
+
     public static VerifyError TryReadProof(ReadOnlySpan<byte> utf8, out Proof proof)
     {
         // JsonDocument validates structure but not every string's UTF-8: reading such a string

@@ -62,16 +62,25 @@ public sealed class VoteAdmission
         return default;
     }
 
-    /// <summary>Check, then single Groth16 verification against the derived signals.</summary>
-    public VoteRejectReason Verify(in VoteRecord record, ReadOnlySpan<byte> ballot)
+    /// <summary>
+    /// Check, then the proof decoded from <paramref name="recordBytes"/> (the plaintext the record
+    /// was parsed from) and one single Groth16 verification against the derived signals. The
+    /// engine's verify stage does the same in batches.
+    /// </summary>
+    public VoteRejectReason Verify(in VoteRecord record, ReadOnlySpan<byte> recordBytes)
     {
         var reason = Check(record, out var key);
         if (!reason.IsAccepted)
         {
             return reason;
         }
+        var e = VoteRecord.ReadProof(recordBytes, out var proof);
+        if (e != VerifyError.None)
+        {
+            return VoteRejectReason.Proof(e);
+        }
         Span<Fr> signals = stackalloc Fr[SemaphoreSignals.Count];
-        SemaphoreSignals.Compute(record.Root, record.Nullifier, ballot, ScopeHash, signals);
-        return VoteRejectReason.Proof(Groth16Verifier.Verify(key!, record.Proof, signals));
+        SemaphoreSignals.Compute(record.Root, record.Nullifier, record.Ballot(recordBytes), ScopeHash, signals);
+        return VoteRejectReason.Proof(Groth16Verifier.Verify(key!, proof, signals));
     }
 }

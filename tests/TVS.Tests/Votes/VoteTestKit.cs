@@ -50,8 +50,8 @@ public sealed class VoteTestKit : IDisposable
     public VoteRejectReason Process(ReadOnlySpan<byte> key, ReadOnlySpan<byte> envelope)
     {
         var buffer = new byte[VoteRecord.MaxPlaintext];
-        var reason = Opener.Open(key, envelope, buffer, out var record, out _);
-        return reason.IsAccepted ? Admission.Verify(record, record.Ballot(buffer)) : reason;
+        var reason = Opener.Open(key, envelope, buffer, out var record, out int n);
+        return reason.IsAccepted ? Admission.Verify(record, buffer.AsSpan(0, n)) : reason;
     }
 
     /// <summary>The chain from a plaintext (no envelope): parse, bind to key and election, admit, verify.</summary>
@@ -60,7 +60,7 @@ public sealed class VoteTestKit : IDisposable
         if (!VoteRecord.TryParse(plaintext, out var record, out var reason)) return reason;
         if (!record.NullifierEquals(key)) return VoteRejectReason.NullifierMismatch;
         if (record.ElectionId != Election) return VoteRejectReason.WrongElection;
-        return Admission.Verify(record, record.Ballot(plaintext));
+        return Admission.Verify(record, plaintext);
     }
 
     public void Dispose() => IngestKey.Dispose();
