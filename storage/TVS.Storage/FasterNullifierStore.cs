@@ -196,10 +196,10 @@ public sealed partial class FasterNullifierStore : INullifierStore
     }
 
     /// <inheritdoc/>
-    public NullifierCheckpoint Checkpoint(long coveredMmrSize)
+    public NullifierCheckpoint Checkpoint(long coveredPosition)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        ArgumentOutOfRangeException.ThrowIfNegative(coveredMmrSize);
+        ArgumentOutOfRangeException.ThrowIfNegative(coveredPosition);
         long tail = _kv.Log.TailAddress;
         bool full = _indexToken == Guid.Empty || tail - _indexTail > _indexGrowthLimit;
         long count = _count; // the writer is this thread: every insert so far is in the checkpoint's version
@@ -214,8 +214,8 @@ public sealed partial class FasterNullifierStore : INullifierStore
         NullifierCheckpoint previous = _last;
         Guid previousIndex = _indexToken;
         long indexTail = full ? tail : _indexTail;
-        WriteMeta(indexToken, token, coveredMmrSize, count, indexTail);
-        _last = new NullifierCheckpoint(token, coveredMmrSize, count);
+        WriteMeta(indexToken, token, coveredPosition, count, indexTail);
+        _last = new NullifierCheckpoint(token, coveredPosition, count);
         _indexToken = indexToken;
         _indexTail = indexTail;
         // The commit point now names (indexToken, token): older checkpoints can go.
@@ -277,7 +277,7 @@ public sealed partial class FasterNullifierStore : INullifierStore
         {
             _kv.Recover(m.IndexToken, m.LogToken);
             _count = m.Count;
-            _last = new NullifierCheckpoint(m.LogToken, m.CoveredMmrSize, m.Count);
+            _last = new NullifierCheckpoint(m.LogToken, m.CoveredPosition, m.Count);
             _indexToken = m.IndexToken;
             _indexTail = m.IndexTail;
             // Leftovers of checkpoints taken after the commit point was last written.
@@ -350,7 +350,7 @@ public sealed partial class FasterNullifierStore : INullifierStore
         }
     }
 
-    private readonly record struct Meta(Guid IndexToken, Guid LogToken, long CoveredMmrSize, long Count, long IndexTail);
+    private readonly record struct Meta(Guid IndexToken, Guid LogToken, long CoveredPosition, long Count, long IndexTail);
 
     // Layout (docs/formats.md, "Nullifier store"): magic(8) version u32 LE, size u32 LE, index token(16),
     // log token(16), covered MMR size i64 LE, count i64 LE, log tail at the index checkpoint i64 LE,

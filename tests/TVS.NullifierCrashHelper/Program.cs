@@ -40,7 +40,7 @@ public static class Program
         string dir = args[0];
         int batch = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture);
         using FasterNullifierStore store = FasterNullifierStore.Open(dir, Options);
-        long position = store.LastCheckpoint.CoveredMmrSize;
+        long position = store.LastCheckpoint.CoveredPosition;
         Console.Out.WriteLine($"RECOVERED {position}");
         Console.Out.Flush();
         while (true)

@@ -48,12 +48,12 @@ public sealed class DictionaryNullifierStore : INullifierStore
     }
 
     /// <inheritdoc/>
-    public NullifierCheckpoint Checkpoint(long coveredMmrSize)
+    public NullifierCheckpoint Checkpoint(long coveredPosition)
     {
         lock (_lock)
         {
             _checkpointed = new Dictionary<Nullifier, long>(_live);
-            _last = new NullifierCheckpoint(Guid.NewGuid(), coveredMmrSize, _live.Count);
+            _last = new NullifierCheckpoint(Guid.NewGuid(), coveredPosition, _live.Count);
             return _last;
         }
     }

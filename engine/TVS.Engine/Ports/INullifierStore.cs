@@ -11,10 +11,11 @@ namespace TVS.Engine.Ports;
 /// (<c>where TStore : class, INullifierStore</c> or a struct wrapper), so calls are direct, not
 /// virtual; keys pass by <c>in</c> reference and results are small structs, so no call allocates.</para>
 /// <para>Durability: inserts become durable only at <see cref="Checkpoint"/>. A checkpoint records
-/// the caller's <c>coveredMmrSize</c> (the MMR size, i.e. the input position, whose nullifiers it
-/// holds); after a crash <see cref="Recover"/> returns the store to its last completed checkpoint
-/// and hands that size back, and the engine replays its input from there (DESIGN.md, Durability
-/// and recovery), re-inserting the same nullifiers with the same indexes.</para>
+/// the caller's <c>coveredPosition</c> (the engine passes the input offset up to which the store
+/// holds every nullifier) and the store's <see cref="Count"/>, which for the engine is the MMR size
+/// (one nullifier per accepted vote); after a crash <see cref="Recover"/> returns the store to its
+/// last completed checkpoint and hands both back, and the engine replays its input from there
+/// (DESIGN.md, Durability and recovery), re-inserting the same nullifiers with the same indexes.</para>
 /// </remarks>
 public interface INullifierStore : IDisposable
 {
@@ -38,10 +39,10 @@ public interface INullifierStore : IDisposable
     InsertResult TryInsert(in Nullifier nullifier, long mmrIndex);
 
     /// <summary>
-    /// Makes every insert so far durable and records <paramref name="coveredMmrSize"/> with it;
+    /// Makes every insert so far durable and records <paramref name="coveredPosition"/> with it;
     /// returns when the checkpoint is complete on disk. Writer thread only.
     /// </summary>
-    NullifierCheckpoint Checkpoint(long coveredMmrSize);
+    NullifierCheckpoint Checkpoint(long coveredPosition);
 
     /// <summary>
     /// Discards every insert after the last completed checkpoint and returns that checkpoint
@@ -75,10 +76,11 @@ public readonly record struct InsertResult(InsertOutcome Outcome, long ExistingM
 }
 
 /// <summary>
-/// A completed checkpoint of a nullifier store: an opaque token naming it, the MMR size the
-/// caller said it covers, and the number of nullifiers it holds.
+/// A completed checkpoint of a nullifier store: an opaque token naming it, the position the
+/// caller said it covers (the engine: its input offset), and the number of nullifiers it holds
+/// (the engine: the MMR size).
 /// </summary>
-public readonly record struct NullifierCheckpoint(Guid Token, long CoveredMmrSize, long Count)
+public readonly record struct NullifierCheckpoint(Guid Token, long CoveredPosition, long Count)
 {
     /// <summary>No checkpoint: an empty store covering nothing.</summary>
     public static NullifierCheckpoint None => default;

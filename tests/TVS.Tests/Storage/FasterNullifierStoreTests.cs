@@ -197,7 +197,7 @@ public sealed class FasterNullifierStoreTests(ITestOutputHelper output) : IDispo
         using (FasterNullifierStore store = FasterNullifierStore.Open(_dir, Small))
         {
             NullifierCheckpoint cp = store.LastCheckpoint;
-            Assert.Equal(20_000, cp.CoveredMmrSize);
+            Assert.Equal(20_000, cp.CoveredPosition);
             Assert.Equal(20_000, store.Count);
             for (int i = 0; i < 20_000; i++)
             {
@@ -205,13 +205,13 @@ public sealed class FasterNullifierStoreTests(ITestOutputHelper output) : IDispo
                 Assert.Equal(i, idx);
             }
             // FASTER recovers to the checkpoint's log tail, so later inserts are gone. The engine
-            // re-derives them by replaying its input from position cp.CoveredMmrSize: the same
+            // re-derives them by replaying its input from position cp.CoveredPosition: the same
             // nullifiers arrive in the same order and get the same indexes.
             for (int i = 20_000; i < 30_000; i++)
             {
                 Assert.False(store.TryGet(keys[i], out _));
             }
-            for (int i = (int)cp.CoveredMmrSize; i < 30_000; i++)
+            for (int i = (int)cp.CoveredPosition; i < 30_000; i++)
             {
                 Assert.True(store.TryInsert(keys[i], i).IsInserted);
             }
@@ -220,7 +220,7 @@ public sealed class FasterNullifierStoreTests(ITestOutputHelper output) : IDispo
         }
         using (FasterNullifierStore store = FasterNullifierStore.Open(_dir, Small))
         {
-            Assert.Equal(30_000, store.LastCheckpoint.CoveredMmrSize);
+            Assert.Equal(30_000, store.LastCheckpoint.CoveredPosition);
             Assert.Equal(30_000, store.Count);
             Assert.True(store.TryGet(keys[29_999], out long idx));
             Assert.Equal(29_999, idx);
@@ -243,7 +243,7 @@ public sealed class FasterNullifierStoreTests(ITestOutputHelper output) : IDispo
         store.Checkpoint(1);
         store.TryInsert(b, 1);
         NullifierCheckpoint cp = store.Recover();
-        Assert.Equal(1, cp.CoveredMmrSize);
+        Assert.Equal(1, cp.CoveredPosition);
         Assert.True(store.TryGet(a, out _));
         Assert.False(store.TryGet(b, out _));
         Assert.Equal(1, store.Count);

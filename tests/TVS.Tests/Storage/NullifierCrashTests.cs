@@ -33,7 +33,7 @@ public sealed class NullifierCrashTests(ITestOutputHelper output) : IDisposable
             (long recoveredByChild, long lastPrinted) = RunAndKill(checkpointsBeforeKill: 1 + rng.Next(3), delayMs: rng.Next(60));
             Assert.Equal(lastRecovered, recoveredByChild);
             using FasterNullifierStore store = FasterNullifierStore.Open(_dir, Helper.Options);
-            long covered = store.LastCheckpoint.CoveredMmrSize;
+            long covered = store.LastCheckpoint.CoveredPosition;
             output.WriteLine($"round {round}: child recovered {recoveredByChild}, printed {lastPrinted}, reopen covers {covered}");
             Assert.True(covered == lastPrinted || covered == lastPrinted + Batch, $"covered {covered}, last printed {lastPrinted}");
             Assert.Equal(covered, store.Count);

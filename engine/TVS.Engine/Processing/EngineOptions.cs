@@ -1,0 +1,38 @@
+namespace TVS.Engine.Processing;
+
+/// <summary>Tuning of one partition engine; the defaults suit the embedded demo on a small machine.</summary>
+public sealed record EngineOptions
+{
+    /// <summary>Partition number (Kafka partition; 0 for the embedded log).</summary>
+    public int Partition { get; init; }
+
+    /// <summary>Ring slots (a power of two).</summary>
+    public int RingSize { get; init; } = 8192;
+
+    /// <summary>Bytes behind the slots (keys, envelopes, plaintexts); at least 4 × the largest record.</summary>
+    public int ArenaBytes { get; init; } = 32 << 20;
+
+    /// <summary>Threads of the Groth16 verify stage (default: one per core).</summary>
+    public int VerifyThreads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Most slots one verify worker claims at once (the largest Groth16 batch).</summary>
+    public int VerifyMaxBatch { get; init; } = 128;
+
+    /// <summary>A batch is committed once it holds this many votes (accepted + refused) …</summary>
+    public int FlushMaxVotes { get; init; } = 4096;
+
+    /// <summary>… or at the first tick after it has waited this long.</summary>
+    public TimeSpan FlushMaxDelay { get; init; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>How often the ingest thread publishes a tick when records are slow to come.</summary>
+    public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Durable checkpoint (MMR fsync, batch commit, signed checkpoint, nullifier checkpoint) every this many input records …</summary>
+    public long CheckpointEveryRecords { get; init; } = 100_000;
+
+    /// <summary>… or this often, whichever comes first.</summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Called (rarely, never per vote) when a sink fails and the engine retries; null: stderr.</summary>
+    public Action<string>? OnWarning { get; init; }
+}

@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using TVS.Crypto.Groth16;
+using TVS.Engine.Votes;
+
+namespace TVS.Engine.Processing;
+
+/// <summary>
+/// Counters of one partition engine. Each field has one writer thread (named); readers (progress
+/// bars, metrics) read them racily, which is fine for counters. No allocation per vote.
+/// </summary>
+public sealed class EngineStats
+{
+    private const int ProofErrors = 64;
+    private readonly long[] _byReason = new long[(int)VoteRejectKind.Duplicate * ProofErrors + ProofErrors];
+
+    /// <summary>Input records read (ingest thread), including those skipped as already committed on replay.</summary>
+    public long Read;
+
+    /// <summary>Records whose verdict became durable in this run (flush thread).</summary>
+    public long Committed;
+    public long Accepted;
+    public long Rejected;
+
+    /// <summary>Records re-derived on replay whose verdict was already durable (flush thread).</summary>
+    public long Replayed;
+
+    /// <summary>Proofs checked by the verify workers (all threads, interlocked) and those refused.</summary>
+    public long ProofsVerified;
+    public long ProofsRefused;
+
+    /// <summary>Latency from read to durable, per committed record (flush thread).</summary>
+    public LatencyHistogram Latency { get; } = new();
+
+    /// <summary>Busy time per stage (Stopwatch ticks) and records through it: the per-vote cost of each stage.</summary>
+    public readonly long[] StageTicks = new long[StageNames.Length];
+    public readonly long[] StageRecords = new long[StageNames.Length];
+
+    public static readonly string[] StageNames = ["ingest", "open", "precheck", "verify", "commit", "append", "flush"];
+
+    internal void CountRejection(VoteRejectReason reason)
+    {
+        _byReason[((int)reason.Kind * ProofErrors) + ((int)reason.ProofError & (ProofErrors - 1))]++;
+    }
+
+    /// <summary>Refusals by reason code (allocates: for reports, not the hot path).</summary>
+    public SortedDictionary<string, long> RejectionsByReason()
+    {
+        var result = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        for (int kind = 1; kind <= (int)VoteRejectKind.Duplicate; kind++)
+        {
+            for (int e = 0; e < ProofErrors; e++)
+            {
+                long n = Volatile.Read(ref _byReason[(kind * ProofErrors) + e]);
+                if (n == 0)
+                {
+                    continue;
+                }
+                var reason = kind == (int)VoteRejectKind.Proof ? VoteRejectReason.Proof((VerifyError)e) : ReasonOf((VoteRejectKind)kind);
+                result[reason.Code()] = result.GetValueOrDefault(reason.Code()) + n;
+            }
+        }
+        return result;
+    }
+
+    private static VoteRejectReason ReasonOf(VoteRejectKind kind) => kind switch
+    {
+        VoteRejectKind.Malformed => VoteRejectReason.Malformed,
+        VoteRejectKind.Envelope => VoteRejectReason.Envelope,
+        VoteRejectKind.NullifierMismatch => VoteRejectReason.NullifierMismatch,
+        VoteRejectKind.WrongElection => VoteRejectReason.WrongElection,
+        VoteRejectKind.UnknownDepth => VoteRejectReason.UnknownDepth,
+        VoteRejectKind.UnknownRoot => VoteRejectReason.UnknownRoot,
+        _ => VoteRejectReason.Duplicate,
+    };
+
+    /// <summary>Mean busy microseconds per record of stage <paramref name="index"/> (0 if none).</summary>
+    public double MicrosecondsPerRecord(int index)
+    {
+        long n = Volatile.Read(ref StageRecords[index]);
+        return n == 0 ? 0 : Volatile.Read(ref StageTicks[index]) * 1e6 / Stopwatch.Frequency / n;
+    }
+}

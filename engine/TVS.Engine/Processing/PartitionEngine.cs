@@ -1,0 +1,243 @@
+using System.Diagnostics;
+using TVS.Engine.Pipeline;
+using TVS.Engine.Ports;
+using TVS.Engine.Votes;
+using TVS.Merkle;
+
+namespace TVS.Engine.Processing;
+
+/// <summary>How a run resumed: the committed progress found and the local checkpoint replay started from.</summary>
+public readonly record struct RecoveryInfo(PartitionProgress Committed, NullifierCheckpoint Checkpoint, long ReplayFrom);
+
+/// <summary>
+/// One partition's engine: recovers its stores, then runs the ingest thread (the ring's single
+/// producer, on the caller's thread) and the stages open → pre-check → verify (N threads) →
+/// commit → append → flush (docs/architecture.md, "The life of one vote").
+/// </summary>
+/// <remarks>
+/// Recovery (DESIGN.md, "Durability and recovery"): the committed progress P comes from the vote
+/// store; the nullifier store returns to its last checkpoint K, which the commit stage only ever
+/// takes once everything before it is durable, so K ≤ P; the MMR is cut to K's size (its nodes up
+/// to there were fsynced before K was taken); input is read again from K's offset. Records before
+/// P's offset are re-derived (nullifiers, MMR) but not written again; the MMR root must come out
+/// equal to P's at P's size, or the engine stops.
+/// </remarks>
+public sealed class PartitionEngine
+{
+    private readonly PartitionContext _ctx;
+    private readonly IInputLog _input;
+    private readonly Guid _electionId;
+
+    public PartitionEngine(
+        VoteOpener opener,
+        VoteAdmission admission,
+        NoteSigner signer,
+        string origin,
+        EngineOptions options,
+        INullifierStore nullifiers,
+        MerkleMountainRange mmr,
+        IInputLog input,
+        IVoteStore votes,
+        IBlobSink blobs,
+        IDeadLetterSink deadLetters,
+        ICheckpointSink checkpoints)
+    {
+        if (opener.ElectionId != admission.ElectionId)
+        {
+            throw new ArgumentException("opener and admission are for different elections");
+        }
+        int largest = IInputLog.MaxKey + IInputLog.MaxValue + VoteRecord.MaxPlaintext;
+        if (options.ArenaBytes < 4 * largest)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"ArenaBytes must be at least {4 * largest} (four of the largest records)");
+        }
+        _electionId = opener.ElectionId;
+        _input = input;
+        _ctx = new PartitionContext(options, new SlotArena(options.ArenaBytes), opener, admission, nullifiers, mmr, votes, blobs, deadLetters, checkpoints, signer, origin, new EngineStats());
+    }
+
+    public EngineStats Stats => _ctx.Stats;
+
+    /// <summary>The last durable progress.</summary>
+    public PartitionProgress Progress => _ctx.Progress;
+
+    /// <summary>The last signed checkpoint of this run (null before the first Sync).</summary>
+    public string? LastSignedCheckpoint => _ctx.LastSignedCheckpoint;
+
+    public RecoveryInfo Recovery { get; private set; }
+
+    /// <summary>
+    /// Recovers, then processes input until <paramref name="stop"/> is cancelled or, with
+    /// <paramref name="stopAtEnd"/>, until a complete log is exhausted. Either way it ends with
+    /// a Sync (everything durable, a signed checkpoint) and drains the ring before returning.
+    /// </summary>
+    public void Run(CancellationToken stop, bool stopAtEnd)
+    {
+        var recovery = Recover();
+        Recovery = recovery;
+        var o = _ctx.Options;
+        var wait = new BlockingWaitStrategy();
+        var builder = new PipelineBuilder<VoteSlot, BlockingWaitStrategy>(o.RingSize, wait);
+        builder.AddStage(new OpenStage(_ctx), name: "open");
+        builder.AddStage(new PreCheckStage(_ctx), name: "precheck");
+        var workers = new VerifyStage[Math.Max(1, o.VerifyThreads)];
+        for (int i = 0; i < workers.Length; i++)
+        {
+            workers[i] = new VerifyStage(new VerifyWorker(_ctx, o.VerifyMaxBatch));
+        }
+        builder.AddWorkerStage(workers, o.VerifyMaxBatch, name: "verify");
+        builder.AddStage(new CommitStage(_ctx, recovery.Checkpoint.Count), name: "commit");
+        long checkRoot = recovery.Committed.MmrSize > recovery.Checkpoint.Count ? recovery.Committed.MmrSize : -1;
+        builder.AddStage(new AppendStage(_ctx, checkRoot), name: "append");
+        var flush = new FlushWorker(_ctx, _electionId, o.Partition, recovery.ReplayFrom, _ctx.Mmr.LeafCount, _ctx.Mmr.Root);
+        builder.AddStage(new FlushStage(flush), name: "flush");
+        using var pipeline = builder.Build();
+        pipeline.Start();
+        try
+        {
+            Ingest(pipeline, recovery.ReplayFrom, stop, stopAtEnd);
+        }
+        finally
+        {
+            if (!pipeline.Halt(TimeSpan.FromMinutes(10)))
+            {
+                throw new TimeoutException("the pipeline did not drain within 10 minutes");
+            }
+        }
+    }
+
+    private RecoveryInfo Recover()
+    {
+        var committed = _ctx.Votes.LoadProgress();
+        var checkpoint = _ctx.Nullifiers.Recover();
+        if (checkpoint.Count > committed.MmrSize || checkpoint.CoveredPosition > committed.NextOffset)
+        {
+            throw new InvalidDataException(
+                $"the nullifier checkpoint (offset {checkpoint.CoveredPosition}, {checkpoint.Count} votes) is ahead of the committed progress (offset {committed.NextOffset}, MMR size {committed.MmrSize}): the stores do not belong together");
+        }
+        if (_ctx.Mmr.LeafCount < checkpoint.Count)
+        {
+            throw new InvalidDataException($"the MMR holds {_ctx.Mmr.LeafCount} leaves but the nullifier checkpoint names {checkpoint.Count}: MMR node file lost or from another partition");
+        }
+        _ctx.Mmr.TruncateTo(checkpoint.Count);
+        _ctx.Committed = committed;
+        _ctx.Progress = committed;
+        _input.Seek(checkpoint.CoveredPosition);
+        return new RecoveryInfo(committed, checkpoint, checkpoint.CoveredPosition);
+    }
+
+    private void Ingest(Pipeline<VoteSlot> pipeline, long resumeOffset, CancellationToken stop, bool stopAtEnd)
+    {
+        var o = _ctx.Options;
+        var ring = pipeline.Ring;
+        var arena = _ctx.Arena;
+        var stats = _ctx.Stats;
+        long lastPublished = Sequence.InitialValue;
+        long nextOffset = resumeOffset;
+        long lastTick = Stopwatch.GetTimestamp();
+        long lastSync = lastTick;
+        long sinceSync = 0;
+
+        while (!stop.IsCancellationRequested)
+        {
+            if (_input.TryRead(o.TickInterval, out var record))
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                int keyLength = Math.Min(record.Key.Length, IInputLog.MaxKey);
+                int valueLength = Math.Min(record.Value.Length, IInputLog.MaxValue);
+                bool truncated = keyLength != record.Key.Length || valueLength != record.Value.Length;
+                int need = keyLength + valueLength + PartitionContext.PlaintextRoom(valueLength);
+                WaitForArena(pipeline, need, lastPublished);
+                long seq = ring.Next();
+                ref VoteSlot s = ref ring[seq];
+                s = default;
+                s.Kind = SlotKind.Vote;
+                s.Offset = record.Offset;
+                s.NextOffset = record.NextOffset;
+                s.ReadTimestamp = t0;
+                s.ArenaStart = arena.Take(need);
+                s.KeyLength = keyLength;
+                s.ValueLength = valueLength;
+                record.Key[..keyLength].CopyTo(_ctx.KeyOf(s));
+                record.Value[..valueLength].CopyTo(_ctx.ValueOf(s));
+                if (truncated)
+                {
+                    s.Reason = VoteRejectReason.Malformed;
+                }
+                ring.Publish(seq);
+                lastPublished = seq;
+                nextOffset = record.NextOffset;
+                stats.Read++;
+                sinceSync++;
+                stats.StageTicks[0] += Stopwatch.GetTimestamp() - t0;
+                stats.StageRecords[0]++;
+            }
+            else if (stopAtEnd && _input.IsComplete)
+            {
+                break;
+            }
+
+            long now = Stopwatch.GetTimestamp();
+            if (sinceSync >= o.CheckpointEveryRecords || (sinceSync > 0 && Stopwatch.GetElapsedTime(lastSync, now) >= o.CheckpointInterval))
+            {
+                lastPublished = PublishSync(ring, arena, nextOffset);
+                sinceSync = 0;
+                lastSync = lastTick = now;
+            }
+            else if (Stopwatch.GetElapsedTime(lastTick, now) >= o.TickInterval)
+            {
+                lastPublished = PublishMarker(ring, arena, SlotKind.Tick, nextOffset);
+                lastTick = now;
+            }
+        }
+        PublishSync(ring, arena, nextOffset);
+    }
+
+    /// <summary>
+    /// Publishes a Sync, waits until the flush stage has made it durable, then publishes the
+    /// Checkpoint marker. Waiting here, not in the commit stage, matters: a stage's sequence
+    /// advances only when its batch ends, so a commit stage waiting inside the batch that holds
+    /// the Sync would wait for itself. Meanwhile the stages drain what is in flight; only new
+    /// input pauses, for about one batch commit.
+    /// </summary>
+    private long PublishSync(RingBuffer<VoteSlot> ring, SlotArena arena, long nextOffset)
+    {
+        long sync = PublishMarker(ring, arena, SlotKind.Sync, nextOffset);
+        var spin = new SpinWait();
+        while (_ctx.Durable.Value < sync)
+        {
+            spin.SpinOnce(sleep1Threshold: 20);
+        }
+        return PublishMarker(ring, arena, SlotKind.Checkpoint, nextOffset);
+    }
+
+    private static long PublishMarker(RingBuffer<VoteSlot> ring, SlotArena arena, SlotKind kind, long nextOffset)
+    {
+        long seq = ring.Next();
+        ref VoteSlot s = ref ring[seq];
+        s = default;
+        s.Kind = kind;
+        s.Offset = -1;
+        s.NextOffset = nextOffset;
+        s.ArenaStart = arena.Head;
+        ring.Publish(seq);
+        return seq;
+    }
+
+    /// <summary>Waits until the arena has room for <paramref name="need"/> bytes behind the slots still in flight.</summary>
+    private void WaitForArena(Pipeline<VoteSlot> pipeline, int need, long lastPublished)
+    {
+        var arena = _ctx.Arena;
+        var spin = new SpinWait();
+        while (true)
+        {
+            long oldest = pipeline.Completed.Value + 1;
+            long oldestStart = oldest <= lastPublished ? pipeline.Ring[oldest].ArenaStart : arena.Head;
+            if (arena.Fits(need, oldestStart))
+            {
+                return;
+            }
+            spin.SpinOnce(sleep1Threshold: 20);
+        }
+    }
+}

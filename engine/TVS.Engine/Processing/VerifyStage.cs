@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using TVS.Crypto.Bn254;
+using TVS.Crypto.Groth16;
+using TVS.Engine.Pipeline;
+using TVS.Engine.Votes;
+using TVS.Merkle;
+
+namespace TVS.Engine.Processing;
+
+/// <summary>
+/// Stage 4, run by N worker threads: decode each proof (the G2 subgroup test happens here, on
+/// many cores), derive the Semaphore signals, verify in Groth16 batches, and hash the leaf of
+/// every vote that passed. One instance per worker; its buffers are sized once.
+/// </summary>
+/// <remarks>
+/// A batch with one bad proof costs a split and re-checks, so the worker sizes its batches from
+/// the bad-proof rate it has seen recently: about one bad proof per four batches
+/// (docs/pipeline.md, "Verify stage"). Clean traffic gets the largest batches.
+/// </remarks>
+public sealed class VerifyWorker
+{
+    private readonly PartitionContext _ctx;
+    private readonly Groth16BatchVerifier _verifier;
+    private readonly BatchItem[] _items;
+    private readonly Fr[] _signals;
+    private readonly int[] _slotOf;
+    private readonly VerifyError[] _errors;
+    private readonly int _maxBatch;
+    private double _badRate;
+
+    public VerifyWorker(PartitionContext ctx, int maxBatch)
+    {
+        _ctx = ctx;
+        _maxBatch = maxBatch;
+        _verifier = new Groth16BatchVerifier(maxBatch);
+        _items = new BatchItem[maxBatch];
+        _signals = new Fr[maxBatch * SemaphoreSignals.Count];
+        _slotOf = new int[maxBatch];
+        _errors = new VerifyError[maxBatch];
+    }
+
+    /// <summary>Recent fraction of refused proofs (exponentially weighted over ~256 proofs).</summary>
+    public double BadRate => _badRate;
+
+    /// <summary>Largest batch worth attempting at the current bad-proof rate.</summary>
+    public int BatchSize => _badRate <= 0.25 / _maxBatch ? _maxBatch : Math.Clamp((int)(0.25 / _badRate), 1, _maxBatch);
+
+    public void Process(Span<VoteSlot> batch)
+    {
+        long start = Stopwatch.GetTimestamp();
+        int n = 0, verified = 0, refused = 0;
+        int size = BatchSize;
+        for (int i = 0; i < batch.Length; i++)
+        {
+            ref VoteSlot s = ref batch[i];
+            if (!s.IsLiveVote || s.KnownNullifier)
+            {
+                continue;
+            }
+            var plaintext = _ctx.PlaintextOf(s);
+            var e = VoteRecord.ReadProof(plaintext, out var proof);
+            if (e != VerifyError.None)
+            {
+                s.Reason = VoteRejectReason.Proof(e);
+                refused++;
+                Learn(bad: true);
+                continue;
+            }
+            var signals = _signals.AsMemory(n * SemaphoreSignals.Count, SemaphoreSignals.Count);
+            SemaphoreSignals.Compute(s.Record.Root, s.Record.Nullifier, s.Record.Ballot(plaintext), _ctx.Opener.ScopeHash, signals.Span);
+            _items[n] = new BatchItem(s.Key!, proof, signals);
+            _slotOf[n] = i;
+            if (++n == size)
+            {
+                refused += Flush(batch, n);
+                verified += n;
+                n = 0;
+                size = BatchSize;
+            }
+        }
+        if (n > 0)
+        {
+            refused += Flush(batch, n);
+            verified += n;
+        }
+        for (int i = 0; i < batch.Length; i++)
+        {
+            ref VoteSlot s = ref batch[i];
+            if (s.IsLiveVote && !s.KnownNullifier)
+            {
+                s.LeafHash = Rfc9162.HashLeaf(_ctx.PlaintextOf(s));
+            }
+        }
+        var stats = _ctx.Stats;
+        Interlocked.Add(ref stats.ProofsVerified, verified);
+        Interlocked.Add(ref stats.ProofsRefused, refused);
+        Interlocked.Add(ref stats.StageTicks[3], Stopwatch.GetTimestamp() - start);
+        Interlocked.Add(ref stats.StageRecords[3], batch.Length);
+    }
+
+    private int Flush(Span<VoteSlot> batch, int n)
+    {
+        var errors = _errors.AsSpan(0, n);
+        if (n == 1)
+        {
+            ref readonly var item = ref _items[0];
+            errors[0] = Groth16Verifier.Verify(item.Key, item.Proof, item.Public.Span);
+        }
+        else
+        {
+            _verifier.Verify(_items.AsSpan(0, n), errors);
+        }
+        int refused = 0;
+        for (int k = 0; k < n; k++)
+        {
+            bool bad = errors[k] != VerifyError.None;
+            if (bad)
+            {
+                batch[_slotOf[k]].Reason = VoteRejectReason.Proof(errors[k]);
+                refused++;
+            }
+            Learn(bad);
+            _items[k] = default; // drop the key reference; the slot keeps its own
+        }
+        return refused;
+    }
+
+    private void Learn(bool bad) => _badRate += ((bad ? 1.0 : 0.0) - _badRate) / 256;
+}
+
+/// <summary>The verify stage's handler: a thin struct over its worker's state.</summary>
+public readonly struct VerifyStage : IBatchHandler<VoteSlot>
+{
+    private readonly VerifyWorker _worker;
+
+    public VerifyStage(VerifyWorker worker) => _worker = worker;
+
+    public void OnBatch(Span<VoteSlot> batch, long firstSequence) => _worker.Process(batch);
+}

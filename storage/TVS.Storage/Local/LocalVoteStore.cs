@@ -1,0 +1,124 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Win32.SafeHandles;
+using TVS.Engine.Ports;
+using TVS.Engine.Processing;
+using TVS.Engine.Votes;
+using TVS.Merkle;
+
+namespace TVS.Storage.Local;
+
+/// <summary>An accepted vote read back from a vote store: its MMR index, input offset and plaintext record.</summary>
+public sealed record StoredVote(long MmrIndex, long Offset, byte[] Record)
+{
+    /// <summary>The 32 big-endian bytes of the sealed nullifier.</summary>
+    public ReadOnlySpan<byte> NullifierBytes => Record.AsSpan(55, 32);
+}
+
+/// <summary>
+/// The embedded vote store: accepted votes appended to <c>votes.log</c> (accepted vote entries,
+/// docs/formats.md) and the partition's progress in <c>progress.json</c>, replaced atomically
+/// after the votes are fsynced. The progress names the committed length of the vote file, so
+/// opening the store cuts whatever a crash left after it: a commit is all or nothing, and
+/// repeating a commit rewrites the same bytes at the same place.
+/// </summary>
+public sealed class LocalVoteStore : IVoteStore
+{
+    public const string VotesFile = "votes.log";
+    public const string ProgressFile = "progress.json";
+
+    private readonly string _directory;
+    private readonly SafeFileHandle _votes;
+    private long _committedLength;
+
+    private LocalVoteStore(string directory, SafeFileHandle votes, long committedLength)
+    {
+        _directory = directory;
+        _votes = votes;
+        _committedLength = committedLength;
+    }
+
+    public string Directory => _directory;
+
+    public static LocalVoteStore Open(string directory)
+    {
+        System.IO.Directory.CreateDirectory(directory);
+        var (_, length) = ReadProgress(directory);
+        var handle = File.OpenHandle(Path.Combine(directory, VotesFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        if (RandomAccess.GetLength(handle) < length)
+        {
+            handle.Dispose();
+            throw new InvalidDataException($"{directory}: {VotesFile} is shorter than its committed length {length}: votes were lost");
+        }
+        if (RandomAccess.GetLength(handle) > length)
+        {
+            RandomAccess.SetLength(handle, length);
+            RandomAccess.FlushToDisk(handle);
+        }
+        return new LocalVoteStore(directory, handle, length);
+    }
+
+    public PartitionProgress LoadProgress() => ReadProgress(_directory).Progress;
+
+    public void Commit(VoteBatch batch, in PartitionProgress progress)
+    {
+        var entries = batch.AcceptedEntries;
+        if (entries.Length > 0)
+        {
+            RandomAccess.Write(_votes, entries, _committedLength);
+            RandomAccess.FlushToDisk(_votes);
+        }
+        long length = _committedLength + entries.Length;
+        var json = new JsonObject
+        {
+            ["nextOffset"] = progress.NextOffset,
+            ["mmrSize"] = progress.MmrSize,
+            ["mmrRoot"] = progress.MmrRoot.ToHex(),
+            ["accepted"] = progress.Accepted,
+            ["rejected"] = progress.Rejected,
+            ["votesLength"] = length,
+        };
+        AtomicFile.Write(Path.Combine(_directory, ProgressFile), JsonSerializer.SerializeToUtf8Bytes(json));
+        _committedLength = length;
+    }
+
+    private static (PartitionProgress Progress, long VotesLength) ReadProgress(string directory)
+    {
+        string path = Path.Combine(directory, ProgressFile);
+        if (!File.Exists(path))
+        {
+            return (PartitionProgress.Empty, 0);
+        }
+        var j = JsonNode.Parse(File.ReadAllBytes(path)) ?? throw new InvalidDataException($"{path}: empty");
+        var progress = new PartitionProgress(
+            (long)j["nextOffset"]!, (long)j["mmrSize"]!, Hash256.FromHex((string)j["mmrRoot"]!), (long)j["accepted"]!, (long)j["rejected"]!);
+        return (progress, (long)j["votesLength"]!);
+    }
+
+    /// <summary>Reads every committed vote of the store in <paramref name="directory"/> (auditing, proofs, tests).</summary>
+    public static IEnumerable<StoredVote> ReadAll(string directory)
+    {
+        var (_, length) = ReadProgress(directory);
+        using var f = new FileStream(Path.Combine(directory, VotesFile), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
+        var header = new byte[VoteBatch.EntryHeaderSize];
+        long position = 0;
+        while (position < length)
+        {
+            f.ReadExactly(header);
+            long index = BinaryPrimitives.ReadInt64BigEndian(header);
+            long offset = BinaryPrimitives.ReadInt64BigEndian(header.AsSpan(8));
+            int n = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(16));
+            if (n < VoteRecord.HeaderSize || n > VoteRecord.MaxPlaintext)
+            {
+                throw new InvalidDataException($"{directory}/{VotesFile}: entry at {position} has record length {n}");
+            }
+            var record = new byte[n];
+            f.ReadExactly(record);
+            position += header.Length + n;
+            yield return new StoredVote(index, offset, record);
+        }
+    }
+
+    public void Dispose() => _votes.Dispose();
+}
