@@ -170,6 +170,32 @@ public class LeanImtTests
     }
 
     [Fact]
+    public void RootFromABinaryLeafFile()
+    {
+        int size = 1000;
+        var file = Path.Combine(Path.GetTempPath(), $"tvs-leaves-{Guid.NewGuid():N}.bin");
+        try
+        {
+            var bytes = new byte[size * 32];
+            for (int i = 0; i < size; i++) Pool[i].WriteBigEndian(bytes.AsSpan(i * 32, 32));
+            File.WriteAllBytes(file, bytes);
+            var want = new LeanImt(Pool.AsSpan(0, size)).Root;
+            Assert.Equal(want, LeanImtBuilder.ComputeRootFromFile(file, blockLog2: 6));
+            Assert.Equal(want, LeanImtBuilder.ComputeRootFromFile(file));
+
+            File.WriteAllBytes(file, bytes.AsSpan(0, 33).ToArray());
+            Assert.Throws<InvalidDataException>(() => LeanImtBuilder.ComputeRootFromFile(file));
+            bytes.AsSpan(32, 32).Fill(0xff); // leaf 1 = 2^256 − 1 ≥ r
+            File.WriteAllBytes(file, bytes);
+            Assert.Throws<InvalidDataException>(() => LeanImtBuilder.ComputeRootFromFile(file, maxDegreeOfParallelism: 1));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void TamperedProofsFail()
     {
         var rng = new Random(3);
