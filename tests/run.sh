@@ -15,6 +15,9 @@ fi
 if command -v npm >/dev/null 2>&1 && [[ -f tools/hpke/package.json ]]; then
   (cd tools/hpke && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || echo "warning: npm ci failed in tools/hpke" >&2
 fi
+if command -v npm >/dev/null 2>&1 && [[ -f tools/trustees-js/package.json ]]; then
+  (cd tools/trustees-js && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || echo "warning: npm ci failed in tools/trustees-js" >&2
+fi
 
 # Go and golang.org/x/mod (note, tlog) for the independent RFC 9162 / signed-note check of the
 # bulletin board (tools/tlog-verify); the test skips without them on a developer's machine and
