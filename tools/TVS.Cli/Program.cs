@@ -11,6 +11,7 @@ public static class Program
         var root = new RootCommand("TVS: anonymous, end-to-end verifiable voting back end");
         root.Subcommands.Add(DemoCommand.Build());
         root.Subcommands.Add(ZkCommands.Build());
+        root.Subcommands.Add(TrusteeCommands.Build());
         return root;
     }
 }
