@@ -18,6 +18,9 @@ fi
 if command -v npm >/dev/null 2>&1 && [[ -f tools/registry/package.json ]]; then
   (cd tools/registry && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || echo "warning: npm ci failed in tools/registry" >&2
 fi
+if command -v npm >/dev/null 2>&1 && [[ -f tools/trustees-js/package.json ]]; then
+  (cd tools/trustees-js && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || echo "warning: npm ci failed in tools/trustees-js" >&2
+fi
 
 # Go and golang.org/x/mod (note, tlog) for the independent RFC 9162 / signed-note check of the
 # bulletin board (tools/tlog-verify); the test skips without them on a developer's machine and

@@ -12,6 +12,7 @@ public static class Program
         root.Subcommands.Add(DemoCommand.Build());
         root.Subcommands.Add(ZkCommands.Build());
         root.Subcommands.Add(RegistryCommands.Build());
+        root.Subcommands.Add(TrusteeCommands.Build());
         return root;
     }
 }
