@@ -1,88 +1,284 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Text.Json;
 using Spectre.Console;
 using TVS.Crypto.Bn254;
 using TVS.Crypto.Groth16;
+using TVS.Engine.Processing;
+using TVS.Engine.Votes;
+using TVS.LoadGen;
+using TVS.Merkle;
+using TVS.Storage.Local;
 
 namespace TVS.Cli;
 
 /// <summary>
-/// <c>tvs demo</c>: runs what TVS has built so far on embedded defaults, with nothing to set up.
-/// Today that is the verifier: mint Semaphore-shaped proofs from a simulated (insecure, test-only)
-/// setup, tamper with some, verify them one by one and in batches, and check that exactly the
-/// tampered ones are refused.
+/// <c>tvs demo</c>: the whole engine on embedded defaults, nothing to set up. Creates a simulated
+/// (insecure, test-only) election, mints votes with duplicates, bad proofs and malformed records
+/// mixed in (plus the committed real Semaphore proofs when the repository's fixtures are there),
+/// runs them through the pipeline into local files, and checks the outcome: every verdict as
+/// expected, the MMR root equal to the one computed from the accepted list, the signed
+/// checkpoint valid, a sample of inclusion proofs valid. Exit 0 only if all of that holds.
 /// </summary>
 public static class DemoCommand
 {
     public static Command Build()
     {
-        var demo = new Command("demo", "Run the main job on embedded defaults (no services needed)");
-        var voters = new Option<int>("--voters") { Description = "number of proofs to mint and verify", DefaultValueFactory = _ => 512 };
-        var badPercent = new Option<int>("--bad-percent") { Description = "share of tampered proofs (batches holding one are bisected, so many make batching slower than single checks)", DefaultValueFactory = _ => 1 };
-        demo.Options.Add(voters);
-        demo.Options.Add(badPercent);
-        demo.SetAction(r => Run(Math.Max(1, r.GetValue(voters)), Math.Clamp(r.GetValue(badPercent), 0, 100)));
+        var demo = new Command("demo", "Run the engine end to end on embedded defaults (no services needed)");
+        var voters = new Option<int>("--voters") { Description = "distinct voters (each casts one vote)", DefaultValueFactory = _ => 20_000 };
+        var dup = new Option<double>("--duplicates") { Description = "extra records re-using a voter's nullifier, as a share of voters", DefaultValueFactory = _ => 0.05 };
+        var bad = new Option<double>("--bad-proofs") { Description = "voters whose proof is bad, as a share", DefaultValueFactory = _ => 0.01 };
+        var malformed = new Option<double>("--malformed") { Description = "extra malformed / foreign records, as a share of voters", DefaultValueFactory = _ => 0.01 };
+        var threads = new Option<int>("--verify-threads") { Description = "proof verification threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var dir = new Option<DirectoryInfo?>("--dir") { Description = "keep the election, input log and data here (default: a temporary directory, removed)" };
+        var json = new Option<bool>("--json") { Description = "print one JSON document instead of tables" };
+        var baseline = new Option<bool>("--no-baseline") { Description = "skip measuring the batch verifier alone for comparison" };
+        var rate = new Option<double>("--rate") { Description = "send at most this many records/s (latency below saturation); default: as fast as the engine takes them" };
+        foreach (var o in new Option[] { voters, dup, bad, malformed, threads, dir, json, baseline, rate })
+        {
+            demo.Options.Add(o);
+        }
+        demo.SetAction(r => Run(new LoadMix
+        {
+            Voters = Math.Max(1, r.GetValue(voters)),
+            Duplicates = r.GetValue(dup),
+            BadProofs = r.GetValue(bad),
+            Malformed = r.GetValue(malformed),
+        }, Math.Max(1, r.GetValue(threads)), r.GetValue(dir), r.GetValue(json), !r.GetValue(baseline), r.GetValue(rate)));
         return demo;
     }
 
-    public static int Run(int count, int badPercent)
+    public static int Run(LoadMix mix, int verifyThreads, DirectoryInfo? keep, bool json, bool measureBaseline, double rate = 0)
     {
-        AnsiConsole.MarkupLine("[bold]TVS demo[/]: Groth16 verification of Semaphore-shaped proofs (4 public signals)");
-        AnsiConsole.MarkupLine("[yellow]The proofs come from a simulated setup whose trapdoor is known: insecure, for demos and load tests only.[/]");
-        var setup = new SimulatedSetup(4);
-        var items = new BatchItem[count];
-        var tampered = new bool[count];
-        var rng = new Random();
-        AnsiConsole.Progress().Start(ctx =>
+        string root = keep?.FullName ?? Path.Combine(Path.GetTempPath(), "tvs-demo-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(root);
+        try
         {
-            var task = ctx.AddTask("minting proofs", maxValue: count);
-            for (int i = 0; i < count; i++)
+            return RunIn(root, mix, verifyThreads, json, measureBaseline, rate);
+        }
+        finally
+        {
+            if (keep is null)
             {
-                var pub = new Fr[4];
-                for (int j = 0; j < 4; j++) pub[j] = SimulatedSetup.RandomNonZero();
-                var proof = setup.Prove(pub);
-                if (rng.Next(100) < badPercent)
-                {
-                    tampered[i] = true;
-                    var wrong = (Fr[])pub.Clone();
-                    wrong[1] += Fr.One; // the nullifier no longer matches the proof
-                    pub = wrong;
-                }
-                items[i] = new BatchItem(setup.Key, proof, pub);
-                task.Increment(1);
+                TryDelete(root);
             }
+        }
+    }
+
+    private static int RunIn(string root, LoadMix mix, int verifyThreads, bool json, bool measureBaseline, double rate)
+    {
+        var console = json ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }) : AnsiConsole.Console;
+        string? fixtures = FindFixtures();
+        console.MarkupLine("[bold]TVS demo[/]: sealed votes → open → pre-check → Groth16 batch verify → nullifier commit (FASTER) → MMR append → flush (local files)");
+        console.MarkupLine("[yellow]The election uses a simulated Groth16 setup whose trapdoor is known: insecure, for demos and load tests only.[/]");
+        using var election = ElectionSetup.CreateSimulated(Path.Combine(root, "election"), fixtures: fixtures);
+        if (fixtures != null)
+        {
+            mix = mix with { Fixtures = fixtures };
+        }
+
+        // 1. Votes are minted before the timed run.
+        GeneratedLoad load = null!;
+        var mintWatch = Stopwatch.StartNew();
+        console.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn()).Start(ctx =>
+        {
+            int total = (int)Math.Round(mix.Voters * (1 + mix.Duplicates + mix.Malformed));
+            var task = ctx.AddTask($"minting {total:N0} votes", maxValue: total);
+            load = LoadGenerator.Generate(election, mix, new Progress<int>(n => task.Value = Math.Min(n, total)));
+            task.Value = total;
+        });
+        mintWatch.Stop();
+        string inputPath = Path.Combine(root, "input.log");
+        using (var writer = LocalInputLogWriter.Open(inputPath))
+        {
+            foreach (var r in load.Records)
+            {
+                writer.Append(r.Key, r.Value);
+            }
+            writer.Seal();
+        }
+
+        // 2. The batch verifier alone on the same cores, for comparison.
+        double baseline = measureBaseline ? MeasureBatchVerifier(election, load, verifyThreads, console) : 0;
+
+        // 3. The engine.
+        string data = Path.Combine(root, "data");
+        var options = new EngineOptions { VerifyThreads = verifyThreads };
+        RunSummary summary = null!;
+        console.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn()).Start(ctx =>
+        {
+            var task = ctx.AddTask("engine", maxValue: load.Records.Count);
+            summary = EmbeddedRun.Run(election, data, inputPath, options, stopAtEnd: true, CancellationToken.None, s =>
+            {
+                task.Value = Volatile.Read(ref s.Committed);
+                task.Description = $"engine: {Volatile.Read(ref s.Committed):N0} durable, {Volatile.Read(ref s.ProofsVerified):N0} proofs";
+            }, rate);
         });
 
-        var single = new VerifyError[count];
-        var sw = Stopwatch.StartNew();
-        for (int i = 0; i < count; i++) single[i] = Groth16Verifier.Verify(setup.Key, items[i].Proof, items[i].Public.Span);
-        double singleRate = count / sw.Elapsed.TotalSeconds;
-
-        var batched = new VerifyError[count];
-        var verifier = new Groth16BatchVerifier(256);
-        sw.Restart();
-        for (int start = 0; start < count; start += 256)
+        // 4. The checks.
+        var expectedRoot = load.ExpectedRoot();
+        var expected = load.ExpectedCounts;
+        var actual = new SortedDictionary<string, long>(summary.RejectedByReason, StringComparer.Ordinal) { ["accepted"] = summary.Accepted };
+        bool countsMatch = expected.Count == actual.Count && expected.All(kv => actual.GetValueOrDefault(kv.Key) == kv.Value);
+        bool rootMatches = summary.MmrRoot == expectedRoot.ToHex();
+        bool checkpointValid = false;
+        try
         {
-            int n = Math.Min(256, count - start);
-            verifier.Verify(items.AsSpan(start, n), batched.AsSpan(start, n));
+            var cp = Checkpoint.Open(summary.Checkpoint ?? "", election.Signer.Verifier, election.Origin(0));
+            checkpointValid = cp.Size == summary.MmrSize && cp.Root.ToHex() == summary.MmrRoot;
         }
-        double batchRate = count / sw.Elapsed.TotalSeconds;
+        catch (FormatException)
+        {
+        }
+        var (sampled, validProofs) = EmbeddedRun.CheckInclusionSample(election, data, 0, 64);
+        bool ok = countsMatch && rootMatches && checkpointValid && validProofs == sampled && summary.Committed == load.Records.Count;
 
-        int expectedBad = tampered.Count(t => t);
-        int agree = 0;
-        for (int i = 0; i < count; i++)
-            if ((single[i] == VerifyError.None) == !tampered[i] && batched[i] == single[i]) agree++;
+        if (json)
+        {
+            Console.Out.WriteLine(JsonSerializer.Serialize(new
+            {
+                ok,
+                submitted = load.Records.Count,
+                summary,
+                expected,
+                expectedRoot = expectedRoot.ToHex(),
+                countsMatch,
+                rootMatches,
+                checkpointValid,
+                inclusionProofsChecked = sampled,
+                inclusionProofsValid = validProofs,
+                batchVerifierAloneProofsPerSecond = Math.Round(baseline, 1),
+                proofsPerSecond = Math.Round(load.Records.Count(r => r.Expected is not ("malformed" or "envelope" or "wrong_election" or "nullifier_mismatch" or "unknown_root")) / summary.Seconds, 1),
+                mintSeconds = Math.Round(mintWatch.Elapsed.TotalSeconds, 1),
+            }, new JsonSerializerOptions { WriteIndented = true }));
+            return ok ? 0 : 1;
+        }
 
-        var table = new Table().AddColumns("", "single", "batch (256)");
-        table.AddRow("proofs", count.ToString(), count.ToString());
-        table.AddRow("accepted", single.Count(e => e == VerifyError.None).ToString(), batched.Count(e => e == VerifyError.None).ToString());
-        table.AddRow("rejected: bad_proof", single.Count(e => e == VerifyError.PairingCheckFailed).ToString(), batched.Count(e => e == VerifyError.PairingCheckFailed).ToString());
-        table.AddRow("proofs/s (one core)", $"{singleRate:F0}", $"{batchRate:F0}");
-        AnsiConsole.Write(table);
-        bool ok = agree == count;
-        AnsiConsole.MarkupLine(ok
-            ? $"[green]OK[/]: exactly the {expectedBad} tampered proofs were rejected, by both verifiers."
-            : $"[red]MISMATCH[/]: {count - agree} verdicts disagree with what was minted.");
+        var t = new Table().AddColumn("").AddColumn(new TableColumn("records").RightAligned()).AddColumn(new TableColumn("expected").RightAligned());
+        t.AddRow("submitted", $"{load.Records.Count:N0}", $"{load.Records.Count:N0}");
+        t.AddRow("[green]accepted[/]", $"{summary.Accepted:N0}", $"{expected.GetValueOrDefault("accepted"):N0}");
+        foreach (var code in expected.Keys.Union(summary.RejectedByReason.Keys).Where(k => k != "accepted").Order(StringComparer.Ordinal))
+        {
+            t.AddRow($"[red]rejected: {code}[/]", $"{summary.RejectedByReason.GetValueOrDefault(code):N0}", $"{expected.GetValueOrDefault(code):N0}");
+        }
+        AnsiConsole.Write(t);
+        var perf = new Table().AddColumn("measure").AddColumn(new TableColumn("value").RightAligned());
+        perf.AddRow("records/s, read → durable (engine)", $"{summary.VotesPerSecond:N0}");
+        if (baseline > 0)
+        {
+            perf.AddRow($"proofs/s, batch verifier alone ({verifyThreads} threads)", $"{baseline:N0}");
+        }
+        perf.AddRow("latency read → durable p50 / p99 / max", $"{summary.LatencyP50Micros / 1000.0:N1} / {summary.LatencyP99Micros / 1000.0:N1} / {summary.LatencyMaxMicros / 1000.0:N1} ms");
+        perf.AddRow("peak working set", $"{summary.PeakWorkingSetBytes / (1 << 20):N0} MiB");
+        perf.AddRow("stage cost µs/record", string.Join("  ", summary.StageMicrosPerRecord.Select(kv => $"{kv.Key} {kv.Value:N1}")));
+        perf.AddRow("minting (before the run)", $"{mintWatch.Elapsed.TotalSeconds:N1} s");
+        AnsiConsole.Write(perf);
+        AnsiConsole.MarkupLine($"MMR: {summary.MmrSize:N0} leaves, root {summary.MmrRoot}");
+        AnsiConsole.MarkupLine(Check(countsMatch) + " every verdict count equals the load generator's independent expectation");
+        AnsiConsole.MarkupLine(Check(rootMatches) + " the MMR root equals the RFC 9162 root of the expected accepted list");
+        AnsiConsole.MarkupLine(Check(checkpointValid) + $" the final checkpoint is signed by {Markup.Escape(election.Signer.Verifier.VerifierKey)}");
+        AnsiConsole.MarkupLine(Check(validProofs == sampled) + $" {validProofs}/{sampled} sampled inclusion proofs verify against it");
+        AnsiConsole.WriteLine();
+        AnsiConsole.WriteLine(summary.Checkpoint ?? "(no checkpoint)");
         return ok ? 0 : 1;
+    }
+
+    private static string Check(bool ok) => ok ? "[green]✓[/]" : "[red]✗[/]";
+
+    /// <summary>
+    /// Proofs/s of the Groth16 batch verifier alone on <paramref name="threads"/> threads over the
+    /// first records the engine would verify: proofs decoded from bytes (the subgroup test
+    /// included, as the engine must), signals derived, batches of 128 (failing ones split by the
+    /// verifier) — what the engine is compared with.
+    /// </summary>
+    public static double MeasureBatchVerifier(ElectionSetup election, GeneratedLoad load, int threads, IAnsiConsole console)
+    {
+        // The records the engine's verify stage sees, in input order: opened, admitted, first of
+        // their nullifier (the pre-check skips the others). Bad proofs included: the verifier
+        // alone has to split the batches that hold them too.
+        var opener = election.CreateOpener();
+        var admission = election.CreateAdmission();
+        var plaintexts = new List<byte[]>();
+        var seen = new HashSet<Fr>();
+        var buffer = new byte[VoteRecord.MaxPlaintext];
+        foreach (var r in load.Records)
+        {
+            if (plaintexts.Count >= 1024 * threads)
+            {
+                break;
+            }
+            if (opener.Open(r.Key, r.Value, buffer, out var record, out int n).IsAccepted && admission.Check(record, out _).IsAccepted && seen.Add(record.Nullifier))
+            {
+                plaintexts.Add(buffer[..n]);
+            }
+        }
+        if (plaintexts.Count == 0)
+        {
+            return 0;
+        }
+        double result = 0;
+        console.Status().Start("measuring the batch verifier alone", __ =>
+        {
+            const int batch = 128;
+            var sw = Stopwatch.StartNew();
+            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+            {
+                var verifier = new Groth16BatchVerifier(batch);
+                var items = new BatchItem[batch];
+                var errors = new VerifyError[batch];
+                int from = t * plaintexts.Count / threads, to = (t + 1) * plaintexts.Count / threads;
+                for (int i = from; i < to; i += batch)
+                {
+                    int m = 0;
+                    for (int k = i; k < Math.Min(i + batch, to); k++)
+                    {
+                        var p = plaintexts[k];
+                        VoteRecord.TryParse(p, out var record, out _);
+                        admission.Check(record, out var key);
+                        if (VoteRecord.ReadProof(p, out var proof) != VerifyError.None)
+                        {
+                            continue;
+                        }
+                        var signals = new Fr[SemaphoreSignals.Count];
+                        SemaphoreSignals.Compute(record.Root, record.Nullifier, record.Ballot(p), opener.ScopeHash, signals);
+                        items[m++] = new BatchItem(key!, proof, signals);
+                    }
+                    verifier.Verify(items.AsSpan(0, m), errors.AsSpan(0, m));
+                }
+            });
+            result = plaintexts.Count / sw.Elapsed.TotalSeconds;
+        });
+        return result;
+    }
+
+    /// <summary>tests/fixtures/groth16 of the repository this binary was built from, if found.</summary>
+    private static string? FindFixtures()
+    {
+        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+        {
+            for (var d = new DirectoryInfo(start); d != null; d = d.Parent)
+            {
+                string f = Path.Combine(d.FullName, "tests", "fixtures", "groth16");
+                if (File.Exists(Path.Combine(d.FullName, "TVS.sln")) && Directory.Exists(f))
+                {
+                    return f;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static void TryDelete(string dir)
+    {
+        try
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
     }
 }

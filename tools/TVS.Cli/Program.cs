@@ -11,6 +11,10 @@ public static class Program
         var root = new RootCommand("TVS: anonymous, end-to-end verifiable voting back end");
         root.Subcommands.Add(DemoCommand.Build());
         root.Subcommands.Add(ZkCommands.Build());
+        foreach (var command in EngineCommands.Build())
+        {
+            root.Subcommands.Add(command);
+        }
         root.Subcommands.Add(RegistryCommands.Build());
         root.Subcommands.Add(TrusteeCommands.Build());
         return root;

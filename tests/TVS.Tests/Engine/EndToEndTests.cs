@@ -77,3 +77,24 @@ public class EndToEndTests
         }
     }
 }
+
+public class LargeEndToEndTests
+{
+    private readonly ITestOutputHelper _output;
+
+    public LargeEndToEndTests(ITestOutputHelper output) => _output = output;
+
+    /// <summary>Issue 3's end-to-end check at its size: 50,000 voters, 5% duplicates, 5% bad proofs, 1% malformed.</summary>
+    [Fact]
+    public void Fifty_thousand_votes_with_duplicates_bad_proofs_and_malformed_records()
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        using var h = new EngineHarness(new LoadMix { Voters = 50_000, Duplicates = 0.05, BadProofs = 0.05, Malformed = 0.01, Seed = 50 }, fixtures: true);
+        _output.WriteLine($"minted {h.Load.Records.Count} records in {sw.Elapsed.TotalSeconds:F1} s");
+        sw.Restart();
+        var engine = h.Run(h.DataDir(), EngineHarness.SmallOptions with { RingSize = 2048, VerifyMaxBatch = 128, FlushMaxVotes = 4096, CheckpointEveryRecords = 20_000 });
+        _output.WriteLine($"engine: {engine.Stats.Committed} records in {sw.Elapsed.TotalSeconds:F1} s");
+        Assert.Equal(h.Load.Records.Count, engine.Stats.Committed);
+        EndToEndTests.AssertOutcome(h, h.DataDir(), _output);
+    }
+}

@@ -1,0 +1,429 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Spectre.Console;
+using TVS.Crypto.Bn254;
+using TVS.Engine.Processing;
+using TVS.LoadGen;
+using TVS.Merkle;
+using TVS.Storage;
+using TVS.Storage.Local;
+
+namespace TVS.Cli;
+
+/// <summary>The engine's settings (section "Engine" of the config file; environment variables TVS_Engine__Name override).</summary>
+public sealed class EngineSettings
+{
+    /// <summary>"production" refuses an insecure (simulated) election; "test" allows it.</summary>
+    public string Mode { get; set; } = "production";
+    public string? Election { get; set; }
+    public string? Data { get; set; }
+    public string? Input { get; set; }
+    public int Partition { get; set; }
+    public bool StopAtEnd { get; set; }
+    public int VerifyThreads { get; set; } = Environment.ProcessorCount;
+    public int VerifyMaxBatch { get; set; } = 128;
+    public int RingSize { get; set; } = 2048;
+    public int FlushMaxVotes { get; set; } = 4096;
+    public int FlushMaxDelayMs { get; set; } = 20;
+    public long CheckpointEveryRecords { get; set; } = 100_000;
+    public int CheckpointIntervalSeconds { get; set; } = 30;
+    public int StatusIntervalSeconds { get; set; } = 5;
+
+    public EngineOptions ToOptions() => new()
+    {
+        Partition = Partition,
+        VerifyThreads = Math.Max(1, VerifyThreads),
+        VerifyMaxBatch = Math.Max(1, VerifyMaxBatch),
+        RingSize = RingSize,
+        FlushMaxVotes = Math.Max(1, FlushMaxVotes),
+        FlushMaxDelay = TimeSpan.FromMilliseconds(Math.Max(1, FlushMaxDelayMs)),
+        CheckpointEveryRecords = Math.Max(1, CheckpointEveryRecords),
+        CheckpointInterval = TimeSpan.FromSeconds(Math.Max(1, CheckpointIntervalSeconds)),
+    };
+}
+
+/// <summary>
+/// <c>tvs engine run</c>, <c>tvs loadgen</c>, <c>tvs proof</c>, <c>tvs checkpoint verify</c>: the
+/// operator's and the auditor's verbs around one partition's embedded stores. Exit codes: 0 done
+/// or valid, 1 invalid (a proof or checkpoint that does not verify), 2 unusable input.
+/// </summary>
+public static class EngineCommands
+{
+    public const int ExitOk = 0, ExitInvalid = 1, ExitUnusable = 2;
+
+    public static IEnumerable<Command> Build()
+    {
+        yield return BuildEngine();
+        yield return BuildLoadgen();
+        yield return BuildProof();
+        yield return BuildCheckpoint();
+    }
+
+    private static Command BuildEngine()
+    {
+        var engine = new Command("engine", "The vote-processing engine");
+        var run = new Command("run", "Run one partition's engine until stopped (Ctrl-C / SIGTERM: drain, make everything durable, sign a checkpoint, exit)");
+        var config = new Option<FileInfo?>("--config") { Description = "JSON config file with an \"Engine\" section (see docs/operations.md); environment variables TVS_Engine__<Name> override it" };
+        var json = new Option<bool>("--json") { Description = "print the final summary as JSON" };
+        run.Options.Add(config);
+        run.Options.Add(json);
+        run.SetAction(r => RunEngine(r.GetValue(config), r.GetValue(json)));
+        engine.Subcommands.Add(run);
+        return engine;
+    }
+
+    public static EngineSettings LoadSettings(FileInfo? config)
+    {
+        var builder = new ConfigurationBuilder();
+        if (config != null)
+        {
+            builder.AddJsonFile(config.FullName, optional: false);
+        }
+        builder.AddEnvironmentVariables("TVS_");
+        var settings = new EngineSettings();
+        builder.Build().GetSection("Engine").Bind(settings);
+        return settings;
+    }
+
+    private static int RunEngine(FileInfo? config, bool json)
+    {
+        EngineSettings settings;
+        try
+        {
+            settings = LoadSettings(config);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or FormatException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"tvs engine run: config: {e.Message}");
+            return ExitUnusable;
+        }
+        if (settings.Election is null || settings.Data is null || settings.Input is null)
+        {
+            Console.Error.WriteLine("tvs engine run: Engine:Election, Engine:Data and Engine:Input must be set (config file or TVS_Engine__Election, …)");
+            return ExitUnusable;
+        }
+        bool production = !string.Equals(settings.Mode, "test", StringComparison.OrdinalIgnoreCase);
+        ElectionSetup election;
+        try
+        {
+            election = ElectionSetup.Load(settings.Election, allowInsecure: !production);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or FormatException or JsonException)
+        {
+            Console.Error.WriteLine($"tvs engine run: election {settings.Election}: {e.Message}");
+            return ExitUnusable;
+        }
+        using (election)
+        {
+            if (election.Insecure != null)
+            {
+                Console.Error.WriteLine($"WARNING: insecure election ({election.Insecure}); allowed because Engine:Mode is test");
+            }
+            using var stop = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                e.Cancel = true;
+                stop.Cancel();
+            };
+            Console.CancelKeyPress += onCancel;
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
+            {
+                ctx.Cancel = true;
+                stop.Cancel();
+            });
+            long lastStatus = Environment.TickCount64;
+            RunSummary summary;
+            try
+            {
+                summary = EmbeddedRun.Run(election, settings.Data, settings.Input, settings.ToOptions(), settings.StopAtEnd, stop.Token, s =>
+                {
+                    if (Environment.TickCount64 - lastStatus >= settings.StatusIntervalSeconds * 1000L)
+                    {
+                        lastStatus = Environment.TickCount64;
+                        Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss} read {Volatile.Read(ref s.Read):N0} durable {Volatile.Read(ref s.Committed):N0} accepted {Volatile.Read(ref s.Accepted):N0} rejected {Volatile.Read(ref s.Rejected):N0}");
+                    }
+                });
+            }
+            catch (Exception e) when (e is InvalidOperationException or InvalidDataException or IOException)
+            {
+                Console.Error.WriteLine($"tvs engine run: {e.Message}");
+                return ExitUnusable;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+            if (json)
+            {
+                Console.Out.WriteLine(JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+            }
+            else
+            {
+                Console.Out.WriteLine($"resumed at offset {summary.ResumedFromOffset} ({summary.CommittedBefore:N0} records already durable, {summary.Replayed:N0} re-derived)");
+                Console.Out.WriteLine($"durable {summary.Committed:N0} records this run: accepted {summary.Accepted:N0}, rejected {summary.Rejected:N0} ({string.Join(", ", summary.RejectedByReason.Select(kv => $"{kv.Key} {kv.Value}"))})");
+                Console.Out.WriteLine($"{summary.VotesPerSecond:N0} records/s, latency p50 {summary.LatencyP50Micros / 1000.0:N1} ms p99 {summary.LatencyP99Micros / 1000.0:N1} ms");
+                Console.Out.WriteLine($"MMR {summary.MmrSize} root {summary.MmrRoot}, input offset {summary.NextOffset}");
+                Console.Out.Write(summary.Checkpoint);
+            }
+            return ExitOk;
+        }
+    }
+
+    private static Command BuildLoadgen()
+    {
+        var cmd = new Command("loadgen", "Mint votes for a simulated (INSECURE, test-only) election into a local input log; creates the election if its directory is empty");
+        var electionDir = new Option<DirectoryInfo>("--election") { Description = "election directory", Required = true };
+        var output = new Option<FileInfo>("--out") { Description = "local input log to append to", Required = true };
+        var voters = new Option<int>("--voters") { Description = "distinct voters", DefaultValueFactory = _ => 10_000 };
+        var dup = new Option<double>("--duplicates") { DefaultValueFactory = _ => 0.05, Description = "share of extra duplicate records" };
+        var bad = new Option<double>("--bad-proofs") { DefaultValueFactory = _ => 0.05, Description = "share of voters with a bad proof" };
+        var wrongRoot = new Option<double>("--wrong-roots") { DefaultValueFactory = _ => 0.0, Description = "share of voters with an unknown root" };
+        var malformed = new Option<double>("--malformed") { DefaultValueFactory = _ => 0.01, Description = "share of extra malformed records" };
+        var fixtures = new Option<DirectoryInfo?>("--fixtures") { Description = "also send the real Semaphore proofs of tests/fixtures/groth16 (the election must be created with them)" };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1, Description = "seed of the mix and order" };
+        var seal = new Option<bool>("--seal") { Description = "mark the log complete afterwards (an engine with StopAtEnd stops at its end)" };
+        var json = new Option<bool>("--json") { Description = "print the expectation as JSON" };
+        foreach (var o in new Option[] { electionDir, output, voters, dup, bad, wrongRoot, malformed, fixtures, seed, seal, json })
+        {
+            cmd.Options.Add(o);
+        }
+        cmd.SetAction(r =>
+        {
+            var dir = r.GetValue(electionDir)!;
+            string? fixtureDir = r.GetValue(fixtures)?.FullName;
+            using var election = File.Exists(Path.Combine(dir.FullName, ElectionSetup.ManifestFile))
+                ? ElectionSetup.Load(dir.FullName, allowInsecure: true)
+                : ElectionSetup.CreateSimulated(dir.FullName, fixtures: fixtureDir);
+            var load = LoadGenerator.Generate(election, new LoadMix
+            {
+                Voters = Math.Max(1, r.GetValue(voters)),
+                Duplicates = r.GetValue(dup),
+                BadProofs = r.GetValue(bad),
+                WrongRoots = r.GetValue(wrongRoot),
+                Malformed = r.GetValue(malformed),
+                Fixtures = fixtureDir,
+                Seed = r.GetValue(seed),
+            });
+            using (var writer = LocalInputLogWriter.Open(r.GetValue(output)!.FullName))
+            {
+                foreach (var rec in load.Records)
+                {
+                    writer.Append(rec.Key, rec.Value);
+                }
+                if (r.GetValue(seal))
+                {
+                    writer.Seal();
+                }
+            }
+            var expectation = new { records = load.Records.Count, expected = load.ExpectedCounts, expectedRootOfThisBatch = load.ExpectedRoot().ToHex() };
+            string text = JsonSerializer.Serialize(expectation, new JsonSerializerOptions { WriteIndented = true });
+            File.WriteAllText(r.GetValue(output)!.FullName + ".expected.json", text + "\n");
+            Console.Out.WriteLine(r.GetValue(json) ? text : $"appended {load.Records.Count:N0} records to {r.GetValue(output)!.FullName}; expected: {string.Join(", ", load.ExpectedCounts.Select(kv => $"{kv.Key} {kv.Value}"))}");
+            return ExitOk;
+        });
+        return cmd;
+    }
+
+    private static Command BuildProof()
+    {
+        var cmd = new Command("proof", "Print the inclusion proof of an accepted vote against the partition's latest signed checkpoint");
+        var data = new Option<DirectoryInfo>("--data") { Description = "the engine's data directory", Required = true };
+        var partition = new Option<int>("--partition") { DefaultValueFactory = _ => 0 };
+        var nullifier = new Option<string>("--nullifier") { Description = "the vote's nullifier: decimal, or 64 hex digits (0x optional)", Required = true };
+        var json = new Option<bool>("--json");
+        foreach (var o in new Option[] { data, partition, nullifier, json })
+        {
+            cmd.Options.Add(o);
+        }
+        cmd.SetAction(r => Proof(r.GetValue(data)!.FullName, r.GetValue(partition), r.GetValue(nullifier)!, r.GetValue(json), Console.Out, Console.Error));
+        return cmd;
+    }
+
+    public static int Proof(string data, int partition, string nullifierText, bool json, TextWriter output, TextWriter error)
+    {
+        if (!TryParseNullifier(nullifierText, out var key))
+        {
+            error.WriteLine($"tvs proof: {nullifierText}: not a nullifier (decimal below r, or 64 hex digits)");
+            return ExitUnusable;
+        }
+        string latest = Path.Combine(LocalPartition.CheckpointDirectory(data, partition), LocalCheckpointSink.LatestFile);
+        if (!File.Exists(latest))
+        {
+            error.WriteLine($"tvs proof: {data}: no signed checkpoint yet");
+            return ExitUnusable;
+        }
+        string note = File.ReadAllText(latest);
+        var checkpoint = Checkpoint.Parse(note);
+        var vote = LocalVoteStore.ReadAll(LocalPartition.VotesDirectory(data, partition)).FirstOrDefault(v => v.NullifierBytes.SequenceEqual(key));
+        if (vote is null || vote.MmrIndex >= checkpoint.Size)
+        {
+            error.WriteLine(vote is null ? "tvs proof: no accepted vote has this nullifier" : $"tvs proof: the vote (index {vote.MmrIndex}) is not yet under a signed checkpoint (size {checkpoint.Size})");
+            return ExitInvalid;
+        }
+        using var nodes = FileMmrNodeStore.Open(LocalPartition.MmrFile(data, partition));
+        var mmr = new MerkleMountainRange(nodes);
+        var proof = mmr.GetInclusionProof(vote.MmrIndex, checkpoint.Size);
+        var leafHash = Rfc9162.HashLeaf(vote.Record);
+        bool valid = Rfc9162.VerifyInclusion(vote.MmrIndex, checkpoint.Size, leafHash, proof, checkpoint.Root);
+        if (json)
+        {
+            output.WriteLine(JsonSerializer.Serialize(new
+            {
+                index = vote.MmrIndex,
+                treeSize = checkpoint.Size,
+                leafHash = leafHash.ToBase64(),
+                record = Convert.ToBase64String(vote.Record),
+                proof = proof.Select(h => h.ToBase64()).ToArray(),
+                root = checkpoint.Root.ToBase64(),
+                checkpoint = note,
+                valid,
+            }, new JsonSerializerOptions { WriteIndented = true }));
+        }
+        else
+        {
+            output.WriteLine($"index {vote.MmrIndex} of {checkpoint.Size}");
+            output.WriteLine($"leaf {leafHash.ToBase64()} (SHA-256 of 0x00 ‖ the {vote.Record.Length}-byte vote record)");
+            foreach (var h in proof)
+            {
+                output.WriteLine($"  {h.ToBase64()}");
+            }
+            output.WriteLine($"root {checkpoint.Root.ToBase64()}: {(valid ? "proof verifies" : "PROOF DOES NOT VERIFY")}");
+            output.Write(note);
+        }
+        return valid ? ExitOk : ExitInvalid;
+    }
+
+    private static bool TryParseNullifier(string text, out byte[] be32)
+    {
+        be32 = new byte[32];
+        string t = text.Trim();
+        if (t.StartsWith("0x", StringComparison.OrdinalIgnoreCase) || (t.Length == 64 && t.Any(char.IsAsciiLetter)))
+        {
+            t = t.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? t[2..] : t;
+            if (t.Length != 64 || !t.All(char.IsAsciiHexDigit))
+            {
+                return false;
+            }
+            be32 = Convert.FromHexString(t);
+            return Fr.TryFromBigEndian(be32, out _);
+        }
+        if (t.Length == 0 || !t.All(char.IsAsciiDigit) || !BigInteger.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var v) || v >= Fr.Modulus)
+        {
+            return false;
+        }
+        Fr.FromBigInteger(v).WriteBigEndian(be32);
+        return true;
+    }
+
+    private static Command BuildCheckpoint()
+    {
+        var cp = new Command("checkpoint", "Signed checkpoints of the bulletin board");
+        var verify = new Command("verify", "Verify a signed checkpoint note: its signature, and with --data the MMR and the votes behind it");
+        var note = new Option<FileInfo>("--note") { Description = "the signed note (C2SP tlog-checkpoint)", Required = true };
+        var key = new Option<string?>("--key") { Description = "verifier key name+hash+base64 (else --election's published one)" };
+        var election = new Option<DirectoryInfo?>("--election") { Description = "election directory (its election.json names the checkpoint verifier key)" };
+        var data = new Option<DirectoryInfo?>("--data") { Description = "also recompute the root from this data directory's votes and MMR nodes" };
+        var partition = new Option<int>("--partition") { DefaultValueFactory = _ => 0 };
+        var json = new Option<bool>("--json");
+        foreach (var o in new Option[] { note, key, election, data, partition, json })
+        {
+            verify.Options.Add(o);
+        }
+        verify.SetAction(r => VerifyCheckpoint(r.GetValue(note)!, r.GetValue(key), r.GetValue(election), r.GetValue(data), r.GetValue(partition), r.GetValue(json), Console.Out, Console.Error));
+        cp.Subcommands.Add(verify);
+        return cp;
+    }
+
+    public static int VerifyCheckpoint(FileInfo noteFile, string? verifierKey, DirectoryInfo? election, DirectoryInfo? data, int partition, bool json, TextWriter output, TextWriter error)
+    {
+        if (verifierKey is null && election != null)
+        {
+            try
+            {
+                var m = JsonDocument.Parse(File.ReadAllText(Path.Combine(election.FullName, ElectionSetup.ManifestFile)));
+                verifierKey = m.RootElement.GetProperty("checkpointVerifierKey").GetString();
+            }
+            catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException)
+            {
+                error.WriteLine($"tvs checkpoint verify: {election.FullName}: {e.Message}");
+                return ExitUnusable;
+            }
+        }
+        NoteVerifier? verifier = null;
+        string? why = null;
+        if (verifierKey is null || !NoteVerifier.TryParse(verifierKey, out verifier, out why))
+        {
+            error.WriteLine($"tvs checkpoint verify: give a valid --key or --election ({(verifierKey is null ? "none given" : why)})");
+            return ExitUnusable;
+        }
+        string text;
+        try
+        {
+            text = File.ReadAllText(noteFile.FullName);
+        }
+        catch (IOException e)
+        {
+            error.WriteLine($"tvs checkpoint verify: {e.Message}");
+            return ExitUnusable;
+        }
+        Checkpoint? checkpoint = null;
+        try
+        {
+            checkpoint = Checkpoint.Open(text, verifier!);
+        }
+        catch (FormatException e)
+        {
+            Report(false, $"signature or format: {e.Message}", null);
+            return ExitInvalid;
+        }
+        var checks = new List<(string What, bool Ok)> { ($"signed by {verifier!.Name}", true) };
+        long size = checkpoint.Size;
+        var signedRoot = checkpoint.Root;
+        if (data != null)
+        {
+            var votes = LocalVoteStore.ReadAll(LocalPartition.VotesDirectory(data.FullName, partition)).Where(v => v.MmrIndex < size).ToList();
+            bool complete = votes.Count == size && votes.Select((v, i) => v.MmrIndex == i).All(x => x);
+            checks.Add(($"the data directory holds the {size} votes it covers", complete));
+            if (complete)
+            {
+                var fromVotes = Rfc9162.MerkleTreeHash(votes.Select(v => Rfc9162.HashLeaf(v.Record)).ToArray());
+                checks.Add(("root recomputed from the vote records (no MMR) equals the signed root", fromVotes == signedRoot));
+            }
+            using var nodes = FileMmrNodeStore.Open(LocalPartition.MmrFile(data.FullName, partition));
+            var mmr = new MerkleMountainRange(nodes);
+            bool mmrOk = mmr.LeafCount >= size && mmr.RootAt(size) == signedRoot;
+            checks.Add(("the MMR node file has the signed root at that size", mmrOk));
+            if (mmrOk && mmr.LeafCount > size)
+            {
+                var consistency = mmr.GetConsistencyProof(size, mmr.LeafCount);
+                checks.Add(($"consistent with the current tree ({mmr.LeafCount} leaves)", Rfc9162.VerifyConsistency(size, mmr.LeafCount, signedRoot, mmr.Root, consistency)));
+            }
+        }
+        bool ok = checks.All(c => c.Ok);
+        Report(ok, null, checks);
+        return ok ? ExitOk : ExitInvalid;
+
+        void Report(bool valid, string? failure, List<(string What, bool Ok)>? list)
+        {
+            if (json)
+            {
+                output.WriteLine(JsonSerializer.Serialize(new { valid, failure, origin = valid || list != null ? checkpoint?.Origin : null, size = checkpoint?.Size, root = checkpoint?.Root.ToBase64(), checks = list?.Select(c => new { c.What, c.Ok }) }));
+                return;
+            }
+            if (failure != null)
+            {
+                output.WriteLine($"INVALID: {failure}");
+                return;
+            }
+            output.WriteLine($"{(valid ? "OK" : "INVALID")}: {checkpoint!.Origin} size {checkpoint.Size} root {checkpoint.Root.ToBase64()}");
+            foreach (var (what, good) in list!)
+            {
+                output.WriteLine($"  {(good ? "ok  " : "FAIL")} {what}");
+            }
+        }
+    }
+}
