@@ -127,7 +127,7 @@ public static class DemoCommand
             var cp = Checkpoint.Open(summary.Checkpoint ?? "", election.Signer.Verifier, election.Origin(0));
             checkpointValid = cp.Size == summary.MmrSize && cp.Root.ToHex() == summary.MmrRoot;
         }
-        catch (FormatException)
+        catch (Exception e) when (e is FormatException or NoteException)
         {
         }
         var (sampled, validProofs) = EmbeddedRun.CheckInclusionSample(election, data, 0, 64);

@@ -257,7 +257,18 @@ public static class EngineCommands
             return ExitUnusable;
         }
         string note = File.ReadAllText(latest);
-        var checkpoint = Checkpoint.Parse(note);
+        int bodyEnd = note.IndexOf("\n\n", StringComparison.Ordinal);
+        Checkpoint checkpoint;
+        try
+        {
+            // The body only: the signature is the auditor's to check (tvs checkpoint verify).
+            checkpoint = Checkpoint.Parse(bodyEnd < 0 ? note : note[..(bodyEnd + 1)]);
+        }
+        catch (Exception e) when (e is FormatException or NoteException)
+        {
+            error.WriteLine($"tvs proof: {latest}: {e.Message}");
+            return ExitUnusable;
+        }
         var vote = LocalVoteStore.ReadAll(LocalPartition.VotesDirectory(data, partition)).FirstOrDefault(v => v.NullifierBytes.SequenceEqual(key));
         if (vote is null || vote.MmrIndex >= checkpoint.Size)
         {
@@ -375,7 +386,7 @@ public static class EngineCommands
         {
             checkpoint = Checkpoint.Open(text, verifier!);
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or NoteException)
         {
             Report(false, $"signature or format: {e.Message}", null);
             return ExitInvalid;
