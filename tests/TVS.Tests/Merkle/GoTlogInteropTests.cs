@@ -87,6 +87,35 @@ public sealed class GoTlogInteropTests(ITestOutputHelper output) : IDisposable
         Run(tool, 1, "-key", keyFile, "-note", Write("forged.note", forged.Sign(signer)), "-combined");
     }
 
+    /// <summary>
+    /// The engine's own output, end to end: its signed checkpoint, the accepted vote records as the
+    /// leaves (Go recomputes the root from them) and inclusion proofs of votes, checked by Go's
+    /// tlog/note with nothing of TVS in the loop.
+    /// </summary>
+    [Fact]
+    public void GoAcceptsTheEnginesCheckpointAndProofs()
+    {
+        string? tool = BuildVerifier();
+        if (tool is null)
+        {
+            return;
+        }
+        using var h = new TVS.Tests.Engine.EngineHarness(new TVS.LoadGen.LoadMix { Voters = 300, Seed = 9 });
+        string data = h.DataDir();
+        h.Run(data);
+        var votes = TVS.Storage.Local.LocalVoteStore.ReadAll(TVS.Storage.Local.LocalPartition.VotesDirectory(data, 0)).ToList();
+        string note = File.ReadAllText(Path.Combine(TVS.Storage.Local.LocalPartition.CheckpointDirectory(data, 0), TVS.Storage.Local.LocalCheckpointSink.LatestFile));
+        using var nodes = TVS.Storage.FileMmrNodeStore.Open(TVS.Storage.Local.LocalPartition.MmrFile(data, 0));
+        var mmr = new MerkleMountainRange(nodes);
+        int size = votes.Count;
+        string keyFile = Write("engine.vkey", h.Election.Signer.Verifier.VerifierKey + "\n");
+        string noteFile = Write("engine.note", note);
+        int[] indexes = [0, 1, size / 3, size / 2, size - 1];
+        int[] olds = [1, size / 2, size - 1];
+        string proofs = WriteProofs("engine-proofs.json", mmr, size, votes.Select(v => Convert.ToBase64String(v.Record)), indexes, olds);
+        Run(tool, 0, "-key", keyFile, "-note", noteFile, "-origin", h.Election.Origin(0), "-proofs", proofs);
+    }
+
     private string WriteProofs(string name, MerkleMountainRange mmr, int size, IEnumerable<string> leaves, int[] indexes, int[] olds)
         => Write(name, JsonSerializer.Serialize(new
         {
