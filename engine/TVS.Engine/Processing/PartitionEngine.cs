@@ -120,6 +120,10 @@ public sealed class PartitionEngine
             throw new InvalidDataException($"the MMR holds {_ctx.Mmr.LeafCount} leaves but the nullifier checkpoint names {checkpoint.Count}: MMR node file lost or from another partition");
         }
         _ctx.Mmr.TruncateTo(checkpoint.Count);
+        if (committed.MmrSize == checkpoint.Count && _ctx.Mmr.Root != committed.MmrRoot)
+        {
+            throw new InvalidDataException($"the MMR's root at {checkpoint.Count} leaves is {_ctx.Mmr.Root}, the committed progress says {committed.MmrRoot}: the MMR node file does not belong to this partition's history");
+        }
         _ctx.Committed = committed;
         _ctx.Progress = committed;
         _input.Seek(checkpoint.CoveredPosition);
