@@ -86,6 +86,39 @@ public class RestartTests
         EndToEndTests.AssertOutcome(h, data, _output);
     }
 
+    [Fact]
+    public void A_restart_refuses_stores_that_do_not_belong_together()
+    {
+        using var h = new EngineHarness(new LoadMix { Voters = 200, Seed = 23 });
+        string data = h.DataDir();
+        h.Run(data);
+
+        // A corrupted MMR node file: its root no longer matches the committed progress.
+        string mmr = LocalPartition.MmrFile(data, 0);
+        var bytes = File.ReadAllBytes(mmr);
+        bytes[^5] ^= 0x10;
+        File.WriteAllBytes(mmr, bytes);
+        var e = Assert.Throws<InvalidDataException>(() => h.Run(data));
+        Assert.Contains("MMR", e.Message);
+        bytes[^5] ^= 0x10;
+        File.WriteAllBytes(mmr, bytes);
+
+        // Progress from another run (fewer votes than the nullifier checkpoint holds).
+        string progress = Path.Combine(LocalPartition.VotesDirectory(data, 0), LocalVoteStore.ProgressFile);
+        var saved = File.ReadAllText(progress);
+        var node = JsonNode.Parse(saved)!;
+        node["mmrSize"] = 3;
+        node["nextOffset"] = 100;
+        File.WriteAllText(progress, node.ToJsonString());
+        e = Assert.Throws<InvalidDataException>(() => h.Run(data));
+        Assert.Contains("ahead of the committed progress", e.Message);
+        File.WriteAllText(progress, saved);
+
+        // Put back, it runs (nothing new to do) and the outcome is intact.
+        h.Run(data);
+        EndToEndTests.AssertOutcome(h, data, _output);
+    }
+
     private static long ProgressOffset(string data)
     {
         string path = Path.Combine(LocalPartition.VotesDirectory(data, 0), LocalVoteStore.ProgressFile);
