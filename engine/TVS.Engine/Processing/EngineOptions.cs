@@ -37,6 +37,13 @@ public sealed record EngineOptions
     /// <summary>… or this often, whichever comes first.</summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Called by the flush stage after each batch is durable (votes and progress committed), with
+    /// the new progress: where Kafka offsets are committed (DESIGN.md: after the batch is durable),
+    /// metrics updated, waiters released. Per batch, never per vote; must not throw.
+    /// </summary>
+    public Action<Ports.PartitionProgress>? OnDurable { get; init; }
+
     /// <summary>Called (rarely, never per vote) when a sink fails and the engine retries; null: stderr.</summary>
     public Action<string>? OnWarning { get; init; }
 }

@@ -120,6 +120,7 @@ public sealed class FlushWorker
             Retry("votes and progress", () => _ctx.Votes.Commit(_batch, progress));
             _ctx.Progress = progress;
             RecordCommitted();
+            _ctx.Options.OnDurable?.Invoke(progress);
             if (sync)
             {
                 Sign(progress);
