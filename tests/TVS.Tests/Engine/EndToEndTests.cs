@@ -78,6 +78,25 @@ public class EndToEndTests
     }
 }
 
+public class DurableHookTests
+{
+    [Fact]
+    public void OnDurable_reports_every_commit_in_order_ending_at_the_final_progress()
+    {
+        using var h = new EngineHarness(new LoadMix { Voters = 600, Seed = 31 });
+        var seen = new List<TVS.Engine.Ports.PartitionProgress>();
+        var engine = h.Run(h.DataDir(), EngineHarness.SmallOptions with { FlushMaxVotes = 100, OnDurable = p => seen.Add(p) });
+        Assert.True(seen.Count >= 6, $"{seen.Count} commits");
+        for (int i = 1; i < seen.Count; i++)
+        {
+            Assert.True(seen[i].NextOffset > seen[i - 1].NextOffset);
+            Assert.True(seen[i].MmrSize >= seen[i - 1].MmrSize);
+        }
+        Assert.Equal(engine.Progress, seen[^1]);
+        Assert.Equal(h.Load.Records.Count, seen[^1].Accepted + seen[^1].Rejected);
+    }
+}
+
 public class LargeEndToEndTests
 {
     private readonly ITestOutputHelper _output;
