@@ -307,6 +307,30 @@ public class PostgresVoteStoreTests
         Assert.Equal(progress, ReadProgress(cs, election));
     }
 
+    [Fact]
+    public void A_commit_allocates_no_managed_memory_per_vote()
+    {
+        if (!TestServices.Postgres(_output, out string cs))
+        {
+            return;
+        }
+        var election = Guid.NewGuid();
+        using var store = PostgresVoteStore.Open(cs, election, 0);
+        const int n = 4096;
+        var batches = Enumerable.Range(0, 4).Select(i => SyntheticVotes.Batch(election, 0, i * n, n, seed: 100 + i)).ToArray();
+        store.Commit(batches[0], ProgressAfter(batches[0])); // warm: connection, JIT, buffers
+        store.Commit(batches[1], ProgressAfter(batches[1]));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        store.Commit(batches[2], ProgressAfter(batches[2]));
+        long one = GC.GetAllocatedBytesForCurrentThread() - before;
+        before = GC.GetAllocatedBytesForCurrentThread();
+        store.Commit(batches[3], ProgressAfter(batches[3]));
+        long other = GC.GetAllocatedBytesForCurrentThread() - before;
+        _output.WriteLine($"allocated per commit of {n} votes: {one} and {other} bytes ({Math.Min(one, other) / (double)n:F1} bytes per vote)");
+        // A fixed cost per commit (commands, parameters, the importer), nothing that grows with the batch.
+        Assert.True(Math.Min(one, other) < 64 * 1024, $"{Math.Min(one, other)} bytes allocated for {n} votes");
+    }
+
     private static void Terminate(string cs, int pid)
     {
         using var c = new NpgsqlConnection(cs);
