@@ -90,6 +90,11 @@ internal static class TestServices
         string script = Get("TVS_TEST_SERVICES") ?? Path.Combine(ExternalTools.RepoRoot(), "tests", "services.sh");
         var (code, stdout, stderr) = ExternalTools.Run("bash", $"\"{script}\" {command}", ExternalTools.RepoRoot(), TimeSpan.FromSeconds(90));
         Assert.True(code == 0, $"tests/services.sh {command} exited {code}: {stdout} {stderr}");
+        if (command.StartsWith("pg-", StringComparison.Ordinal))
+        {
+            // Pooled connections of this process died with the server: later tests must not get them.
+            NpgsqlConnection.ClearAllPools();
+        }
     }
 
     private static bool Skip(string? why, ITestOutputHelper output)
