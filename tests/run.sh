@@ -32,6 +32,12 @@ if ! command -v go >/dev/null 2>&1 || [[ ! -d /usr/share/gocode/src/golang.org/x
   fi
 fi
 
+# PostgreSQL and the local S3 server for the storage tests (installs postgresql with apt-get and
+# npm ci in tools/s3-server); coordinates go to .tvs/services.env, which the tests read. The tests
+# skip without them on a developer's machine and fail under CI=true.
+bash tests/services.sh start || echo "warning: tests/services.sh could not start every service" >&2
+if [[ "${CI:-}" == "true" ]]; then trap 'bash "$root/tests/services.sh" stop' EXIT; fi
+
 dotnet build TVS.sln -c Release -nologo -v quiet -clp:ErrorsOnly
 build=$?
 if [[ $build -ne 0 ]]; then

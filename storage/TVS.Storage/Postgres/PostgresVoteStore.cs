@@ -1,0 +1,170 @@
+using Npgsql;
+using TVS.Engine.Ports;
+using TVS.Engine.Processing;
+using TVS.Storage.Local;
+
+namespace TVS.Storage.Postgres;
+
+/// <summary>
+/// The production vote store of one partition: accepted votes as rows of <c>votes</c> and
+/// <c>nullifiers</c> (binary COPY), and the partition's progress in <c>partition_progress</c>,
+/// all in one transaction per batch (docs/formats.md, "PostgreSQL schema"). Used from the flush
+/// thread only. A failure (connection refused, server shut down, serialization, a terminated
+/// backend) is thrown: the flush stage retries with back-off, and the next call takes a fresh
+/// connection from the data source. A repeated commit is harmless (<see cref="PostgresCommitMode"/>).
+/// </summary>
+public sealed class PostgresVoteStore : IVoteStore
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly bool _ownsDataSource;
+    private readonly Buffers _buffers = new();
+    private NpgsqlConnection? _connection;
+
+    public PostgresVoteStore(NpgsqlDataSource dataSource, Guid electionId, int partition, PostgresCommitMode mode = PostgresCommitMode.ProgressCheck, bool ownsDataSource = false)
+    {
+        _dataSource = dataSource;
+        _ownsDataSource = ownsDataSource;
+        ElectionId = electionId;
+        Partition = partition;
+        Mode = mode;
+    }
+
+    /// <summary>A store over its own data source for <paramref name="connectionString"/>.</summary>
+    public static PostgresVoteStore Open(string connectionString, Guid electionId, int partition, PostgresCommitMode mode = PostgresCommitMode.ProgressCheck)
+        => new(CreateDataSource(connectionString), electionId, partition, mode, ownsDataSource: true);
+
+    /// <summary>A data source with TVS's defaults (application name "tvs" unless the string names one).</summary>
+    public static NpgsqlDataSource CreateDataSource(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        builder.ConnectionStringBuilder.ApplicationName ??= "tvs";
+        return builder.Build();
+    }
+
+    public Guid ElectionId { get; }
+    public int Partition { get; }
+    public PostgresCommitMode Mode { get; }
+    public NpgsqlDataSource DataSource => _dataSource;
+
+    public PartitionProgress LoadProgress()
+    {
+        try
+        {
+            return VoteCopyWriter.ReadProgress(Connection(), null, ElectionId, Partition, forUpdate: false) ?? PartitionProgress.Empty;
+        }
+        catch
+        {
+            DropConnection();
+            throw;
+        }
+    }
+
+    public void Commit(VoteBatch batch, in PartitionProgress progress)
+    {
+        try
+        {
+            using var writer = BeginWrite();
+            if (Mode == PostgresCommitMode.ProgressCheck && writer.Stored.NextOffset >= progress.NextOffset)
+            {
+                return; // already committed by an earlier attempt; disposing rolls back the empty transaction
+            }
+            writer.Write(batch);
+            writer.Complete(progress);
+        }
+        catch
+        {
+            DropConnection();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens a transaction on this store's connection; the caller writes batches and completes
+    /// it (or disposes it to roll back). <see cref="Commit"/> is this plus the progress check.
+    /// </summary>
+    public VoteCopyWriter BeginWrite()
+    {
+        try
+        {
+            return new VoteCopyWriter(Connection(), ElectionId, Partition, Mode, _buffers);
+        }
+        catch
+        {
+            DropConnection();
+            throw;
+        }
+    }
+
+    /// <summary>The committed votes of this partition in MMR order (auditing, proofs, tests).</summary>
+    public List<StoredVote> ReadAll()
+    {
+        using var connection = _dataSource.OpenConnection();
+        using var cmd = new NpgsqlCommand("select mmr_index, input_offset, record from votes where election_id = $1 and partition = $2 order by mmr_index", connection);
+        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = ElectionId });
+        cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = Partition });
+        using var reader = cmd.ExecuteReader();
+        var votes = new List<StoredVote>();
+        while (reader.Read())
+        {
+            votes.Add(new StoredVote(reader.GetInt64(0), reader.GetInt64(1), (byte[])reader[2]));
+        }
+        return votes;
+    }
+
+    /// <summary>The flush thread's one connection, opened again after a failure dropped it.</summary>
+    private NpgsqlConnection Connection()
+    {
+        if (_connection is { State: System.Data.ConnectionState.Open })
+        {
+            return _connection;
+        }
+        DropConnection();
+        _connection = _dataSource.OpenConnection();
+        return _connection;
+    }
+
+    private void DropConnection()
+    {
+        var c = _connection;
+        _connection = null;
+        if (c is null)
+        {
+            return;
+        }
+        try
+        {
+            c.Dispose();
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException)
+        {
+            // Broken already; nothing to close.
+        }
+        // Idle pooled connections may be dead too (server restarted): do not hand them out again.
+        _dataSource.Clear();
+    }
+
+    public void Dispose()
+    {
+        DropConnection();
+        if (_ownsDataSource)
+        {
+            _dataSource.Dispose();
+        }
+    }
+
+    /// <summary>Reused copy of a batch's entries, so the importer can be given memory slices.</summary>
+    internal sealed class Buffers
+    {
+        private byte[] _entries = new byte[256 * 1024];
+
+        public ReadOnlyMemory<byte> Entries(ReadOnlySpan<byte> entries)
+        {
+            if (entries.Length > _entries.Length)
+            {
+                _entries = new byte[Math.Max(entries.Length, _entries.Length * 2)];
+            }
+            entries.CopyTo(_entries);
+            return _entries.AsMemory(0, entries.Length);
+        }
+    }
+}
