@@ -286,7 +286,7 @@ public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
                 extra[86] ^= 0x01; // another nullifier
                 votes.Add(new AcceptedVote(n, 0, extra));
                 AcceptedVoteFile.Write(votesPath, votes);
-                expected = $"the record has {n + 1} (votes were appended after it)";
+                expected = $"close.note: closes at size {n} with {n} accepted, the record has {n + 1} votes";
                 break;
             case "checkpoint root changed":
                 var cp = Checkpoint.Parse(File.ReadAllText(firstNote).Split("\n\n")[0] + "\n");
