@@ -4,7 +4,9 @@ using System.Text.Json;
 using Spectre.Console;
 using TVS.Crypto.Bn254;
 using TVS.Crypto.Groth16;
+using TVS.Crypto.Threshold;
 using TVS.Engine.Processing;
+using TVS.Engine.Tally;
 using TVS.Engine.Votes;
 using TVS.LoadGen;
 using TVS.Merkle;
@@ -18,14 +20,18 @@ namespace TVS.Cli;
 /// mixed in (plus the committed real Semaphore proofs when the repository's fixtures are there),
 /// runs them through the pipeline into local files, and checks the outcome: every verdict as
 /// expected, the MMR root equal to the one computed from the accepted list, the signed
-/// checkpoint valid, a sample of inclusion proofs valid. Exit 0 only if all of that holds.
+/// checkpoint valid, a sample of inclusion proofs valid. Then the rest of the lifecycle: the
+/// trustees' key ceremony (9 trustees, threshold 5, in memory) before voting so that every ballot
+/// is a real encrypted ballot; after voting, close, 5 of the 9 trustees decrypt, tally, export the
+/// election record and verify it independently; the result must equal the choices cast. Exit 0
+/// only if all of that holds.
 /// </summary>
 public static class DemoCommand
 {
     public static Command Build()
     {
         var demo = new Command("demo", "Run the engine end to end on embedded defaults (no services needed)");
-        var voters = new Option<int>("--voters") { Description = "distinct voters (each casts one vote)", DefaultValueFactory = _ => 20_000 };
+        var voters = new Option<int>("--voters") { Description = "distinct voters (each casts one vote)", DefaultValueFactory = _ => 5_000 };
         var dup = new Option<double>("--duplicates") { Description = "extra records re-using a voter's nullifier, as a share of voters", DefaultValueFactory = _ => 0.05 };
         var bad = new Option<double>("--bad-proofs") { Description = "voters whose proof is bad, as a share", DefaultValueFactory = _ => 0.01 };
         var malformed = new Option<double>("--malformed") { Description = "extra malformed / foreign records, as a share of voters", DefaultValueFactory = _ => 0.01 };
@@ -34,7 +40,8 @@ public static class DemoCommand
         var json = new Option<bool>("--json") { Description = "print one JSON document instead of tables" };
         var baseline = new Option<bool>("--no-baseline") { Description = "skip measuring the batch verifier alone for comparison" };
         var rate = new Option<double>("--rate") { Description = "send at most this many records/s (latency below saturation); default: as fast as the engine takes them" };
-        foreach (var o in new Option[] { voters, dup, bad, malformed, threads, dir, json, baseline, rate })
+        var record = new Option<DirectoryInfo?>("--record") { Description = "leave the election record here (default: inside the demo directory)" };
+        foreach (var o in new Option[] { voters, dup, bad, malformed, threads, dir, json, baseline, rate, record })
         {
             demo.Options.Add(o);
         }
@@ -44,17 +51,17 @@ public static class DemoCommand
             Duplicates = r.GetValue(dup),
             BadProofs = r.GetValue(bad),
             Malformed = r.GetValue(malformed),
-        }, Math.Max(1, r.GetValue(threads)), r.GetValue(dir), r.GetValue(json), !r.GetValue(baseline), r.GetValue(rate)));
+        }, Math.Max(1, r.GetValue(threads)), r.GetValue(dir), r.GetValue(json), !r.GetValue(baseline), r.GetValue(rate), r.GetValue(record)?.FullName));
         return demo;
     }
 
-    public static int Run(LoadMix mix, int verifyThreads, DirectoryInfo? keep, bool json, bool measureBaseline, double rate = 0)
+    public static int Run(LoadMix mix, int verifyThreads, DirectoryInfo? keep, bool json, bool measureBaseline, double rate = 0, string? recordDir = null)
     {
         string root = keep?.FullName ?? Path.Combine(Path.GetTempPath(), "tvs-demo-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
         try
         {
-            return RunIn(root, mix, verifyThreads, json, measureBaseline, rate);
+            return RunIn(root, mix, verifyThreads, json, measureBaseline, rate, recordDir);
         }
         finally
         {
@@ -65,7 +72,7 @@ public static class DemoCommand
         }
     }
 
-    private static int RunIn(string root, LoadMix mix, int verifyThreads, bool json, bool measureBaseline, double rate)
+    private static int RunIn(string root, LoadMix mix, int verifyThreads, bool json, bool measureBaseline, double rate, string? recordDir)
     {
         var console = json ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }) : AnsiConsole.Console;
         string? fixtures = FindFixtures();
@@ -76,6 +83,14 @@ public static class DemoCommand
         {
             mix = mix with { Fixtures = fixtures };
         }
+
+        // 0. The trustees' key ceremony, so that every ballot is encrypted to the real election key.
+        var ceremonyWatch = Stopwatch.StartNew();
+        var contests = ContestList.Sample();
+        var trustees = Ceremony(election, contests, Path.Combine(root, "trustees"));
+        ceremonyWatch.Stop();
+        console.MarkupLine($"key ceremony: {DemoTrustees} trustees, threshold {DemoThreshold}, election key {trustees.PublicKey.ToHex()[..16]}… ({ceremonyWatch.Elapsed.TotalSeconds:N1} s)");
+        mix = mix with { Ballots = new BallotMix(trustees.PublicKey, contests.CandidateCounts(), OutOfRange: 0.005) };
 
         // 1. Votes are minted before the timed run.
         GeneratedLoad load = null!;
@@ -133,6 +148,11 @@ public static class DemoCommand
         var (sampled, validProofs) = EmbeddedRun.CheckInclusionSample(election, data, 0, 64);
         bool ok = countsMatch && rootMatches && checkpointValid && validProofs == sampled && summary.Committed == load.Records.Count;
 
+        // 5. Close, decrypt (5 of 9), tally, export, verify.
+        string record = recordDir ?? Path.Combine(root, "record");
+        var life = Lifecycle(election, data, root, record, load, console);
+        ok &= life.Ok;
+
         if (json)
         {
             Console.Out.WriteLine(JsonSerializer.Serialize(new
@@ -150,6 +170,17 @@ public static class DemoCommand
                 batchVerifierAloneProofsPerSecond = Math.Round(baseline, 1),
                 proofsPerSecond = Math.Round(load.Records.Count(r => r.Expected is not ("malformed" or "envelope" or "wrong_election" or "nullifier_mismatch" or "unknown_root")) / summary.Seconds, 1),
                 mintSeconds = Math.Round(mintWatch.Elapsed.TotalSeconds, 1),
+                lifecycle = new
+                {
+                    life.Closed,
+                    decryptingTrustees = life.Trustees,
+                    life.Tallied,
+                    life.ResultMatchesChoices,
+                    life.RecordVerified,
+                    record = recordDir,
+                    result = life.Result?.ToJson(),
+                    stepSeconds = life.Seconds,
+                },
             }, new JsonSerializerOptions { WriteIndented = true }));
             return ok ? 0 : 1;
         }
@@ -180,7 +211,112 @@ public static class DemoCommand
         AnsiConsole.MarkupLine(Check(validProofs == sampled) + $" {validProofs}/{sampled} sampled inclusion proofs verify against it");
         AnsiConsole.WriteLine();
         AnsiConsole.WriteLine(summary.Checkpoint ?? "(no checkpoint)");
+        if (life.Result is { } result)
+        {
+            var rt = new Table().AddColumn("contest").AddColumn("candidate").AddColumn(new TableColumn("votes").RightAligned()).AddColumn(new TableColumn("cast").RightAligned());
+            for (int k = 0; k < result.Contests.Count; k++)
+            {
+                var c = result.Contests.Contests[k];
+                for (int j = 0; j < c.Candidates.Count; j++)
+                {
+                    rt.AddRow(j == 0 ? Markup.Escape(c.Name) : "", Markup.Escape(c.Candidates[j]), $"{result.Counts[k][j]:N0}", $"{load.ExpectedTally![k][j]:N0}");
+                }
+            }
+            rt.AddRow("[red]spoiled[/]", Markup.Escape(string.Join(", ", result.SpoiledByReason().Select(kv => $"{kv.Key} {kv.Value}"))), $"{result.Spoiled.Count:N0}", $"{load.ExpectedSpoiled.Values.Sum():N0}");
+            AnsiConsole.Write(rt);
+        }
+        AnsiConsole.MarkupLine(Check(life.Closed) + " closed: the data matches the final checkpoint; close statement signed; the engine refuses the closed data");
+        AnsiConsole.MarkupLine(Check(life.Tallied) + $" trustees {string.Join(", ", life.Trustees)} of {DemoTrustees} decrypted (DLEQ proofs); the tally verified every proof and combined the shares");
+        AnsiConsole.MarkupLine(Check(life.ResultMatchesChoices) + " the result equals the choices cast (the load generator's expected tally, spoiled ballots included)");
+        AnsiConsole.MarkupLine(Check(life.RecordVerified) + $" tvs verify passes on the election record {Markup.Escape(recordDir ?? "(temporary)")}");
+        AnsiConsole.MarkupLine("lifecycle seconds: " + Markup.Escape(string.Join("  ", life.Seconds.Select(kv => $"{kv.Key} {kv.Value:N1}"))));
         return ok ? 0 : 1;
+    }
+
+    public const int DemoTrustees = 9, DemoThreshold = 5;
+
+    /// <summary>A passphrase for the demo's share files only: they live in the demo's own directory and die with it.</summary>
+    private const string DemoPassphrase = "tvs demo trustee (not a secret)";
+
+    /// <summary>
+    /// The key ceremony in memory (<see cref="LocalCeremony"/>, the same messages as the CLI
+    /// ceremony); writes the public outcome (election-key.json) and contests.json into the election
+    /// directory, and each trustee's share encrypted at rest under trustees/trustee-NN/share.key
+    /// with a low Argon2id cost (demo only: production keeps the moderate default).
+    /// </summary>
+    private static DkgResult Ceremony(ElectionSetup election, ContestList contests, string trusteesDir)
+    {
+        var ceremony = LocalCeremony.Run(new DkgParameters(election.Id, DemoThreshold, DemoTrustees));
+        CeremonyFiles.WriteJson(Path.Combine(election.Directory, ElectionRecord.ElectionKeyFile), CeremonyFiles.ToJson(ceremony.Result));
+        contests.Write(Path.Combine(election.Directory, ContestList.FileName));
+        var cost = KeyFile.DefaultCost;
+        KeyFile.DefaultCost = new Argon2Cost(8 * 1024, 1);
+        try
+        {
+            var pw = System.Text.Encoding.UTF8.GetBytes(DemoPassphrase);
+            for (int j = 1; j <= DemoTrustees; j++)
+            {
+                string dir = Path.Combine(trusteesDir, $"trustee-{j:D2}");
+                Directory.CreateDirectory(dir);
+                File.WriteAllBytes(Path.Combine(dir, TrusteeCommands.ShareFile), KeyFile.SealShare(j, ceremony.Shares[j - 1], election.Id, pw));
+                File.WriteAllText(Path.Combine(dir, "passphrase"), DemoPassphrase);
+                ceremony.Shares[j - 1].Clear();
+            }
+        }
+        finally
+        {
+            KeyFile.DefaultCost = cost;
+        }
+        return ceremony.Result;
+    }
+
+    public sealed record LifecycleOutcome(bool Closed, int[] Trustees, bool Tallied, bool ResultMatchesChoices, bool RecordVerified, TallyResult? Result, Dictionary<string, double> Seconds)
+    {
+        public bool Ok => Closed && Tallied && ResultMatchesChoices && RecordVerified;
+    }
+
+    /// <summary>Close → 5 of 9 trustees decrypt → tally → export → verify, through the same functions as the CLI verbs.</summary>
+    private static LifecycleOutcome Lifecycle(ElectionSetup election, string data, string root, string record, GeneratedLoad load, IAnsiConsole console)
+    {
+        var seconds = new Dictionary<string, double>();
+        var log = new StringWriter();
+        var sw = Stopwatch.StartNew();
+        double Lap()
+        {
+            double s = Math.Round(sw.Elapsed.TotalSeconds, 2);
+            sw.Restart();
+            return s;
+        }
+        bool closed = ElectionCommands.Close(election.Directory, data, log, log) == 0;
+        seconds["close"] = Lap();
+        var pick = Enumerable.Range(1, DemoTrustees).OrderBy(_ => Random.Shared.Next()).Take(DemoThreshold).Order().ToArray();
+        bool decrypted = closed;
+        string shares = Path.Combine(root, "shares");
+        foreach (int j in pick.Where(_ => closed))
+        {
+            string dir = Path.Combine(root, "trustees", $"trustee-{j:D2}");
+            console.MarkupLine($"trustee {j} decrypts");
+            decrypted &= ElectionCommands.Decrypt(election.Directory, data, Path.Combine(dir, TrusteeCommands.ShareFile),
+                System.Text.Encoding.UTF8.GetBytes(File.ReadAllText(Path.Combine(dir, "passphrase"))), shares, TrusteeDecryptor.DefaultChunkBallots, int.MaxValue, log, log) == 0;
+        }
+        seconds["decrypt (5 trustees)"] = Lap();
+        bool tallied = decrypted && ElectionCommands.Tally(election.Directory, data, null, [shares], null, false, log, log) == 0;
+        seconds["tally"] = Lap();
+        TallyResult? result = tallied ? TallyResult.Parse(File.ReadAllText(Path.Combine(data, ElectionCommands.TallyDirectory, TallyResult.FileName))) : null;
+        bool matches = result != null && load.ExpectedTally != null
+            && result.Counts.Zip(load.ExpectedTally).All(p => p.First.SequenceEqual(p.Second))
+            && result.SpoiledByReason().SequenceEqual(load.ExpectedSpoiled);
+        bool exported = tallied && RecordCommands.Export(election.Directory, data, record, log, log) == 0;
+        seconds["export"] = Lap();
+        var verifyLog = new StringWriter();
+        bool verified = exported && RecordCommands.Verify(record, null, verifyLog, verifyLog) == 0;
+        seconds["verify"] = Lap();
+        if (!(closed && tallied && matches && verified))
+        {
+            console.WriteLine(log.ToString());
+            console.WriteLine(verifyLog.ToString());
+        }
+        return new LifecycleOutcome(closed, pick, tallied, matches, verified, result, seconds);
     }
 
     private static string Check(bool ok) => ok ? "[green]✓[/]" : "[red]✗[/]";

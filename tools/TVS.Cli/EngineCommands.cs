@@ -106,6 +106,12 @@ public static class EngineCommands
             Console.Error.WriteLine("tvs engine run: Engine:Election, Engine:Data and Engine:Input must be set (config file or TVS_Engine__Election, …)");
             return ExitUnusable;
         }
+        if (File.Exists(Path.Combine(settings.Data, TVS.Engine.Tally.CloseStatement.FileName)))
+        {
+            // tvs election close signed the final state: no vote may be added after it.
+            Console.Error.WriteLine($"tvs engine run: {settings.Data} is closed ({TVS.Engine.Tally.CloseStatement.FileName}): the election accepts no more votes");
+            return ExitUnusable;
+        }
         bool production = !string.Equals(settings.Mode, "test", StringComparison.OrdinalIgnoreCase);
         ElectionSetup election;
         try

@@ -16,8 +16,18 @@ public static class Program
             root.Subcommands.Add(command);
         }
         root.Subcommands.Add(RegistryCommands.Build());
-        root.Subcommands.Add(TrusteeCommands.Build());
+        root.Subcommands.Add(WithDecrypt(TrusteeCommands.Build()));
         root.Subcommands.Add(DbCommands.Build());
+        root.Subcommands.Add(ElectionCommands.Build());
+        root.Subcommands.Add(ElectionCommands.BuildTally());
+        root.Subcommands.Add(RecordCommands.BuildRecord());
+        root.Subcommands.Add(RecordCommands.BuildVerify());
         return root;
+    }
+
+    private static Command WithDecrypt(Command trustee)
+    {
+        trustee.Subcommands.Add(ElectionCommands.BuildDecrypt());
+        return trustee;
     }
 }

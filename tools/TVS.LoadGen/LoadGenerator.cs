@@ -2,6 +2,8 @@ using System.Numerics;
 using System.Text;
 using TVS.Crypto.Bn254;
 using TVS.Crypto.Groth16;
+using TVS.Crypto.Ristretto;
+using TVS.Crypto.Threshold;
 using TVS.Engine.Votes;
 using TVS.Merkle;
 
@@ -27,7 +29,17 @@ public sealed record LoadMix
     public string? Fixtures { get; init; }
     public int Seed { get; init; } = 1;
     public int BallotBytes { get; init; } = 160;
+    /// <summary>Real encrypted ballots instead of random bytes (null: random bytes, <see cref="BallotBytes"/> long).</summary>
+    public BallotMix? Ballots { get; init; }
 }
+
+/// <summary>
+/// Real ballots: each vote's ballot is <see cref="BallotCipher.Encrypt(in RistrettoPoint, Guid, ReadOnlySpan{ushort})"/>
+/// to <see cref="ElectionKey"/> of one random choice per contest (<see cref="Candidates"/>[k]
+/// candidates in contest k). A share <see cref="OutOfRange"/> of voters picks a non-existent
+/// candidate in one contest: the tally must count those ballots as spoiled.
+/// </summary>
+public sealed record BallotMix(RistrettoPoint ElectionKey, int[] Candidates, double OutOfRange = 0);
 
 /// <summary>One generated input record and the verdict the engine must reach for it.</summary>
 public sealed record GeneratedRecord(byte[] Key, byte[] Value, string Expected, byte[]? Plaintext);
@@ -35,9 +47,11 @@ public sealed record GeneratedRecord(byte[] Key, byte[] Value, string Expected, 
 /// <summary>A generated load: the records in input order and the expected outcome computed independently of the engine.</summary>
 public sealed class GeneratedLoad
 {
-    internal GeneratedLoad(List<GeneratedRecord> records)
+    internal GeneratedLoad(List<GeneratedRecord> records, long[][]? tally = null, SortedDictionary<string, long>? spoiled = null)
     {
         Records = records;
+        ExpectedTally = tally;
+        ExpectedSpoiled = spoiled ?? new(StringComparer.Ordinal);
         foreach (var r in records)
         {
             ExpectedCounts[r.Expected] = ExpectedCounts.GetValueOrDefault(r.Expected) + 1;
@@ -49,6 +63,12 @@ public sealed class GeneratedLoad
     }
 
     public List<GeneratedRecord> Records { get; }
+
+    /// <summary>With <see cref="LoadMix.Ballots"/>: votes per contest and candidate over the votes that must be accepted.</summary>
+    public long[][]? ExpectedTally { get; }
+
+    /// <summary>With <see cref="LoadMix.Ballots"/>: accepted votes whose ballot the tally must spoil, by reason code.</summary>
+    public SortedDictionary<string, long> ExpectedSpoiled { get; }
 
     /// <summary>Expected verdict codes ("accepted", "duplicate", "bad_proof", …) and how many of each.</summary>
     public SortedDictionary<string, int> ExpectedCounts { get; } = new(StringComparer.Ordinal);
@@ -85,7 +105,7 @@ public static class LoadGenerator
         Fixture,
     }
 
-    private sealed record Spec(Kind Kind, int Voter, Fr Nullifier, Fr Root, byte[] Ballot, int Seed);
+    private sealed record Spec(Kind Kind, int Voter, Fr Nullifier, Fr Root, byte[] Ballot, int Seed, ushort[]? Choices = null);
 
     public static GeneratedLoad Generate(ElectionSetup election, LoadMix mix, IProgress<int>? progress = null)
     {
@@ -104,14 +124,16 @@ public static class LoadGenerator
         {
             var kind = v < bad ? (Kind)((int)Kind.BadSignals + (v % 10 < 8 ? 0 : v % 10 == 8 ? 1 : 2)) : v < bad + wrongRoots ? Kind.WrongRoot : Kind.Valid;
             var root = kind == Kind.WrongRoot ? RandomFr(rng) : election.SimulatedRoots[rng.Next(election.SimulatedRoots.Count)];
-            voterSpecs[v] = new Spec(kind, v, RandomFr(rng), root, RandomBytes(rng, mix.BallotBytes), rng.Next());
+            voterSpecs[v] = new Spec(kind, v, RandomFr(rng), root, RandomBytes(rng, mix.BallotBytes), rng.Next(), Choices(rng, mix.Ballots));
         }
         specs.AddRange(voterSpecs);
         int duplicates = (int)Math.Round(voters * mix.Duplicates);
         for (int d = 0; d < duplicates && voters > 0; d++)
         {
             var of = voterSpecs[rng.Next(voters)];
-            specs.Add(of with { Kind = d % 2 == 0 ? Kind.Replay : Kind.DoubleVote, Ballot = RandomBytes(rng, mix.BallotBytes), Seed = rng.Next() });
+            // A replay keeps its voter's choices (it is the same record); a double vote chooses anew.
+            var kind = d % 2 == 0 ? Kind.Replay : Kind.DoubleVote;
+            specs.Add(of with { Kind = kind, Ballot = RandomBytes(rng, mix.BallotBytes), Seed = rng.Next(), Choices = kind == Kind.Replay ? of.Choices : Choices(rng, mix.Ballots) });
         }
         int malformed = (int)Math.Round(voters * mix.Malformed);
         for (int m = 0; m < malformed; m++)
@@ -149,6 +171,19 @@ public static class LoadGenerator
         {
             int j = rng.Next(i + 1);
             (specs[i], specs[j]) = (specs[j], specs[i]);
+        }
+
+        // Real ballots: encrypted to the election key (fresh r from the CSPRNG, so not seeded).
+        if (mix.Ballots is { } ballots)
+        {
+            var y = ballots.ElectionKey;
+            Parallel.For(0, specs.Count, i =>
+            {
+                if (specs[i].Choices is { } choices && specs[i].Kind != Kind.Replay)
+                {
+                    specs[i] = specs[i] with { Ballot = BallotCipher.Encrypt(y, election.Id, choices) };
+                }
+            });
         }
 
         // Minting and sealing: the expensive part, in parallel; the spec fixes every choice.
@@ -193,6 +228,8 @@ public static class LoadGenerator
         // an already accepted nullifier is a duplicate (the engine's precedence, docs/pipeline.md).
         var accepted = new HashSet<Fr>();
         var records = new List<GeneratedRecord>(specs.Count);
+        var tally = mix.Ballots?.Candidates.Select(c => new long[c]).ToArray();
+        var spoiled = new SortedDictionary<string, long>(StringComparer.Ordinal);
         for (int i = 0; i < specs.Count; i++)
         {
             var (key, value, intrinsic, plaintext) = built[i];
@@ -207,8 +244,54 @@ public static class LoadGenerator
                 expected = IsProofCode(intrinsic) && accepted.Contains(nullifier) ? "duplicate" : intrinsic;
             }
             records.Add(new GeneratedRecord(key, value, expected, expected == "accepted" ? plaintext : null));
+            if (tally != null && expected == "accepted")
+            {
+                CountExpected(specs[i], mix.Ballots!, tally, spoiled);
+            }
         }
-        return new GeneratedLoad(records);
+        return new GeneratedLoad(records, tally, spoiled);
+    }
+
+    /// <summary>One random choice per contest; with probability <see cref="BallotMix.OutOfRange"/>, one of them names no candidate.</summary>
+    private static ushort[]? Choices(Random rng, BallotMix? ballots)
+    {
+        if (ballots is null)
+        {
+            return null;
+        }
+        var c = new ushort[ballots.Candidates.Length];
+        for (int k = 0; k < c.Length; k++)
+        {
+            c[k] = (ushort)rng.Next(ballots.Candidates[k]);
+        }
+        if (rng.NextDouble() < ballots.OutOfRange)
+        {
+            int k = rng.Next(c.Length);
+            c[k] = (ushort)ballots.Candidates[k];
+        }
+        return c;
+    }
+
+    /// <summary>What the tally must make of an accepted vote's ballot (tally codes of docs/formats.md, "Result").</summary>
+    private static void CountExpected(Spec s, BallotMix ballots, long[][] tally, SortedDictionary<string, long> spoiled)
+    {
+        if (s.Choices is not { } c || s.Kind == Kind.Fixture)
+        {
+            spoiled["malformed"] = spoiled.GetValueOrDefault("malformed") + 1; // a fixture's ballot is its text, not a ciphertext
+            return;
+        }
+        for (int k = 0; k < c.Length; k++)
+        {
+            if (c[k] >= ballots.Candidates[k])
+            {
+                spoiled["choice_out_of_range"] = spoiled.GetValueOrDefault("choice_out_of_range") + 1;
+                return;
+            }
+        }
+        for (int k = 0; k < c.Length; k++)
+        {
+            tally[k][c[k]]++;
+        }
     }
 
     private static bool IsProofCode(string code) => code is "bad_proof" or "not_on_curve" or "non_canonical" or "not_in_subgroup" or "infinity";

@@ -1,0 +1,382 @@
+using System.Text.Json.Nodes;
+using TVS.Cli;
+using TVS.Crypto.Ristretto;
+using TVS.Crypto.Threshold;
+using TVS.Engine.Tally;
+using TVS.LoadGen;
+using TVS.Merkle;
+using TVS.Storage;
+using TVS.Storage.Local;
+using TVS.Tests.Engine;
+using Xunit.Abstractions;
+
+namespace TVS.Tests.Tally;
+
+/// <summary>
+/// One election run once for the whole class: ceremony (9 trustees, t = 5), real ballots through
+/// the engine, close, all 9 trustees' shares, a tally by trustees 1–5 and the exported record.
+/// 10,000 voters by default (TVS_LIFECYCLE_VOTERS overrides: a loaded 2-core machine takes minutes at 10,000).
+/// </summary>
+public sealed class LifecycleFixture : IDisposable
+{
+    public LifecycleFixture()
+    {
+        Voters = int.TryParse(Environment.GetEnvironmentVariable("TVS_LIFECYCLE_VOTERS"), out int v) ? v : 10_000;
+        Root = Directory.CreateTempSubdirectory("tvs-lifecycle-").FullName;
+        var id = Guid.NewGuid();
+        Ceremony = LocalCeremony.Run(new DkgParameters(id, 5, 9));
+        Election = ElectionSetup.CreateSimulated(Path.Combine(Root, "election"), id: id);
+        CeremonyFiles.WriteJson(Path.Combine(Election.Directory, ElectionRecord.ElectionKeyFile), CeremonyFiles.ToJson(Ceremony.Result));
+        Contests = ContestList.Sample();
+        Contests.Write(Path.Combine(Election.Directory, ContestList.FileName));
+        Load = LoadGenerator.Generate(Election, new LoadMix
+        {
+            Voters = Voters,
+            Duplicates = 0.02,
+            BadProofs = 0.01,
+            Malformed = 0.01,
+            Ballots = new BallotMix(Ceremony.Result.PublicKey, Contests.CandidateCounts(), OutOfRange: 0.01),
+        });
+        string input = Path.Combine(Root, "input.log");
+        using (var writer = LocalInputLogWriter.Open(input))
+        {
+            foreach (var r in Load.Records)
+            {
+                writer.Append(r.Key, r.Value);
+            }
+            writer.Seal();
+        }
+        Data = Path.Combine(Root, "data");
+        using (var partition = LocalPartition.Open(Data, 0, new FasterNullifierStoreOptions { IndexBuckets = 1 << 16, LogMemoryBytes = 1 << 24, PageBytes = 1 << 20 }))
+        using (var log = LocalInputLog.Open(input))
+        {
+            partition.CreateEngine(Election.CreateOpener(), Election.CreateAdmission(), Election.Signer, Election.Origin(0), EngineHarness.SmallOptions, log).Run(default, stopAtEnd: true);
+        }
+        var output = new StringWriter();
+        CloseExit = ElectionCommands.Close(Election.Directory, Data, output, output);
+        CloseOutput = output.ToString();
+        Votes = ElectionCommands.ReadClosedVotes(Election.Directory, Data, out _);
+        Ballots = Votes.Select(x => x.Ballot.ToArray()).ToList();
+        Shares = Path.Combine(Root, "shares");
+        for (int j = 1; j <= 9; j++)
+        {
+            TrusteeDecryptor.Run(id, j, Ceremony.Shares[j - 1], Ceremony.Result.VerificationKey(j), Ballots, TrusteeDir(j));
+        }
+        var tally = new StringWriter();
+        TallyExit = ElectionCommands.Tally(Election.Directory, Data, null, Enumerable.Range(1, 5).Select(TrusteeDir).ToArray(), null, false, tally, tally);
+        TallyOutput = tally.ToString();
+        Record = Path.Combine(Root, "record");
+        var export = new StringWriter();
+        ExportExit = RecordCommands.Export(Election.Directory, Data, Record, export, export);
+        ExportOutput = export.ToString();
+    }
+
+    public int Voters { get; }
+    public string Root { get; }
+    public LocalCeremonyResult Ceremony { get; }
+    public ElectionSetup Election { get; }
+    public ContestList Contests { get; }
+    public GeneratedLoad Load { get; }
+    public string Data { get; }
+    public int CloseExit { get; }
+    public string CloseOutput { get; }
+    public List<AcceptedVote> Votes { get; }
+    public List<byte[]> Ballots { get; }
+    public string Shares { get; }
+    public int TallyExit { get; }
+    public string TallyOutput { get; }
+    public string Record { get; }
+    public int ExportExit { get; }
+    public string ExportOutput { get; }
+
+    public string TrusteeDir(int j) => Path.Combine(Shares, ShareChunk.TrusteeDirectory(j));
+
+    public void Dispose()
+    {
+        Election.Dispose();
+        Directory.Delete(Root, recursive: true);
+    }
+}
+
+public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
+{
+    private readonly LifecycleFixture _f;
+    private readonly ITestOutputHelper _output;
+
+    public LifecycleTests(LifecycleFixture f, ITestOutputHelper output)
+    {
+        _f = f;
+        _output = output;
+    }
+
+    private void AssertEqualsChoicesCast(TallyResult result)
+    {
+        Assert.Equal(_f.Votes.Count, result.Ballots);
+        for (int k = 0; k < _f.Contests.Count; k++)
+        {
+            Assert.Equal(_f.Load.ExpectedTally![k], result.Counts[k]);
+        }
+        Assert.Equal(_f.Load.ExpectedSpoiled, result.SpoiledByReason());
+        Assert.True(result.SpoiledByReason().GetValueOrDefault("choice_out_of_range") > 0 || _f.Voters < 200);
+    }
+
+    [Fact]
+    public void Close_tally_and_export_succeed_and_the_result_equals_the_choices_cast()
+    {
+        _output.WriteLine(_f.CloseOutput + _f.TallyOutput + _f.ExportOutput);
+        Assert.Equal(0, _f.CloseExit);
+        Assert.Equal(0, _f.TallyExit);
+        Assert.Equal(0, _f.ExportExit);
+        Assert.Equal(_f.Load.ExpectedCounts["accepted"], _f.Votes.Count);
+        AssertEqualsChoicesCast(TallyResult.Parse(File.ReadAllText(Path.Combine(_f.Data, ElectionCommands.TallyDirectory, TallyResult.FileName))));
+    }
+
+    [Fact]
+    public void Another_five_trustees_give_the_same_result()
+    {
+        string out2 = Path.Combine(_f.Root, "tally-56789");
+        var w = new StringWriter();
+        Assert.Equal(0, ElectionCommands.Tally(_f.Election.Directory, _f.Data, null, [.. new[] { 5, 6, 7, 8, 9 }.Select(_f.TrusteeDir)], out2, false, w, w));
+        var second = TallyResult.Parse(File.ReadAllText(Path.Combine(out2, TallyResult.FileName)));
+        Assert.Equal([5, 6, 7, 8, 9], second.Trustees);
+        AssertEqualsChoicesCast(second);
+        var first = TallyResult.Parse(File.ReadAllText(Path.Combine(_f.Data, ElectionCommands.TallyDirectory, TallyResult.FileName)));
+        Assert.Null(first.FirstDifference(new TallyResult(first.ElectionId, second.Ballots, first.Trustees, second.Threshold, second.Contests, second.Counts, second.Spoiled)));
+    }
+
+    [Fact]
+    public void Four_trustees_cannot_decrypt()
+    {
+        string out4 = Path.Combine(_f.Root, "tally-4");
+        var w = new StringWriter();
+        Assert.Equal(ElectionCommands.ExitInvalid, ElectionCommands.Tally(_f.Election.Directory, _f.Data, null, [.. new[] { 2, 4, 6, 8 }.Select(_f.TrusteeDir)], out4, false, w, w));
+        Assert.Contains("shares of 4 trustee(s) (2, 4, 6, 8), the threshold is 5: nothing decrypted", w.ToString());
+        Assert.False(File.Exists(Path.Combine(out4, TallyResult.FileName)));
+    }
+
+    [Fact]
+    public void A_wrong_share_is_caught_by_its_proof()
+    {
+        string dir = Path.Combine(_f.Root, "wrong-share", ShareChunk.TrusteeDirectory(3));
+        CopyDirectory(_f.TrusteeDir(3), dir);
+        int ballot = AlterShare(Directory.GetFiles(dir).Order().First(), 1);
+        var w = new StringWriter();
+        int exit = ElectionCommands.Tally(_f.Election.Directory, _f.Data, null, [_f.TrusteeDir(1), _f.TrusteeDir(2), dir, _f.TrusteeDir(4), _f.TrusteeDir(5)], Path.Combine(_f.Root, "tally-wrong"), false, w, w);
+        _output.WriteLine(w.ToString());
+        Assert.Equal(ElectionCommands.ExitInvalid, exit);
+        Assert.Contains($"trustee 3: ballot {ballot}: the DLEQ proof of the decryption share does not verify", w.ToString());
+        Assert.Contains("nothing decrypted", w.ToString());
+    }
+
+    [Fact]
+    public void The_engine_refuses_a_closed_data_directory_and_close_refuses_twice()
+    {
+        string config = Path.Combine(_f.Root, "engine.json");
+        File.WriteAllText(config, $$"""{ "Engine": { "Mode": "test", "Election": "{{_f.Election.Directory}}", "Data": "{{_f.Data}}", "Input": "{{Path.Combine(_f.Root, "input.log")}}", "StopAtEnd": true } }""");
+        var err = new StringWriter();
+        var old = Console.Error;
+        Console.SetError(err);
+        try
+        {
+            Assert.Equal(EngineCommands.ExitUnusable, Program.BuildRoot().Parse(["engine", "run", "--config", config]).Invoke());
+        }
+        finally
+        {
+            Console.SetError(old);
+        }
+        Assert.Contains("is closed", err.ToString());
+        var w = new StringWriter();
+        Assert.Equal(ElectionCommands.ExitInvalid, ElectionCommands.Close(_f.Election.Directory, _f.Data, w, w));
+        Assert.Contains("already closed", w.ToString());
+    }
+
+    [Fact]
+    public void Decrypt_is_resumable_and_resuming_gives_identical_shares()
+    {
+        string outDir = Path.Combine(_f.Root, "resume");
+        int chunk = Math.Max(1, _f.Ballots.Count / 5);
+        var s = _f.Ceremony.Shares[6];
+        var y = _f.Ceremony.Result.VerificationKey(7);
+        var first = TrusteeDecryptor.Run(_f.Election.Id, 7, s, y, _f.Ballots, outDir, chunk, maxChunks: 2);
+        Assert.Equal(2, first.ChunksWritten);
+        var before = Directory.GetFiles(outDir, "*.shares").Order().ToDictionary(p => p, File.ReadAllBytes);
+        File.WriteAllText(Path.Combine(outDir, ShareChunk.FileName(2L * chunk)), "torn"); // an interrupted write
+        var resumed = TrusteeDecryptor.Run(_f.Election.Id, 7, s, y, _f.Ballots, outDir, chunk);
+        Assert.Equal(2, resumed.ChunksSkipped);
+        Assert.Equal((_f.Ballots.Count + chunk - 1) / chunk - 2, resumed.ChunksWritten);
+        foreach (var (path, bytes) in before)
+        {
+            Assert.Equal(bytes, File.ReadAllBytes(path)); // kept, not recomputed
+        }
+        var again = TrusteeDecryptor.Run(_f.Election.Id, 7, s, y, _f.Ballots, outDir, chunk);
+        Assert.Equal(0, again.ChunksWritten);
+
+        // The D_i equal those of the uninterrupted run (the proofs are randomized, both verify).
+        var eph = Tallier.Ephemerals(_f.Ballots);
+        var resumedShares = Tallier.LoadShares([outDir], _f.Election.Id, _f.Ballots, eph)[7];
+        var fullShares = Tallier.LoadShares([_f.TrusteeDir(7)], _f.Election.Id, _f.Ballots, eph)[7];
+        for (int b = 0; b < _f.Ballots.Count; b++)
+        {
+            Assert.Equal(fullShares.Shares[b].Share, resumedShares.Shares[b].Share);
+        }
+        Assert.Empty(Tallier.VerifyProofs(_f.Election.Id, _f.Ceremony.Result, eph, resumedShares));
+    }
+
+    [Fact]
+    public void Verify_passes_on_the_record_and_checks_a_receipt()
+    {
+        var w = new StringWriter();
+        int exit = RecordCommands.Verify(_f.Record, null, w, w);
+        _output.WriteLine(w.ToString());
+        Assert.Equal(0, exit);
+        Assert.DoesNotContain(Directory.EnumerateFiles(_f.Record, "*", SearchOption.AllDirectories), p => p.Contains("secret", StringComparison.Ordinal) || p.EndsWith(".key", StringComparison.Ordinal));
+        VoteRecordNullifier(_f.Votes[^1], out var nullifier);
+        var r = new StringWriter();
+        Assert.Equal(0, RecordCommands.Verify(_f.Record, nullifier, r, r));
+        Assert.Contains("RECEIPT VALID", r.ToString());
+        var bad = new StringWriter();
+        Assert.Equal(1, RecordCommands.Verify(_f.Record, "12345", bad, bad));
+        Assert.Contains("receipt: no vote with nullifier 12345", bad.ToString());
+    }
+
+    public static TheoryData<string> Tamperings() => new(
+        "flipped ballot byte", "swapped proofs", "duplicate nullifier added", "vote removed", "extra vote appended",
+        "checkpoint root changed", "checkpoint signed by another key", "close statement by another key", "result count changed",
+        "decryption share altered", "election key swapped", "manifest hash mismatch", "unlisted file");
+
+    [Theory]
+    [MemberData(nameof(Tamperings))]
+    public void Verify_catches_tampering_with_a_precise_message(string tampering)
+    {
+        string rec = Path.Combine(_f.Root, "tampered-" + tampering.Replace(' ', '-'));
+        CopyDirectory(_f.Record, rec);
+        string votesPath = Path.Combine(rec, ElectionRecord.VotesFile);
+        var votes = AcceptedVoteFile.Read(votesPath);
+        int n = votes.Count;
+        string firstNote = Directory.GetFiles(Path.Combine(rec, ElectionRecord.CheckpointsDirectory)).Order().First();
+        string firstNoteRel = ElectionRecord.CheckpointsDirectory + "/" + Path.GetFileName(firstNote);
+        bool rehash = true;
+        string expected;
+        switch (tampering)
+        {
+            case "flipped ballot byte":
+                votes[3].Record[^5] ^= 0x01;
+                AcceptedVoteFile.Write(votesPath, votes);
+                expected = "votes/p0.votes: entry 3: the Groth16 proof does not verify";
+                break;
+            case "swapped proofs":
+                var p1 = votes[1].Record.AsSpan(87, 256).ToArray();
+                votes[2].Record.AsSpan(87, 256).CopyTo(votes[1].Record.AsSpan(87));
+                p1.CopyTo(votes[2].Record.AsSpan(87));
+                AcceptedVoteFile.Write(votesPath, votes);
+                expected = "votes/p0.votes: entry 1: the Groth16 proof does not verify";
+                break;
+            case "duplicate nullifier added":
+                votes.Add(votes[0] with { Index = n });
+                AcceptedVoteFile.Write(votesPath, votes);
+                expected = $"votes/p0.votes: entry {n}: nullifier";
+                break;
+            case "vote removed":
+                votes.RemoveAt(5);
+                AcceptedVoteFile.Write(votesPath, votes);
+                expected = "votes/p0.votes: entry 5: MMR index 6, expected 5";
+                break;
+            case "extra vote appended":
+                var extra = votes[0].Record.ToArray();
+                extra[86] ^= 0x01; // another nullifier
+                votes.Add(new AcceptedVote(n, 0, extra));
+                AcceptedVoteFile.Write(votesPath, votes);
+                expected = $"close.note: closes at size {n} with {n} accepted, the record has {n + 1} votes";
+                break;
+            case "checkpoint root changed":
+                var cp = Checkpoint.Parse(File.ReadAllText(firstNote).Split("\n\n")[0] + "\n");
+                File.WriteAllText(firstNote, new Checkpoint(cp.Origin, cp.Size, Rfc9162.HashLeaf("forged"u8), cp.Extensions).Sign(_f.Election.Signer));
+                expected = $"{firstNoteRel}: signed root";
+                break;
+            case "checkpoint signed by another key":
+                var cp2 = Checkpoint.Parse(File.ReadAllText(firstNote).Split("\n\n")[0] + "\n");
+                using (var other = NoteSigner.Generate(_f.Election.Signer.Name))
+                {
+                    File.WriteAllText(firstNote, cp2.Sign(other));
+                }
+                expected = $"{firstNoteRel}: not a checkpoint of this election signed by";
+                break;
+            case "close statement by another key":
+                using (var other = NoteSigner.Generate(_f.Election.Signer.Name))
+                {
+                    var close = Checkpoint.Parse(File.ReadAllText(Path.Combine(rec, CloseStatement.FileName)).Split("\n\n")[0] + "\n");
+                    File.WriteAllText(Path.Combine(rec, CloseStatement.FileName), close.Sign(other));
+                }
+                expected = "close.note:";
+                break;
+            case "result count changed":
+                var result = JsonNode.Parse(File.ReadAllText(Path.Combine(rec, TallyResult.FileName)))!;
+                var ada = result["contests"]![0]!["candidates"]![0]!;
+                long votesForAda = (long)ada["votes"]!;
+                ada["votes"] = votesForAda + 1;
+                File.WriteAllText(Path.Combine(rec, TallyResult.FileName), result.ToJsonString());
+                expected = $"result.json: contest 'President' candidate 'Ada': published {votesForAda + 1}, recounted {votesForAda}";
+                break;
+            case "decryption share altered":
+                string chunk = Directory.GetFiles(Path.Combine(rec, ElectionRecord.SharesDirectory, ShareChunk.TrusteeDirectory(2))).Order().First();
+                int ballot = AlterShare(chunk, 0);
+                expected = $"shares/trustee-02/{Path.GetFileName(chunk)}: trustee 2: ballot {ballot}: the DLEQ proof of the decryption share does not verify";
+                break;
+            case "election key swapped":
+                var key = JsonNode.Parse(File.ReadAllText(Path.Combine(rec, ElectionRecord.ElectionKeyFile)))!;
+                key["publicKey"] = RistrettoPoint.MultiplyBase(RistrettoScalar.Random()).ToHex();
+                File.WriteAllText(Path.Combine(rec, ElectionRecord.ElectionKeyFile), key.ToJsonString());
+                expected = "election-key.json: election key: Y is not the sum of the qualified dealers' C_0";
+                break;
+            case "manifest hash mismatch":
+                File.AppendAllText(Path.Combine(rec, ContestList.FileName), " ");
+                rehash = false;
+                expected = "manifest.json: contests.json: SHA-256 mismatch";
+                break;
+            case "unlisted file":
+                File.WriteAllText(Path.Combine(rec, "note-to-auditors.txt"), "trust us");
+                rehash = false;
+                expected = "note-to-auditors.txt: in the record but not listed in manifest.json";
+                break;
+            default:
+                throw new ArgumentException(tampering);
+        }
+        if (rehash)
+        {
+            ElectionRecord.WriteManifest(rec, _f.Election.Id); // a careful forger updates the manifest too
+        }
+        var w = new StringWriter();
+        int exit = RecordCommands.Verify(rec, null, w, w);
+        _output.WriteLine(w.ToString());
+        Assert.Equal(RecordCommands.ExitInvalid, exit);
+        Assert.Contains("FAIL " + expected, w.ToString());
+    }
+
+    /// <summary>Replaces the first present share's D_i with another valid point, keeping the file intact (trailer rehashed): only the proof can tell.</summary>
+    private int AlterShare(string path, int skip)
+    {
+        var chunk = ShareChunk.TryDecode(File.ReadAllBytes(path), out _)!;
+        var body = chunk.Body.ToArray();
+        var eph = Tallier.Ephemerals(_f.Ballots);
+        int k = Enumerable.Range(0, chunk.Count).Where(i => !eph[chunk.First + i].IsIdentity).Skip(skip).First();
+        RistrettoPoint.MultiplyBase(RistrettoScalar.Random()).Encode(body.AsSpan(k * DecryptionShare.Length));
+        File.WriteAllBytes(path, ShareChunk.Encode(chunk.ElectionId, chunk.Trustee, chunk.First, chunk.Count, chunk.BallotsDigest, body));
+        return (int)chunk.First + k;
+    }
+
+    private static void VoteRecordNullifier(AcceptedVote v, out string nullifier)
+    {
+        TVS.Engine.Votes.VoteRecord.TryParse(v.Record, out var r, out _);
+        nullifier = r.Nullifier.ToString();
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var f in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(to, Path.GetRelativePath(from, f));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(f, target);
+        }
+    }
+}

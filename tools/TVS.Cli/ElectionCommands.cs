@@ -1,0 +1,316 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using TVS.Crypto.Threshold;
+using TVS.Engine.Tally;
+using TVS.LoadGen;
+using TVS.Merkle;
+using TVS.Storage.Local;
+
+namespace TVS.Cli;
+
+/// <summary>
+/// After voting (docs/election-guide.md, "Close, tally, publish, verify"): <c>tvs election
+/// close</c> (operator), <c>tvs trustee decrypt</c> (each trustee), <c>tvs tally</c> (anyone with
+/// t trustees' shares). Exit codes as <see cref="EngineCommands"/>: 0 done, 1 refused (a check
+/// failed), 2 unusable input.
+/// </summary>
+public static class ElectionCommands
+{
+    public const int ExitOk = 0, ExitInvalid = 1, ExitUnusable = 2;
+
+    /// <summary>Where <c>tvs tally</c> leaves the result and the shares it combined, inside the data directory.</summary>
+    public const string TallyDirectory = "tally";
+
+    public static Command Build()
+    {
+        var election = new Command("election", "The election lifecycle after voting");
+        var close = new Command("close", "Close the election: the engine must be stopped; verifies the data against the final signed checkpoint, signs the close statement, marks the data directory closed");
+        var e = new Option<DirectoryInfo>("--election") { Description = "election directory", Required = true };
+        var d = new Option<DirectoryInfo>("--data") { Description = "the engine's data directory", Required = true };
+        close.Options.Add(e);
+        close.Options.Add(d);
+        close.SetAction(r => Close(r.GetValue(e)!.FullName, r.GetValue(d)!.FullName, Console.Out, Console.Error));
+        election.Subcommands.Add(close);
+        return election;
+    }
+
+    /// <summary>The <c>decrypt</c> verb, added under <c>tvs trustee</c>.</summary>
+    public static Command BuildDecrypt()
+    {
+        var cmd = new Command("decrypt", "Compute my decryption shares (with DLEQ proofs) for every accepted ballot of the closed election; resumable");
+        var e = new Option<DirectoryInfo>("--election") { Description = "election directory (election.json, election-key.json)", Required = true };
+        var d = new Option<DirectoryInfo>("--data") { Description = "the closed data directory", Required = true };
+        var share = new Option<FileInfo>("--share") { Description = "my share key file (share.key, from finalize)", Required = true };
+        var pass = new Option<FileInfo?>("--passphrase-file") { Description = $"file holding the passphrase (else ${TrusteeCommands.PassphraseVariable})" };
+        var output = new Option<DirectoryInfo>("--out") { Description = "where to write the shares (a trustee-NN folder is made inside)", Required = true };
+        var chunk = new Option<int>("--chunk") { Description = "ballots per shares file", DefaultValueFactory = _ => TrusteeDecryptor.DefaultChunkBallots };
+        foreach (var o in new Option[] { e, d, share, pass, output, chunk })
+        {
+            cmd.Options.Add(o);
+        }
+        cmd.SetAction(r =>
+        {
+            byte[] pw;
+            try
+            {
+                pw = TrusteeCommands.ReadPassphrase(r.GetValue(pass));
+            }
+            catch (Exception ex) when (ex is IOException or InvalidOperationException)
+            {
+                Console.Error.WriteLine($"tvs trustee decrypt: {ex.Message}");
+                return ExitUnusable;
+            }
+            try
+            {
+                return Decrypt(r.GetValue(e)!.FullName, r.GetValue(d)!.FullName, r.GetValue(share)!.FullName, pw, r.GetValue(output)!.FullName, Math.Max(1, r.GetValue(chunk)), int.MaxValue, Console.Out, Console.Error);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(pw);
+            }
+        });
+        return cmd;
+    }
+
+    public static Command BuildTally()
+    {
+        var cmd = new Command("tally", "Combine t trustees' decryption shares (every DLEQ proof verified first), decrypt and count");
+        var e = new Option<DirectoryInfo?>("--election") { Description = "election directory (with --data)" };
+        var d = new Option<DirectoryInfo?>("--data") { Description = "the closed data directory" };
+        var record = new Option<DirectoryInfo?>("--record") { Description = "or: an election record (its votes, election.json, election-key.json, contests.json)" };
+        var shares = new Option<DirectoryInfo[]>("--shares") { Description = "directories holding the trustees' shares files (searched recursively)", Required = true, AllowMultipleArgumentsPerToken = true };
+        var output = new Option<DirectoryInfo?>("--out") { Description = $"where to write result.json and the shares used (default: DATA/{TallyDirectory})" };
+        var json = new Option<bool>("--json") { Description = "print result.json" };
+        foreach (var o in new Option[] { e, d, record, shares, output, json })
+        {
+            cmd.Options.Add(o);
+        }
+        cmd.SetAction(r => Tally(r.GetValue(e)?.FullName, r.GetValue(d)?.FullName, r.GetValue(record)?.FullName,
+            r.GetValue(shares)!.Select(s => s.FullName).ToArray(), r.GetValue(output)?.FullName, r.GetValue(json), Console.Out, Console.Error));
+        return cmd;
+    }
+
+    public static int Close(string election, string data, TextWriter output, TextWriter error)
+    {
+        string statement = Path.Combine(data, CloseStatement.FileName);
+        if (File.Exists(statement))
+        {
+            error.WriteLine($"tvs election close: {data} is already closed ({CloseStatement.FileName})");
+            return ExitInvalid;
+        }
+        string votesFile = Path.Combine(LocalPartition.VotesDirectory(data, 0), LocalVoteStore.VotesFile);
+        string progressFile = Path.Combine(LocalPartition.VotesDirectory(data, 0), LocalVoteStore.ProgressFile);
+        string latest = Path.Combine(LocalPartition.CheckpointDirectory(data, 0), LocalCheckpointSink.LatestFile);
+        if (!File.Exists(votesFile) || !File.Exists(progressFile) || !File.Exists(latest))
+        {
+            error.WriteLine($"tvs election close: {data}: no votes, progress or signed checkpoint of partition 0");
+            return ExitUnusable;
+        }
+        // A running engine holds votes.log open; an exclusive open fails then (advisory lock on Unix).
+        try
+        {
+            using var probe = new FileStream(votesFile, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            error.WriteLine($"tvs election close: the engine is still running on {data} ({votesFile} is in use): stop it first (Ctrl-C / SIGTERM signs the final checkpoint)");
+            return ExitInvalid;
+        }
+        using var setup = LoadElection(election, error);
+        if (setup is null)
+        {
+            return ExitUnusable;
+        }
+        var progress = JsonNode.Parse(File.ReadAllText(progressFile))!;
+        long size = (long)progress["mmrSize"]!, accepted = (long)progress["accepted"]!, rejected = (long)progress["rejected"]!;
+        output.WriteLine($"verifying {data} against its final checkpoint:");
+        int check = EngineCommands.VerifyCheckpoint(new FileInfo(latest), null, new DirectoryInfo(election), new DirectoryInfo(data), 0, false, output, error);
+        if (check != ExitOk)
+        {
+            error.WriteLine("tvs election close: the data directory does not match its final signed checkpoint: not closed");
+            return ExitInvalid;
+        }
+        var final = Checkpoint.Open(File.ReadAllText(latest), setup.Signer.Verifier, setup.Origin(0));
+        if (final.Size != size)
+        {
+            error.WriteLine($"tvs election close: the last signed checkpoint covers {final.Size} votes, {size} are committed: run the engine to a clean stop (its last sync signs the final checkpoint)");
+            return ExitInvalid;
+        }
+        string note = CloseStatement.Sign(setup.Signer, setup.Id, final.Size, final.Root, accepted, rejected, DateTimeOffset.UtcNow);
+        string tmp = statement + ".tmp";
+        File.WriteAllText(tmp, note);
+        File.Move(tmp, statement);
+        output.WriteLine($"closed: {final.Size} accepted votes, {rejected} rejected records, final root {final.Root.ToBase64()}");
+        output.Write(note);
+        return ExitOk;
+    }
+
+    private static ElectionSetup? LoadElection(string election, TextWriter error)
+    {
+        try
+        {
+            var setup = ElectionSetup.Load(election, allowInsecure: true);
+            if (setup.Insecure != null)
+            {
+                error.WriteLine($"WARNING: insecure election ({setup.Insecure})");
+            }
+            return setup;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or FormatException or JsonException)
+        {
+            error.WriteLine($"election {election}: {e.Message}");
+            return null;
+        }
+    }
+
+    /// <summary>The public side of an election directory (or record): id and checkpoint key from election.json.</summary>
+    public static (Guid Id, NoteVerifier Key) ReadPublicElection(string directory)
+    {
+        var m = JsonNode.Parse(File.ReadAllText(Path.Combine(directory, ElectionSetup.ManifestFile)))!;
+        return (Guid.Parse((string)m["electionId"]!), NoteVerifier.Parse((string)m["checkpointVerifierKey"]!));
+    }
+
+    /// <summary>
+    /// The accepted votes of a closed data directory, checked against its signed close statement
+    /// (signature, size, root recomputed from the records): what trustees decrypt and the record publishes.
+    /// </summary>
+    public static List<AcceptedVote> ReadClosedVotes(string election, string data, out Checkpoint close)
+    {
+        var (id, key) = ReadPublicElection(election);
+        string statement = Path.Combine(data, CloseStatement.FileName);
+        if (!File.Exists(statement))
+        {
+            throw new InvalidOperationException($"{data} is not closed (no {CloseStatement.FileName}): run tvs election close first");
+        }
+        close = CloseStatement.Open(File.ReadAllText(statement), key, id).Checkpoint;
+        long size = close.Size;
+        var votes = LocalVoteStore.ReadAll(LocalPartition.VotesDirectory(data, 0)).Where(v => v.MmrIndex < size)
+            .Select(v => new AcceptedVote(v.MmrIndex, v.Offset, v.Record)).ToList();
+        if (votes.Count != size || Rfc9162.MerkleTreeHash(votes.Select(v => Rfc9162.HashLeaf(v.Record)).ToArray()) != close.Root)
+        {
+            throw new InvalidDataException($"{data}: the accepted votes do not match the signed close statement (size {size}, root {close.Root.ToBase64()})");
+        }
+        return votes;
+    }
+
+    public static DkgResult ReadElectionKey(string directory) =>
+        CeremonyFiles.ReadResult(Path.Combine(directory, ElectionRecord.ElectionKeyFile));
+
+    public static int Decrypt(string election, string data, string shareFile, byte[] passphrase, string outDir, int chunk, int maxChunks, TextWriter output, TextWriter error)
+    {
+        try
+        {
+            var (id, _) = ReadPublicElection(election);
+            var dkg = ReadElectionKey(election);
+            var votes = ReadClosedVotes(election, data, out var close);
+            var (index, share) = KeyFile.OpenShare(File.ReadAllBytes(shareFile), id, passphrase);
+            var ballots = votes.Select(v => v.Ballot.ToArray()).ToList();
+            string dir = Path.Combine(outDir, ShareChunk.TrusteeDirectory(index));
+            var outcome = TrusteeDecryptor.Run(id, index, share, dkg.VerificationKey(index), ballots, dir, chunk, maxChunks, error);
+            share.Clear();
+            output.WriteLine($"trustee {index}: {outcome.Ballots:N0} ballots (final root {close.Root.ToBase64()}): {outcome.ChunksWritten} shares file(s) written, {outcome.ChunksSkipped} already present and intact, {outcome.WithoutShare} ballot(s) without R → {dir}");
+            return ExitOk;
+        }
+        catch (WrongPassphraseException e)
+        {
+            error.WriteLine($"tvs trustee decrypt: {shareFile}: {e.Message}");
+            return ExitUnusable;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or FormatException or JsonException or CryptographicException or NoteException)
+        {
+            error.WriteLine($"tvs trustee decrypt: {e.Message}");
+            return e is InvalidOperationException ? ExitInvalid : ExitUnusable;
+        }
+    }
+
+    public static int Tally(string? election, string? data, string? record, string[] shareDirs, string? outDir, bool json, TextWriter output, TextWriter error)
+    {
+        try
+        {
+            string publicDir;
+            List<AcceptedVote> votes;
+            if (record != null)
+            {
+                publicDir = record;
+                votes = AcceptedVoteFile.Read(Path.Combine(record, ElectionRecord.VotesFile));
+                if (outDir is null)
+                {
+                    error.WriteLine("tvs tally: with --record, give --out");
+                    return ExitUnusable;
+                }
+            }
+            else if (election != null && data != null)
+            {
+                publicDir = election;
+                votes = ReadClosedVotes(election, data, out _);
+                outDir ??= Path.Combine(data, TallyDirectory);
+            }
+            else
+            {
+                error.WriteLine("tvs tally: give --election and --data, or --record");
+                return ExitUnusable;
+            }
+            var (id, _) = ReadPublicElection(publicDir);
+            var dkg = ReadElectionKey(publicDir);
+            var contests = ContestList.Load(Path.Combine(publicDir, ContestList.FileName));
+            var ballots = votes.Select(v => v.Ballot.ToArray()).ToList();
+            var ephemerals = Tallier.Ephemerals(ballots);
+            var shares = Tallier.LoadShares(shareDirs, id, ballots, ephemerals);
+            var result = Tallier.Run(id, dkg, contests, ballots, shares);
+
+            // Keep what was combined next to the result: the record publishes exactly these shares.
+            Directory.CreateDirectory(outDir);
+            string sharesOut = Path.Combine(outDir, ElectionRecord.SharesDirectory);
+            if (Directory.Exists(sharesOut))
+            {
+                Directory.Delete(sharesOut, recursive: true);
+            }
+            foreach (var s in shares.Values)
+            {
+                string dir = Path.Combine(sharesOut, ShareChunk.TrusteeDirectory(s.Trustee));
+                Directory.CreateDirectory(dir);
+                foreach (var (first, _, path) in s.Files)
+                {
+                    File.Copy(path, Path.Combine(dir, ShareChunk.FileName(first)));
+                }
+            }
+            result.Write(Path.Combine(outDir, TallyResult.FileName));
+            if (json)
+            {
+                output.WriteLine(result.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            }
+            else
+            {
+                PrintResult(result, output);
+            }
+            return ExitOk;
+        }
+        catch (TallyException e)
+        {
+            error.WriteLine($"tvs tally: {e.Message}");
+            return ExitInvalid;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or FormatException or JsonException or NoteException)
+        {
+            error.WriteLine($"tvs tally: {e.Message}");
+            return ExitUnusable;
+        }
+    }
+
+    public static void PrintResult(TallyResult result, TextWriter output)
+    {
+        output.WriteLine($"election {result.ElectionId}: {result.Ballots:N0} ballots, shares of trustees {string.Join(", ", result.Trustees)} (t = {result.Threshold})");
+        for (int k = 0; k < result.Contests.Count; k++)
+        {
+            var c = result.Contests.Contests[k];
+            output.WriteLine($"  {c.Name}");
+            for (int j = 0; j < c.Candidates.Count; j++)
+            {
+                output.WriteLine($"    {c.Candidates[j],-20} {result.Counts[k][j],12:N0}");
+            }
+        }
+        output.WriteLine($"  spoiled: {result.Spoiled.Count:N0}{(result.Spoiled.Count > 0 ? " (" + string.Join(", ", result.SpoiledByReason().Select(kv => $"{kv.Key} {kv.Value}")) + ")" : "")}");
+    }
+}
