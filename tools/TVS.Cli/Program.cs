@@ -13,6 +13,8 @@ public static class Program
         root.Subcommands.Add(ZkCommands.Build());
         root.Subcommands.Add(RegistryCommands.Build());
         root.Subcommands.Add(TrusteeCommands.Build());
+        root.Subcommands.Add(DevCommands.Build());
+        root.Subcommands.Add(GatewayCommands.Build());
         return root;
     }
 }

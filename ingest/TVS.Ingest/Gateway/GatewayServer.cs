@@ -349,7 +349,7 @@ internal sealed partial class GatewayJson : System.Text.Json.Serialization.JsonS
 /// <summary>Prometheus metrics of one gateway (its own registry, so several gateways in one process stay apart).</summary>
 public sealed class GatewayMetrics
 {
-    private readonly Counter.Child[] _byStatus = new Counter.Child[600];
+    private readonly Counter.Child?[] _byStatus = new Counter.Child?[600];
     private readonly Counter _requests;
     private readonly Histogram _latency;
 
@@ -362,11 +362,6 @@ public sealed class GatewayMetrics
             new HistogramConfiguration { Buckets = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
         BodyFailures = factory.CreateCounter("tvs_gateway_body_failures_total", "request bodies that ended early, arrived too slowly or were abandoned");
         KafkaFailures = factory.CreateCounter("tvs_gateway_kafka_failures_total", "votes Kafka did not acknowledge (answered 503)");
-        // Children made up front: no label lookup per request.
-        for (int code = 100; code < 600; code++)
-        {
-            _byStatus[code] = _requests.WithLabels(code.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
     }
 
     public CollectorRegistry Registry { get; }
@@ -376,7 +371,14 @@ public sealed class GatewayMetrics
     public Counter KafkaFailures { get; }
 
     /// <summary>Requests answered with <paramref name="status"/> so far.</summary>
-    public double Count(int status) => _byStatus[status].Value;
+    public double Count(int status) => _byStatus[status]?.Value ?? 0;
+
+    /// <summary>
+    /// The counter of one status, made on first use and then cached: no label lookup per request,
+    /// and only statuses that happened are exported.
+    /// </summary>
+    private Counter.Child ByStatus(int status)
+        => _byStatus[status] ??= _requests.WithLabels(status.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     internal async Task Middleware(HttpContext ctx, Func<Task> next)
     {
@@ -388,7 +390,7 @@ public sealed class GatewayMetrics
         finally
         {
             int status = ctx.Response.StatusCode;
-            _byStatus[status is >= 100 and < 600 ? status : 500].Inc();
+            ByStatus(status is >= 100 and < 600 ? status : 500).Inc();
             _latency.Observe(Stopwatch.GetElapsedTime(start).TotalSeconds);
         }
     }
