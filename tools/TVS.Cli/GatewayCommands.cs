@@ -19,7 +19,8 @@ public static class GatewayCommands
         var burst = new Option<int>("--burst") { Description = "burst per client IP", DefaultValueFactory = _ => 40 };
         var connections = new Option<long>("--max-connections") { Description = "open connections at most", DefaultValueFactory = _ => 10_000 };
         var noStatus = new Option<bool>("--no-status") { Description = "no in-memory status book (GET …/votes/{nullifier} answers 404)" };
-        foreach (var o in new Option[] { bootstrap, election, port, listen, rate, burst, connections, noStatus })
+        var kafkaConfig = new Option<string[]>("--kafka-config") { Description = "extra librdkafka producer setting KEY=VALUE (repeatable; e.g. security.protocol=ssl, linger.ms=5)", AllowMultipleArgumentsPerToken = false };
+        foreach (var o in new Option[] { bootstrap, election, port, listen, rate, burst, connections, noStatus, kafkaConfig })
         {
             run.Options.Add(o);
         }
@@ -32,9 +33,29 @@ public static class GatewayCommands
             RatePerClient = r.GetValue(rate),
             BurstPerClient = r.GetValue(burst),
             MaxConnections = r.GetValue(connections),
+            KafkaExtra = ParseSettings(r.GetValue(kafkaConfig)),
         }, !r.GetValue(noStatus)));
         gateway.Subcommands.Add(run);
         return gateway;
+    }
+
+    private static Dictionary<string, string>? ParseSettings(string[]? settings)
+    {
+        if (settings is not { Length: > 0 })
+        {
+            return null;
+        }
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var s in settings)
+        {
+            int eq = s.IndexOf('=');
+            if (eq <= 0)
+            {
+                throw new ArgumentException($"--kafka-config expects KEY=VALUE, got '{s}'");
+            }
+            map[s[..eq]] = s[(eq + 1)..];
+        }
+        return map;
     }
 
     public static int Run(GatewayOptions options, bool statusBook)

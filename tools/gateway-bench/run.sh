@@ -30,15 +30,31 @@ echo "mock cluster: $bootstrap"
 
 # One load generator = one client IP: the per-client limit is lifted for the benchmark (the
 # rate limiter still runs on every request).
-"${tvs[@]}" gateway run --bootstrap "$bootstrap" --election "$election" --port "$port" \
-  --rate 10000000 --burst 10000000 --no-status >"$out/gateway.log" 2>&1 &
+# The CLI turns tiered compilation off (short verification runs want optimised code at once); a
+# long-running server wants it on, for dynamic PGO. TVS_BENCH_TIERED=0 measures without.
+DOTNET_TieredCompilation="${TVS_BENCH_TIERED:-1}" "${tvs[@]}" gateway run --bootstrap "$bootstrap" --election "$election" --port "$port" \
+  --rate 10000000 --burst 10000000 --no-status ${TVS_BENCH_KAFKA_CONFIG:+--kafka-config "$TVS_BENCH_KAFKA_CONFIG"} >"$out/gateway.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { echo "gateway not ready"; cat "$out/gateway.log"; exit 1; }
 
 # Warm-up (JIT is off in the CLI, but connections, Kafka batches and the thread pool settle).
 node "$here/bench.js" "http://127.0.0.1:$port" "$election" "$out/votes.bin" "$connections" 5 "$pipelining" >/dev/null 2>&1 || true
+# CPU time of each process over the measured run (user + system, clock ticks): on a shared
+# machine the CPU cost per request is steadier than the wall-clock rate.
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+gw_pid=${pids[1]}; kafka_pid=${pids[0]}
+gw0=$(cpu "$gw_pid"); k0=$(cpu "$kafka_pid")
 echo "load before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
-node "$here/bench.js" "http://127.0.0.1:$port" "$election" "$out/votes.bin" "$connections" "$seconds" "$pipelining" | tee "$out/result.txt"
+/usr/bin/time -f "autocannon cpu: %U s user, %S s system" -o "$out/node-cpu.txt" \
+  node "$here/bench.js" "http://127.0.0.1:$port" "$election" "$out/votes.bin" "$connections" "$seconds" "$pipelining" | tee "$out/result.txt"
 echo "load after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
-curl -s "http://127.0.0.1:$port/metrics" | grep -E '^tvs_gateway_(requests_total|kafka_failures_total|body_failures_total)' || true
+hz=$(getconf CLK_TCK)
+total=$(sed -n 's/^RESULT .*"requests_total":\([0-9]*\).*/\1/p' "$out/result.txt")
+gw1=$(cpu "$gw_pid"); k1=$(cpu "$kafka_pid")
+awk -v g=$((gw1 - gw0)) -v k=$((k1 - k0)) -v hz="$hz" -v n="${total:-0}" 'BEGIN {
+  printf "cpu over the run: gateway %.1f s, mock kafka %.1f s", g / hz, k / hz;
+  if (n > 0) printf "; per request: gateway %.0f us, mock kafka %.0f us", g / hz / n * 1e6, k / hz / n * 1e6;
+  printf "\n" }'
+cat "$out/node-cpu.txt"
+curl -s "http://127.0.0.1:$port/metrics" | grep -E '^tvs_gateway_(requests_total|requests_in_flight|kafka_failures_total|body_failures_total)' || true

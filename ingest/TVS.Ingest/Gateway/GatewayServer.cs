@@ -362,6 +362,7 @@ public sealed class GatewayMetrics
             new HistogramConfiguration { Buckets = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
         BodyFailures = factory.CreateCounter("tvs_gateway_body_failures_total", "request bodies that ended early, arrived too slowly or were abandoned");
         KafkaFailures = factory.CreateCounter("tvs_gateway_kafka_failures_total", "votes Kafka did not acknowledge (answered 503)");
+        InFlight = factory.CreateGauge("tvs_gateway_requests_in_flight", "requests being served");
     }
 
     public CollectorRegistry Registry { get; }
@@ -369,6 +370,8 @@ public sealed class GatewayMetrics
     public Counter BodyFailures { get; }
 
     public Counter KafkaFailures { get; }
+
+    public Gauge InFlight { get; }
 
     /// <summary>Requests answered with <paramref name="status"/> so far.</summary>
     public double Count(int status) => _byStatus[status]?.Value ?? 0;
@@ -383,6 +386,7 @@ public sealed class GatewayMetrics
     internal async Task Middleware(HttpContext ctx, Func<Task> next)
     {
         long start = Stopwatch.GetTimestamp();
+        InFlight.Inc();
         try
         {
             await next().ConfigureAwait(false);
@@ -392,6 +396,7 @@ public sealed class GatewayMetrics
             int status = ctx.Response.StatusCode;
             ByStatus(status is >= 100 and < 600 ? status : 500).Inc();
             _latency.Observe(Stopwatch.GetElapsedTime(start).TotalSeconds);
+            InFlight.Dec();
         }
     }
 }
