@@ -8,7 +8,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -27,13 +26,11 @@ namespace TVS.Ingest.Gateway;
 /// </summary>
 public sealed class GatewayServer : IAsyncDisposable
 {
-    public const string RateLimitPolicy = "per-client";
-
     private readonly GatewayOptions _options;
     private readonly WebApplication _app;
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly GatewayMetrics _metrics;
-    private readonly string _electionText;
+    private readonly PartitionedRateLimiter<HttpContext> _limiter;
     private long _bufferedBytes;
     private long _readyCheckedAt = -1;
     private bool _ready;
@@ -41,7 +38,6 @@ public sealed class GatewayServer : IAsyncDisposable
     private GatewayServer(GatewayOptions options)
     {
         _options = options;
-        _electionText = options.ElectionId.ToString("D");
         _producer = new ProducerBuilder<byte[], byte[]>(KafkaProducerSettings.Idempotent(options.BootstrapServers, "tvs-gateway", options.KafkaExtra))
             .SetLogHandler((_, _) => { })
             .Build();
@@ -66,31 +62,27 @@ public sealed class GatewayServer : IAsyncDisposable
             limits.RequestHeadersTimeout = options.HeadersTimeout;
             limits.KeepAliveTimeout = options.KeepAliveTimeout;
         });
-        builder.Services.AddRateLimiter(r =>
-        {
-            r.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            r.OnRejected = (ctx, ct) =>
+        // Per-client token buckets (System.Threading.RateLimiting), consulted by the handlers
+        // themselves: the hot route skips the rate-limiting middleware and endpoint routing.
+        _limiter = PartitionedRateLimiter.Create<HttpContext, IPAddress>(ctx => RateLimitPartition.GetTokenBucketLimiter(
+            ctx.Connection.RemoteIpAddress ?? IPAddress.None,
+            _ => new TokenBucketRateLimiterOptions
             {
-                ctx.HttpContext.Response.Headers.RetryAfter = "1";
-                return new ValueTask(WriteError(ctx.HttpContext, 429, Errors.RateLimited));
-            };
-            r.AddPolicy(RateLimitPolicy, ctx => RateLimitPartition.GetTokenBucketLimiter(
-                ctx.Connection.RemoteIpAddress ?? IPAddress.None,
-                _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = Math.Max(1, options.BurstPerClient),
-                    // Refilled every 100 ms: smooth enough, cheap enough.
-                    TokensPerPeriod = Math.Max(1, (int)Math.Round(options.RatePerClient / 10)),
-                    ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                }));
-        });
+                TokenLimit = Math.Max(1, options.BurstPerClient),
+                // Refilled every 100 ms: smooth enough, cheap enough.
+                TokensPerPeriod = Math.Max(1, (int)Math.Round(options.RatePerClient / 10)),
+                ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            }));
         _app = builder.Build();
         _app.Use(_metrics.Middleware);
-        _app.UseRateLimiter();
-        _app.MapPost("/v1/elections/{id}/votes", Submit).RequireRateLimiting(RateLimitPolicy);
-        _app.MapGet("/v1/elections/{id}/votes/{nullifier}", Lookup).RequireRateLimiting(RateLimitPolicy);
+        // The one hot route, matched by hand before endpoint routing (which costs more than the
+        // rest of a refused request).
+        _app.Use((ctx, next) => HttpMethods.IsPost(ctx.Request.Method) && IsSubmitPath(ctx.Request.Path) ? Limited(ctx, Submit) : next(ctx));
+        _app.UseRouting();
+        _app.MapPost("/v1/elections/{id}/votes", ctx => Limited(ctx, Submit));
+        _app.MapGet("/v1/elections/{id}/votes/{nullifier}", ctx => Limited(ctx, Lookup));
         _app.MapGet("/healthz", ctx => WriteJson(ctx, 200, "{\"status\":\"ok\"}"u8.ToArray()));
         _app.MapGet("/readyz", Ready);
         _app.MapMetrics("/metrics", _metrics.Registry);
@@ -257,8 +249,43 @@ public sealed class GatewayServer : IAsyncDisposable
         }
     }
 
+    private const string ElectionsPrefix = "/v1/elections/";
+
+    /// <summary>/v1/elections/{id}/votes with any single-segment id.</summary>
+    private static bool IsSubmitPath(PathString path)
+    {
+        var p = path.Value.AsSpan();
+        if (!p.StartsWith(ElectionsPrefix, StringComparison.Ordinal) || !p.EndsWith("/votes", StringComparison.Ordinal))
+        {
+            return false;
+        }
+        var id = p[ElectionsPrefix.Length..^"/votes".Length];
+        return id.Length > 0 && !id.Contains('/');
+    }
+
+    private Task Limited(HttpContext ctx, Func<HttpContext, Task> handler)
+    {
+        using var lease = _limiter.AttemptAcquire(ctx);
+        if (!lease.IsAcquired)
+        {
+            ctx.Response.Headers.RetryAfter = "1";
+            return WriteError(ctx, 429, Errors.RateLimited);
+        }
+        return handler(ctx);
+    }
+
+    /// <summary>The election segment of the path equals this gateway's (no route values needed).</summary>
     private bool IsThisElection(HttpContext ctx)
-        => ctx.Request.RouteValues["id"] is string id && Guid.TryParse(id, out var g) && g == _options.ElectionId;
+    {
+        var p = ctx.Request.Path.Value.AsSpan();
+        if (!p.StartsWith(ElectionsPrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+        p = p[ElectionsPrefix.Length..];
+        int slash = p.IndexOf('/');
+        return Guid.TryParse(slash < 0 ? p : p[..slash], out var g) && g == _options.ElectionId;
+    }
 
     /// <summary>64 hex digits, a value below the BN254 scalar order r (what the circuit can output). Null when fine.</summary>
     private static byte[]? ParseNullifier(string? hex, Span<byte> key)
@@ -317,6 +344,7 @@ public sealed class GatewayServer : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        _limiter.Dispose();
         _producer.Flush(TimeSpan.FromSeconds(10));
         _producer.Dispose();
     }
