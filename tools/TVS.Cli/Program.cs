@@ -22,6 +22,8 @@ public static class Program
         root.Subcommands.Add(ElectionCommands.BuildTally());
         root.Subcommands.Add(RecordCommands.BuildRecord());
         root.Subcommands.Add(RecordCommands.BuildVerify());
+        root.Subcommands.Add(DevCommands.Build());
+        root.Subcommands.Add(GatewayCommands.Build());
         return root;
     }
 

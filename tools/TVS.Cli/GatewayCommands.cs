@@ -1,0 +1,79 @@
+using System.CommandLine;
+using System.Net;
+using TVS.Ingest.Gateway;
+
+namespace TVS.Cli;
+
+/// <summary><c>tvs gateway run</c>: the HTTP gateway in front of votes.pending (docs/formats.md "Gateway API").</summary>
+public static class GatewayCommands
+{
+    public static Command Build()
+    {
+        var gateway = new Command("gateway", "HTTP gateway: sealed votes in, votes.pending out");
+        var run = new Command("run", "Serve POST /v1/elections/{id}/votes until Ctrl-C");
+        var bootstrap = new Option<string>("--bootstrap") { Description = "Kafka bootstrap servers (HOST:PORT[,…])", Required = true };
+        var election = new Option<Guid>("--election") { Description = "the election this gateway takes votes for", Required = true };
+        var port = new Option<int>("--port") { Description = "HTTP port", DefaultValueFactory = _ => 8080 };
+        var listen = new Option<string>("--listen") { Description = "address to listen on (0.0.0.0 for all)", DefaultValueFactory = _ => "127.0.0.1" };
+        var rate = new Option<double>("--rate") { Description = "sustained requests/s per client IP", DefaultValueFactory = _ => 20 };
+        var burst = new Option<int>("--burst") { Description = "burst per client IP", DefaultValueFactory = _ => 40 };
+        var connections = new Option<long>("--max-connections") { Description = "open connections at most", DefaultValueFactory = _ => 10_000 };
+        var noStatus = new Option<bool>("--no-status") { Description = "no in-memory status book (GET …/votes/{nullifier} answers 404)" };
+        var kafkaConfig = new Option<string[]>("--kafka-config") { Description = "extra librdkafka producer setting KEY=VALUE (repeatable; e.g. security.protocol=ssl, linger.ms=5)", AllowMultipleArgumentsPerToken = false };
+        foreach (var o in new Option[] { bootstrap, election, port, listen, rate, burst, connections, noStatus, kafkaConfig })
+        {
+            run.Options.Add(o);
+        }
+        run.SetAction(r => Run(new GatewayOptions
+        {
+            BootstrapServers = r.GetValue(bootstrap)!,
+            ElectionId = r.GetValue(election),
+            Port = r.GetValue(port),
+            Address = IPAddress.Parse(r.GetValue(listen)!),
+            RatePerClient = r.GetValue(rate),
+            BurstPerClient = r.GetValue(burst),
+            MaxConnections = r.GetValue(connections),
+            KafkaExtra = ParseSettings(r.GetValue(kafkaConfig)),
+        }, !r.GetValue(noStatus)));
+        gateway.Subcommands.Add(run);
+        return gateway;
+    }
+
+    private static Dictionary<string, string>? ParseSettings(string[]? settings)
+    {
+        if (settings is not { Length: > 0 })
+        {
+            return null;
+        }
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var s in settings)
+        {
+            int eq = s.IndexOf('=');
+            if (eq <= 0)
+            {
+                throw new ArgumentException($"--kafka-config expects KEY=VALUE, got '{s}'");
+            }
+            map[s[..eq]] = s[(eq + 1)..];
+        }
+        return map;
+    }
+
+    public static int Run(GatewayOptions options, bool statusBook)
+    {
+        InMemoryVoteStatusBook? book = statusBook ? new InMemoryVoteStatusBook() : null;
+        // Dev-grade status: a bounded in-memory book fed from votes.validated / votes.rejected.
+        using var feeder = book != null ? new VoteStatusFeeder(options.BootstrapServers, book) : null;
+        var server = GatewayServer.StartAsync(options with { Status = book }).GetAwaiter().GetResult();
+        try
+        {
+            Console.Out.WriteLine($"gateway for election {options.ElectionId:D} on {server.BaseAddress} → Kafka {options.BootstrapServers}");
+            Console.Out.Flush();
+            DevCommands.WaitForStop();
+        }
+        finally
+        {
+            server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+        return 0;
+    }
+}
