@@ -17,6 +17,7 @@ public static class Program
         }
         root.Subcommands.Add(RegistryCommands.Build());
         root.Subcommands.Add(TrusteeCommands.Build());
+        root.Subcommands.Add(IssuerCommands.Build());
         return root;
     }
 }
