@@ -7,4 +7,4 @@ const [y, id, rHex, choices] = process.argv.slice(2);
 const rBytes = unhex(rHex);
 let r = 0n;
 for (let i = rBytes.length - 1; i >= 0; i--) r = (r << 8n) | BigInt(rBytes[i]);
-process.stdout.write(hex(encryptBallot(y, id, choices.split(",").filter((c) => c !== "").map(Number), r)));
+process.stdout.write(hex(encryptBallot(y, id, (choices ?? "").split(",").filter((c) => c !== "").map(Number), r)));
