@@ -98,9 +98,19 @@ public sealed class ElectionSetup : IDisposable
         {
             admission.SetKey(depth, key);
         }
-        foreach (var root in Roots)
+        // Roots reach the engine only through RootAcceptance: each accepted signed root is judged
+        // again here, so an admission can never hold a root without t issuer signatures.
+        if (Issuers != null)
         {
-            admission.AddRoot(root);
+            var acceptance = new RootAcceptance(Id, Issuers);
+            foreach (var signed in SignedRoots)
+            {
+                var verdict = acceptance.AcceptInto(admission, signed);
+                if (!verdict.Accepted)
+                {
+                    throw new InvalidOperationException($"root {signed.Statement.Root}: {verdict}");
+                }
+            }
         }
         return admission;
     }
