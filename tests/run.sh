@@ -18,6 +18,9 @@ fi
 if command -v npm >/dev/null 2>&1 && [[ -f tools/registry/package.json ]]; then
   (cd tools/registry && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || echo "warning: npm ci failed in tools/registry" >&2
 fi
+if command -v npm >/dev/null 2>&1 && [[ -f tools/voter-js/package.json ]]; then
+  (cd tools/voter-js && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || echo "warning: npm ci failed in tools/voter-js" >&2
+fi
 if command -v npm >/dev/null 2>&1 && [[ -f tools/trustees-js/package.json ]]; then
   (cd tools/trustees-js && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || echo "warning: npm ci failed in tools/trustees-js" >&2
 fi

@@ -24,6 +24,7 @@ public static class Program
         root.Subcommands.Add(RecordCommands.BuildVerify());
         root.Subcommands.Add(DevCommands.Build());
         root.Subcommands.Add(GatewayCommands.Build());
+        root.Subcommands.Add(IssuerCommands.Build());
         return root;
     }
 

@@ -4,6 +4,8 @@ using System.Text.Json.Nodes;
 using TVS.Crypto.Bn254;
 using TVS.Crypto.Groth16;
 using TVS.Crypto.Hpke;
+using TVS.Crypto.Registry;
+using TVS.Engine.Election;
 using TVS.Engine.Votes;
 using TVS.Merkle;
 
@@ -11,9 +13,13 @@ namespace TVS.LoadGen;
 
 /// <summary>
 /// An election directory as the engine reads it (docs/formats.md, "Election directory"):
-/// <c>election.json</c> (public: id, verification keys per depth, accepted roots, ingest public
-/// key, checkpoint verifier key, and whether the setup is insecure) and <c>secrets/</c> (the
-/// ingest private key, the checkpoint signing key and, for a simulated setup, its trapdoor).
+/// <c>election.json</c> (public: id, verification keys per depth, the credential issuers' keys
+/// and threshold, the signed registry roots, ingest public key, checkpoint verifier key, and
+/// whether the setup is insecure), optional <c>roots/*.json</c> (more signed roots, one per file,
+/// as <c>tvs issuer collect</c> writes them) and <c>secrets/</c> (the ingest private key, the
+/// checkpoint signing key, the issuers' keys of a simulated setup and its trapdoor). Only roots
+/// that <see cref="RootAcceptance"/> accepts (t distinct issuer signatures) are in
+/// <see cref="Roots"/>; every other one is reported in <see cref="RootWarnings"/>.
 /// </summary>
 public sealed class ElectionSetup : IDisposable
 {
@@ -22,6 +28,13 @@ public sealed class ElectionSetup : IDisposable
     public const string IngestKeyFile = "ingest.key";
     public const string CheckpointKeyFile = "checkpoint.key";
     public const string TrapdoorFile = "simulated-setup.trapdoor";
+    public const string RootsDirectory = "roots";
+
+    /// <summary>Default number of credential issuers and their threshold (DESIGN.md, Actors).</summary>
+    public const int DefaultIssuers = 9, DefaultIssuerThreshold = 5;
+
+    /// <summary>secrets/issuer-NN.key: issuer <paramref name="issuer"/>'s signing key (simulated setups).</summary>
+    public static string IssuerKeyFile(int issuer) => $"issuer-{issuer:D2}.key";
 
     /// <summary>The election of the committed Semaphore fixtures (tests/fixtures/groth16): its real proofs are valid votes in it.</summary>
     public static readonly Guid FixtureElection = Guid.Parse("6f1c2b9e-8d4a-4e3b-9a7c-2f5e1d0b3a94");
@@ -30,8 +43,12 @@ public sealed class ElectionSetup : IDisposable
     public const int SimulatedDepth = 16;
 
     private ElectionSetup(string directory, Guid id, string? insecure, Dictionary<int, VerifyingKey> keys, List<Fr> roots,
-        HpkePrivateKey ingestKey, NoteSigner signer, SimulatedSetup? simulated, List<Fr> simulatedRoots)
+        HpkePrivateKey ingestKey, NoteSigner signer, SimulatedSetup? simulated, List<Fr> simulatedRoots,
+        IssuerSet? issuers, List<SignedRoot> signedRoots, List<string> rootWarnings)
     {
+        Issuers = issuers;
+        SignedRoots = signedRoots;
+        RootWarnings = rootWarnings;
         Directory = directory;
         Id = id;
         Insecure = insecure;
@@ -60,6 +77,15 @@ public sealed class ElectionSetup : IDisposable
     /// <summary>Roots of the simulated registry (voters of the load generator pick one).</summary>
     public IReadOnlyList<Fr> SimulatedRoots { get; }
 
+    /// <summary>The election's credential issuers (keys and threshold); null in a manifest without any (then no root is accepted).</summary>
+    public IssuerSet? Issuers { get; }
+
+    /// <summary>The signed roots that were accepted (the source of <see cref="Roots"/>).</summary>
+    public IReadOnlyList<SignedRoot> SignedRoots { get; }
+
+    /// <summary>Why a root of the directory was not accepted, one line each (the CLI prints them).</summary>
+    public IReadOnlyList<string> RootWarnings { get; }
+
     /// <summary>Checkpoint origin line for partition <paramref name="partition"/>.</summary>
     public string Origin(int partition) => $"tvs/{Id:D}/p{partition}";
 
@@ -72,9 +98,19 @@ public sealed class ElectionSetup : IDisposable
         {
             admission.SetKey(depth, key);
         }
-        foreach (var root in Roots)
+        // Roots reach the engine only through RootAcceptance: each accepted signed root is judged
+        // again here, so an admission can never hold a root without t issuer signatures.
+        if (Issuers != null)
         {
-            admission.AddRoot(root);
+            var acceptance = new RootAcceptance(Id, Issuers);
+            foreach (var signed in SignedRoots)
+            {
+                var verdict = acceptance.AcceptInto(admission, signed);
+                if (!verdict.Accepted)
+                {
+                    throw new InvalidOperationException($"root {signed.Statement.Root}: {verdict}");
+                }
+            }
         }
         return admission;
     }
@@ -86,14 +122,26 @@ public sealed class ElectionSetup : IDisposable
     /// names tests/fixtures/groth16, the real Semaphore keys and root of those fixtures (the
     /// election id is then the fixtures' one). Marked insecure in its manifest.
     /// </summary>
-    public static ElectionSetup CreateSimulated(string directory, int rootCount = 4, string? fixtures = null, Guid? id = null)
+    /// <remarks>
+    /// It also creates <see cref="DefaultIssuers"/> issuer keys (secrets/issuer-NN.key) with
+    /// threshold <see cref="DefaultIssuerThreshold"/>, and every root is published as a signed
+    /// root: signed by the first <paramref name="rootSigners"/> issuers (default all). With
+    /// <paramref name="rootSigners"/> below the threshold, or for the
+    /// <paramref name="underSignedRoots"/> extra simulated roots (signed by t − 1 issuers), the
+    /// root is in the manifest but not accepted: votes under it are refused as unknown_root.
+    /// </remarks>
+    public static ElectionSetup CreateSimulated(string directory, int rootCount = 4, string? fixtures = null, Guid? id = null,
+        int rootSigners = DefaultIssuers, int underSignedRoots = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rootSigners, 0);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(rootSigners, DefaultIssuers);
         System.IO.Directory.CreateDirectory(Path.Combine(directory, SecretsDirectory));
         var electionId = fixtures != null ? FixtureElection : id ?? Guid.NewGuid();
         var simulated = new SimulatedSetup(SemaphoreSignals.Count);
         var keys = new Dictionary<int, VerifyingKey> { [SimulatedDepth] = simulated.Key };
         var simulatedRoots = Enumerable.Range(0, rootCount).Select(_ => SimulatedSetup.RandomNonZero()).ToList();
         var roots = new List<Fr>(simulatedRoots);
+        var underSigned = Enumerable.Range(0, underSignedRoots).Select(_ => SimulatedSetup.RandomNonZero()).ToList();
         var vkFiles = new JsonObject();
         File.WriteAllBytes(Path.Combine(directory, $"vk-{SimulatedDepth}.json"), SnarkjsJson.WriteVerifyingKey(simulated.Key));
         vkFiles[SimulatedDepth.ToString(System.Globalization.CultureInfo.InvariantCulture)] = $"vk-{SimulatedDepth}.json";
@@ -115,6 +163,50 @@ public sealed class ElectionSetup : IDisposable
                 }
             }
         }
+        // The issuers: n fresh keys; every root becomes a signed root. A simulated root has no
+        // registry behind it, so its statement claims a registry of 2^SimulatedDepth leaves.
+        var issuerKeys = Enumerable.Range(1, DefaultIssuers).Select(IssuerKey.Generate).ToList();
+        var signedRoots = new JsonArray();
+        foreach (var issuer in issuerKeys)
+        {
+            WriteSecret(Path.Combine(directory, SecretsDirectory, IssuerKeyFile(issuer.Issuer)), issuer.ToFileText().TrimEnd());
+        }
+        void Sign(Fr root, long size, int signers)
+        {
+            var statement = new RootStatement(electionId, size, LeanImt.DepthFor(size), root);
+            var signed = signers > 0 ? SignedRoot.Combine(issuerKeys.Take(signers).Select(k => k.Sign(statement))) : new SignedRoot(statement, []);
+            signedRoots.Add(signed.ToJsonObject());
+        }
+        foreach (var root in simulatedRoots)
+        {
+            Sign(root, 1L << SimulatedDepth, rootSigners);
+        }
+        foreach (var root in underSigned)
+        {
+            Sign(root, 1L << SimulatedDepth, DefaultIssuerThreshold - 1);
+        }
+        if (fixtures != null)
+        {
+            foreach (var set in FixtureSets(fixtures).DistinctBy(s => s.Root))
+            {
+                Sign(set.Root, set.Members > 0 ? set.Members : 1L << set.Depth, rootSigners);
+            }
+        }
+        simulatedRoots.AddRange(underSigned);
+        var issuersJson = new JsonObject
+        {
+            ["threshold"] = DefaultIssuerThreshold,
+            ["keys"] = new JsonArray(issuerKeys.Select(k => (JsonNode)Convert.ToHexStringLower(k.PublicKey)).ToArray()),
+        };
+        foreach (var k in issuerKeys)
+        {
+            k.Dispose();
+        }
+        if (rootSigners < DefaultIssuerThreshold)
+        {
+            roots.Clear(); // "roots" lists the accepted roots only
+        }
+
         var ingest = HpkePrivateKey.Generate();
         var signer = NoteSigner.Generate($"tvs-{electionId.ToString("N")[..8]}");
         var raw = new byte[HpkePrivateKey.Length];
@@ -134,9 +226,14 @@ public sealed class ElectionSetup : IDisposable
             ["verificationKeys"] = vkFiles,
             ["roots"] = new JsonArray(roots.Select(r => (JsonNode)r.ToString()).ToArray()),
             ["simulatedRoots"] = new JsonArray(simulatedRoots.Select(r => (JsonNode)r.ToString()).ToArray()),
+            ["issuers"] = issuersJson,
+            ["signedRoots"] = signedRoots,
         };
         File.WriteAllText(Path.Combine(directory, ManifestFile), manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-        return new ElectionSetup(directory, electionId, insecure, keys, roots, ingest, signer, simulated, simulatedRoots);
+        ingest.Dispose();
+        signer.Dispose();
+        // The caller gets exactly what Load gives, so the accepted roots come from the one rule.
+        return Load(directory, allowInsecure: true);
     }
 
     /// <summary>
@@ -168,8 +265,9 @@ public sealed class ElectionSetup : IDisposable
             }
             keys[depth] = vk!;
         }
-        var roots = ReadRoots(m["roots"]);
+        var listedRoots = ReadRoots(m["roots"]);
         var simulatedRoots = ReadRoots(m["simulatedRoots"]);
+        var (issuers, accepted, roots, warnings) = ReadSignedRoots(directory, id, m, listedRoots);
         string secrets = Path.Combine(directory, SecretsDirectory);
         var rawIngest = Convert.FromHexString(File.ReadAllText(Path.Combine(secrets, IngestKeyFile)).Trim());
         var ingest = HpkePrivateKey.Import(rawIngest);
@@ -189,7 +287,79 @@ public sealed class ElectionSetup : IDisposable
         {
             simulated = SimulatedSetup.ImportTrapdoor(Convert.FromHexString(File.ReadAllText(trapdoor).Trim()));
         }
-        return new ElectionSetup(directory, id, insecure, keys, roots, ingest, signer, simulated, simulatedRoots);
+        return new ElectionSetup(directory, id, insecure, keys, roots, ingest, signer, simulated, simulatedRoots, issuers, accepted, warnings);
+    }
+
+    /// <summary>
+    /// The issuers and every signed root of the directory (manifest "signedRoots", then
+    /// roots/*.json in name order), judged by <see cref="RootAcceptance"/>. A malformed signed root
+    /// is a warning, not an error: one bad file must not stop an election that has good roots.
+    /// </summary>
+    private static (IssuerSet? Issuers, List<SignedRoot> Accepted, List<Fr> Roots, List<string> Warnings) ReadSignedRoots(string directory, Guid id, JsonObject m, List<Fr> listedRoots)
+    {
+        var warnings = new List<string>();
+        var accepted = new List<SignedRoot>();
+        var roots = new List<Fr>();
+        IssuerSet? issuers = null;
+        if (m["issuers"] is JsonObject io)
+        {
+            var keys = ((JsonArray?)io["keys"] ?? throw new InvalidDataException($"{directory}: issuers.keys missing"))
+                .Select(k => Convert.FromHexString((string)k!)).ToList();
+            issuers = new IssuerSet(keys, (int?)io["threshold"] ?? throw new InvalidDataException($"{directory}: issuers.threshold missing"));
+        }
+        else
+        {
+            warnings.Add("election.json has no \"issuers\": no registry root can be accepted (every vote is unknown_root)");
+        }
+        var candidates = new List<(string Source, Func<SignedRoot> Read)>();
+        int n = 0;
+        foreach (var node in (JsonArray?)m["signedRoots"] ?? [])
+        {
+            var copy = node;
+            candidates.Add(($"signedRoots[{n++}]", () => SignedRoot.FromJson(copy)));
+        }
+        string rootsDir = Path.Combine(directory, RootsDirectory);
+        if (System.IO.Directory.Exists(rootsDir))
+        {
+            foreach (var file in System.IO.Directory.GetFiles(rootsDir, "*.json").Order(StringComparer.Ordinal))
+            {
+                candidates.Add(($"{RootsDirectory}/{Path.GetFileName(file)}", () => SignedRoot.Parse(File.ReadAllText(file))));
+            }
+        }
+        var acceptance = issuers is null ? null : new RootAcceptance(id, issuers);
+        foreach (var (source, read) in candidates)
+        {
+            SignedRoot signed;
+            try
+            {
+                signed = read();
+            }
+            catch (Exception e) when (e is FormatException or System.Text.Json.JsonException or InvalidOperationException)
+            {
+                warnings.Add($"{source}: not accepted: malformed ({e.Message})");
+                continue;
+            }
+            if (acceptance is null)
+            {
+                continue;
+            }
+            var verdict = acceptance.Evaluate(signed);
+            if (!verdict.Accepted)
+            {
+                warnings.Add($"{source}: root {signed.Statement.Root} not accepted: {verdict}");
+                continue;
+            }
+            accepted.Add(signed);
+            if (!roots.Contains(signed.Statement.Root))
+            {
+                roots.Add(signed.Statement.Root);
+            }
+        }
+        foreach (var r in listedRoots.Where(r => !roots.Contains(r)))
+        {
+            warnings.Add($"roots: {r} has no accepted signed root (fewer than {issuers?.Threshold.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "t"} issuer signatures): not accepted");
+        }
+        return (issuers, accepted, roots, warnings);
     }
 
     private static List<Fr> ReadRoots(JsonNode? array)
@@ -207,8 +377,8 @@ public sealed class ElectionSetup : IDisposable
         return roots;
     }
 
-    /// <summary>A committed Semaphore fixture set: its directory, tree depth and registry root.</summary>
-    public sealed record FixtureSet(string Path, int Depth, Fr Root);
+    /// <summary>A committed Semaphore fixture set: its directory, tree depth, registry root and registry size.</summary>
+    public sealed record FixtureSet(string Path, int Depth, Fr Root, int Members = 0);
 
     /// <summary>The Semaphore fixture sets under tests/fixtures/groth16 (semaphore-d*).</summary>
     public static IReadOnlyList<FixtureSet> FixtureSets(string fixtures)
@@ -217,7 +387,8 @@ public sealed class ElectionSetup : IDisposable
         foreach (var dir in System.IO.Directory.GetDirectories(fixtures, "semaphore-d*").Order(StringComparer.Ordinal))
         {
             var inputs = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "inputs.json")))!;
-            sets.Add(new FixtureSet(dir, (int)inputs["depth"]!, Fr.FromBigInteger(BigInteger.Parse((string)inputs["merkleTreeRoot"]!, System.Globalization.CultureInfo.InvariantCulture))));
+            sets.Add(new FixtureSet(dir, (int)inputs["depth"]!, Fr.FromBigInteger(BigInteger.Parse((string)inputs["merkleTreeRoot"]!, System.Globalization.CultureInfo.InvariantCulture)),
+                ((JsonArray?)inputs["members"])?.Count ?? (int?)inputs["members"] ?? 0));
         }
         return sets;
     }

@@ -8,12 +8,13 @@ namespace TVS.Tests.Engine;
 /// <summary>A temporary election, a generated load in a local input log, and helpers to run the embedded engine over it.</summary>
 internal sealed class EngineHarness : IDisposable
 {
-    public EngineHarness(LoadMix mix, bool fixtures = false)
+    /// <param name="underSignedRoots">extra simulated roots signed by only t − 1 issuers (forged roots: their votes must come out unknown_root).</param>
+    public EngineHarness(LoadMix mix, bool fixtures = false, int underSignedRoots = 0)
     {
         Root = Path.Combine(Path.GetTempPath(), "tvs-e2e-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(Root);
         string? fixtureDir = fixtures ? Path.Combine(ExternalTools.RepoRoot(), "tests", "fixtures", "groth16") : null;
-        Election = ElectionSetup.CreateSimulated(Path.Combine(Root, "election"), fixtures: fixtureDir);
+        Election = ElectionSetup.CreateSimulated(Path.Combine(Root, "election"), fixtures: fixtureDir, underSignedRoots: underSignedRoots);
         Load = LoadGenerator.Generate(Election, mix with { Fixtures = fixtureDir });
         InputPath = Path.Combine(Root, "input.log");
         using var writer = LocalInputLogWriter.Open(InputPath);
