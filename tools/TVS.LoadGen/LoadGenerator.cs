@@ -349,9 +349,11 @@ public static class LoadGenerator
                 value[value.Length - 1 - rng.Next(value.Length - 32)] ^= 0x20;
                 return (key, value, "envelope", null);
         }
-        if (intrinsic == "ok" && !election.Roots.Contains(s.Root))
+        if ((intrinsic == "ok" || IsProofCode(intrinsic)) && !election.Roots.Contains(s.Root))
         {
-            intrinsic = "unknown_root"; // a double vote of a voter whose root was never accepted
+            // The admission check (accepted root) comes before the proof in the engine: a double
+            // vote of a voter whose root was never accepted, or a bad proof under such a root.
+            intrinsic = "unknown_root";
         }
         return (key, value, intrinsic, intrinsic == "ok" ? plaintext : null);
     }
