@@ -129,6 +129,11 @@ public static class EngineCommands
             {
                 Console.Error.WriteLine($"WARNING: insecure election ({election.Insecure}); allowed because Engine:Mode is test");
             }
+            foreach (string warning in election.RootWarnings)
+            {
+                Console.Error.WriteLine($"WARNING: registry root not accepted: {warning}");
+            }
+            Console.Error.WriteLine($"accepting {election.Roots.Count} signed registry root(s)");
             using var stop = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) =>
             {
