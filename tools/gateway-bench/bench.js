@@ -1,3 +1,4 @@
+// Optional load tool of run.sh (TVS_BENCH_TOOL=autocannon; wrk and votes.lua are the measuring ones).
 // Drives the TVS gateway with autocannon: every request is a real sealed vote (tvs dev votes),
 // posted with its nullifier header; prints autocannon's summary and one JSON line of results.
 'use strict';
