@@ -19,8 +19,9 @@ public static class GatewayCommands
         var burst = new Option<int>("--burst") { Description = "burst per client IP", DefaultValueFactory = _ => 40 };
         var connections = new Option<long>("--max-connections") { Description = "open connections at most", DefaultValueFactory = _ => 10_000 };
         var noStatus = new Option<bool>("--no-status") { Description = "no in-memory status book (GET …/votes/{nullifier} answers 404)" };
+        var noInlineIo = new Option<bool>("--no-inline-io") { Description = "run request code on the thread pool, not on the socket I/O threads" };
         var kafkaConfig = new Option<string[]>("--kafka-config") { Description = "extra librdkafka producer setting KEY=VALUE (repeatable; e.g. security.protocol=ssl, linger.ms=5)", AllowMultipleArgumentsPerToken = false };
-        foreach (var o in new Option[] { bootstrap, election, port, listen, rate, burst, connections, noStatus, kafkaConfig })
+        foreach (var o in new Option[] { bootstrap, election, port, listen, rate, burst, connections, noStatus, noInlineIo, kafkaConfig })
         {
             run.Options.Add(o);
         }
@@ -34,6 +35,7 @@ public static class GatewayCommands
             BurstPerClient = r.GetValue(burst),
             MaxConnections = r.GetValue(connections),
             KafkaExtra = ParseSettings(r.GetValue(kafkaConfig)),
+            InlineIo = !r.GetValue(noInlineIo),
         }, !r.GetValue(noStatus)));
         gateway.Subcommands.Add(run);
         return gateway;
@@ -58,8 +60,16 @@ public static class GatewayCommands
         return map;
     }
 
+    private const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     public static int Run(GatewayOptions options, bool statusBook)
     {
+        if (options.InlineIo && Environment.GetEnvironmentVariable(InlineCompletions) is null)
+        {
+            // Read once, when the runtime's socket engine starts: nothing in this process has
+            // used a managed socket yet (Kafka's are native), so setting it here takes effect.
+            Environment.SetEnvironmentVariable(InlineCompletions, "1");
+        }
         InMemoryVoteStatusBook? book = statusBook ? new InMemoryVoteStatusBook() : null;
         // Dev-grade status: a bounded in-memory book fed from votes.validated / votes.rejected.
         using var feeder = book != null ? new VoteStatusFeeder(options.BootstrapServers, book) : null;

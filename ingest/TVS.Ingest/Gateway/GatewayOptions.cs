@@ -53,6 +53,15 @@ public sealed record GatewayOptions
     /// <summary>Where the status endpoint looks votes up; null answers 404 for every lookup.</summary>
     public IVoteStatusSource? Status { get; init; }
 
+    /// <summary>
+    /// Run request code on the socket I/O threads (Kestrel's UnsafePreferInlineScheduling) rather
+    /// than hopping to the thread pool: measured cheaper per request and lower latency (docs/
+    /// PERFORMANCE.md, "Gateway"). Pair it with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 in
+    /// the process environment (<c>tvs gateway run</c> sets it). Turn it off if a handler ever
+    /// blocks: a blocked I/O thread stalls every connection it serves.
+    /// </summary>
+    public bool InlineIo { get; init; } = true;
+
     /// <summary>Extra librdkafka producer settings.</summary>
     public IReadOnlyDictionary<string, string>? KafkaExtra { get; init; }
 }
