@@ -219,6 +219,9 @@ public class GatewayTests
         }
     }
 
+    /// <summary>Requests of each malformed kind.</summary>
+    private const int PerKind = 1250;
+
     [Fact]
     public async Task Ten_thousand_hostile_requests_are_refused_with_the_right_status_while_valid_votes_keep_flowing()
     {
@@ -240,8 +243,10 @@ public class GatewayTests
         var okBody = r.Value;
         string rHex = "30644E72E131A029B85045B68181585D2833E84879B9709143E1F593F0000001"; // r itself: out of range
 
-        // Eight kinds of malformed request, 1,000 each, from clients that stay inside their rate
-        // limit (250 requests per loopback address), so each must get its own refusal, not 429.
+        // In all, 12,290 hostile requests: eight kinds of malformed request, 1,250 each, from
+        // clients that stay inside their rate limit (250 requests per loopback address), so each
+        // must get its own refusal, not 429; 250 connections of raw garbage; a flood of 2,000 from
+        // one client; 20 slow and 20 truncated requests.
         var kinds = new (string Name, HttpStatusCode Status, string Code, Func<HttpRequestMessage> Make)[]
         {
             ("oversized", HttpStatusCode.RequestEntityTooLarge, "too_large", () => Vote(Election, goodHex, new byte[GatewayOptions.MaxEnvelope + 1 + rng.Next(1000)], expectContinue: true)),
@@ -263,7 +268,7 @@ public class GatewayTests
         int sourceIndex = 0;
         foreach (var kind in kinds)
         {
-            for (int c = 0; c < 4; c++)
+            for (int c = 0; c < PerKind / 250; c++)
             {
                 string source = $"127.0.1.{++sourceIndex}";
                 var requests = Enumerable.Range(0, 250).Select(_ => kind.Make()).ToList();
@@ -281,6 +286,35 @@ public class GatewayTests
                 }));
             }
         }
+
+        // Garbage: bytes that are not HTTP at all; Kestrel answers 400 and closes the connection.
+        var garbage = Enumerable.Range(0, 250).Select(i => Task.Run(async () =>
+        {
+            var grng = new Random(1000 + i);
+            var bytes = new byte[grng.Next(1, 3000)];
+            grng.NextBytes(bytes);
+            bytes[0] = 0x01; // never a method's first character
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            using (socket)
+            {
+                socket.Bind(new IPEndPoint(IPAddress.Parse($"127.0.5.{(i % 250) + 1}"), 0));
+                await socket.ConnectAsync(IPAddress.Loopback, gateway.BaseAddress.Port);
+                try
+                {
+                    await socket.SendAsync(bytes);
+                    await socket.SendAsync("\r\n\r\n"u8.ToArray());
+                }
+                catch (SocketException)
+                {
+                    // Kestrel may close before it has read everything: the answer below still counts.
+                }
+                var (text, closed) = await ReadUntilClosed(socket, TimeSpan.FromSeconds(8));
+                if (!closed || !text.StartsWith("HTTP/1.1 400", StringComparison.Ordinal))
+                {
+                    wrong.Enqueue($"garbage: closed={closed} {text.Split('\r')[0]}");
+                }
+            }
+        })).ToList();
 
         // The flood: one client sends 2,000 well-formed votes as fast as it can; past its burst
         // of 400 (and 100/s refill) it must get 429.
@@ -377,6 +411,7 @@ public class GatewayTests
         await flood;
         await Task.WhenAll(slow);
         await Task.WhenAll(truncated);
+        await Task.WhenAll(garbage);
         foreach (var line in wrong.GroupBy(x => x).Select(g => $"{g.Count()} × {g.Key}"))
         {
             _output.WriteLine(line);
@@ -401,7 +436,13 @@ public class GatewayTests
         Assert.Equal(valid.Count + floodAccepted, inKafka);
         Assert.Equal(valid.Count + floodAccepted, gateway.Metrics.Count(202));
         Assert.Equal(floodLimited, gateway.Metrics.Count(429));
-        Assert.Equal(1000, gateway.Metrics.Count(413));
+        // Each refusal the application itself makes, by status (raw garbage and slow or truncated
+        // bodies are refused by Kestrel or cut, some before the metrics middleware sees them).
+        Assert.Equal(PerKind, gateway.Metrics.Count(413));
+        Assert.Equal(PerKind, gateway.Metrics.Count(404));
+        Assert.Equal(PerKind, gateway.Metrics.Count(415));
+        Assert.InRange(gateway.Metrics.Count(400), 5 * PerKind, 5 * PerKind + 40);
+        Assert.Equal(0, gateway.Metrics.Count(503));
 
         // And the gateway still serves.
         using var after = ClientFrom(gateway.BaseAddress, "127.0.0.5");
