@@ -195,38 +195,38 @@ public sealed class MultiPartitionLifecycleTests : IClassFixture<MultiPartitionF
         switch (tampering)
         {
             case "vote moved between partitions":
-            {
-                var p1 = Read(1);
-                var p2 = Read(2);
-                var moved = p1[^1];
-                p1.RemoveAt(p1.Count - 1);
-                p2.Add(moved with { Index = p2.Count });
-                Write(1, p1);
-                Write(2, p2);
-                VoteRecord.TryParse(moved.Record, out var r, out _);
-                expected = $"votes/p2.votes: entry {p2.Count - 1} (nullifier {r.Nullifier}): belongs to partition 1 (murmur2 of the nullifier mod 3), not 2: moved between partitions";
-                break;
-            }
+                {
+                    var p1 = Read(1);
+                    var p2 = Read(2);
+                    var moved = p1[^1];
+                    p1.RemoveAt(p1.Count - 1);
+                    p2.Add(moved with { Index = p2.Count });
+                    Write(1, p1);
+                    Write(2, p2);
+                    VoteRecord.TryParse(moved.Record, out var r, out _);
+                    expected = $"votes/p2.votes: entry {p2.Count - 1} (nullifier {r.Nullifier}): belongs to partition 1 (murmur2 of the nullifier mod 3), not 2: moved between partitions";
+                    break;
+                }
             case "same nullifier accepted in two partitions":
-            {
-                var p0 = Read(0);
-                var p1 = Read(1);
-                p1.Add(p0[4] with { Index = p1.Count });
-                Write(1, p1);
-                VoteRecord.TryParse(p0[4].Record, out var r, out _);
-                expected = $"votes/p1.votes: entry {p1.Count - 1}: nullifier {r.Nullifier} already accepted in partition 0 (votes/p0.votes entry 4): the same voter counted twice";
-                break;
-            }
+                {
+                    var p0 = Read(0);
+                    var p1 = Read(1);
+                    p1.Add(p0[4] with { Index = p1.Count });
+                    Write(1, p1);
+                    VoteRecord.TryParse(p0[4].Record, out var r, out _);
+                    expected = $"votes/p1.votes: entry {p1.Count - 1}: nullifier {r.Nullifier} already accepted in partition 0 (votes/p0.votes entry 4): the same voter counted twice";
+                    break;
+                }
             case "partition missing from the close statement":
-            {
-                // A close signed with the election's key (an operator's mistake, or a compromised
-                // closer) over partitions 0 and 1 only: partition 2's votes are outside it.
-                var close = CloseStatement.Open(File.ReadAllText(Path.Combine(rec, CloseStatement.FileName)), _f.Election.Signer.Verifier, _f.Election.Id);
-                File.WriteAllText(Path.Combine(rec, CloseStatement.FileName),
-                    CloseStatement.Sign(_f.Election.Signer, _f.Election.Id, close.Heads.Take(2).ToList(), close.Heads.Take(2).Sum(h => h.Size), close.Rejected, DateTimeOffset.UtcNow));
-                expected = "close.note: covers 2 partition(s), the election has 3: the final checkpoint of p2 is not covered by the close";
-                break;
-            }
+                {
+                    // A close signed with the election's key (an operator's mistake, or a compromised
+                    // closer) over partitions 0 and 1 only: partition 2's votes are outside it.
+                    var close = CloseStatement.Open(File.ReadAllText(Path.Combine(rec, CloseStatement.FileName)), _f.Election.Signer.Verifier, _f.Election.Id);
+                    File.WriteAllText(Path.Combine(rec, CloseStatement.FileName),
+                        CloseStatement.Sign(_f.Election.Signer, _f.Election.Id, close.Heads.Take(2).ToList(), close.Heads.Take(2).Sum(h => h.Size), close.Rejected, DateTimeOffset.UtcNow));
+                    expected = "close.note: covers 2 partition(s), the election has 3: the final checkpoint of p2 is not covered by the close";
+                    break;
+                }
             case "votes of a partition the election does not have":
                 File.Copy(Path.Combine(rec, ElectionRecord.VotesFile(0)), Path.Combine(rec, ElectionRecord.VotesFile(3)));
                 expected = "votes/p3.votes: not a partition of the election (election.json: partitions 3, p0..p2)";
