@@ -141,8 +141,10 @@ public sealed class ElectionSetup : IDisposable
     /// root is in the manifest but not accepted: votes under it are refused as unknown_root.
     /// </remarks>
     public static ElectionSetup CreateSimulated(string directory, int rootCount = 4, string? fixtures = null, Guid? id = null,
-        int rootSigners = DefaultIssuers, int underSignedRoots = 0, int partitions = 1)
+        int rootSigners = DefaultIssuers, int underSignedRoots = 0, int partitions = 1, int simulatedDepth = SimulatedDepth)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(simulatedDepth, SimulatedDepth);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(simulatedDepth, VoteRecord.MaxDepth);
         ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(partitions, MaxPartitions);
         ArgumentOutOfRangeException.ThrowIfLessThan(rootSigners, 0);
@@ -151,12 +153,19 @@ public sealed class ElectionSetup : IDisposable
         var electionId = fixtures != null ? FixtureElection : id ?? Guid.NewGuid();
         var simulated = new SimulatedSetup(SemaphoreSignals.Count);
         var keys = new Dictionary<int, VerifyingKey> { [SimulatedDepth] = simulated.Key };
-        var simulatedRoots = Enumerable.Range(0, rootCount).Select(_ => SimulatedSetup.RandomNonZero()).ToList();
-        var roots = new List<Fr>(simulatedRoots);
-        var underSigned = Enumerable.Range(0, underSignedRoots).Select(_ => SimulatedSetup.RandomNonZero()).ToList();
         var vkFiles = new JsonObject();
         File.WriteAllBytes(Path.Combine(directory, $"vk-{SimulatedDepth}.json"), SnarkjsJson.WriteVerifyingKey(simulated.Key));
         vkFiles[SimulatedDepth.ToString(System.Globalization.CultureInfo.InvariantCulture)] = $"vk-{SimulatedDepth}.json";
+        if (simulatedDepth != SimulatedDepth)
+        {
+            // A registry deeper than 2^16 needs a deeper circuit: the simulated key serves that depth too.
+            keys[simulatedDepth] = simulated.Key;
+            File.WriteAllBytes(Path.Combine(directory, $"vk-{simulatedDepth}.json"), SnarkjsJson.WriteVerifyingKey(simulated.Key));
+            vkFiles[simulatedDepth.ToString(System.Globalization.CultureInfo.InvariantCulture)] = $"vk-{simulatedDepth}.json";
+        }
+        var simulatedRoots = Enumerable.Range(0, rootCount).Select(_ => SimulatedSetup.RandomNonZero()).ToList();
+        var roots = new List<Fr>(simulatedRoots);
+        var underSigned = Enumerable.Range(0, underSignedRoots).Select(_ => SimulatedSetup.RandomNonZero()).ToList();
         if (fixtures != null)
         {
             foreach (var set in FixtureSets(fixtures))
