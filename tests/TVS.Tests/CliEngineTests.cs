@@ -109,6 +109,13 @@ public sealed class CliEngineTests : IDisposable
         Assert.Equal(0, demo.Exit);
         Assert.Contains("\"ok\": true", demo.Out);
         Assert.Contains("\"rootMatches\": true", demo.Out);
+        // Registration went through the issuer service, and the record carries the root its issuers signed.
+        var json = System.Text.Json.Nodes.JsonNode.Parse(demo.Out)!;
+        var registration = json["registration"]!;
+        Assert.Equal(400, (int)registration["voters"]!);
+        Assert.True((bool)registration["RootAccepted"]! && (bool)registration["PathsVerified"]! && (bool)registration["RepeatRefused"]! && (bool)registration["ForgedTokenRefused"]!);
+        Assert.Equal(5, registration["signers"]!.AsArray().Count);
+        Assert.True(File.Exists(Path.Combine(_root, "demo", "record", "roots", "root-400.json")));
     }
 
     [Fact]

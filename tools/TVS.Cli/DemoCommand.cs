@@ -30,7 +30,7 @@ public static class DemoCommand
 {
     public static Command Build()
     {
-        var demo = new Command("demo", "Run the engine end to end on embedded defaults (no services needed)");
+        var demo = new Command("demo", "Run an election end to end on embedded defaults (no services needed): key ceremony, registration with the issuer service, voting, close, 5 of 9 trustees decrypt, tally, record, verify");
         var voters = new Option<int>("--voters") { Description = "distinct voters (each casts one vote)", DefaultValueFactory = _ => 5_000 };
         var dup = new Option<double>("--duplicates") { Description = "extra records re-using a voter's nullifier, as a share of voters", DefaultValueFactory = _ => 0.05 };
         var bad = new Option<double>("--bad-proofs") { Description = "voters whose proof is bad, as a share", DefaultValueFactory = _ => 0.01 };
@@ -41,7 +41,7 @@ public static class DemoCommand
         var baseline = new Option<bool>("--no-baseline") { Description = "skip measuring the batch verifier alone for comparison" };
         var rate = new Option<double>("--rate") { Description = "send at most this many records/s (latency below saturation); default: as fast as the engine takes them" };
         var record = new Option<DirectoryInfo?>("--record") { Description = "leave the election record here (default: inside the demo directory)" };
-        var engineOnly = new Option<bool>("--engine-only") { Description = "stop after the engine's checks (no close, tally, record): for throughput runs" };
+        var engineOnly = new Option<bool>("--engine-only") { Description = "only the engine and its checks, for throughput runs: no registration (simulated voters under simulated signed roots, plus the committed real proofs), no close, tally or record" };
         foreach (var o in new Option[] { voters, dup, bad, malformed, threads, dir, json, baseline, rate, record, engineOnly })
         {
             demo.Options.Add(o);
@@ -79,20 +79,67 @@ public static class DemoCommand
         string? fixtures = FindFixtures();
         console.MarkupLine("[bold]TVS demo[/]: sealed votes → open → pre-check → Groth16 batch verify → nullifier commit (FASTER) → MMR append → flush (local files)");
         console.MarkupLine("[yellow]The election uses a simulated Groth16 setup whose trapdoor is known: insecure, for demos and load tests only.[/]");
-        using var election = ElectionSetup.CreateSimulated(Path.Combine(root, "election"), fixtures: fixtures);
-        if (fixtures != null)
+        // With the lifecycle, the registry and its signed root come from the issuer service; the
+        // engine-only run keeps simulated voters under simulated signed roots (and the committed real
+        // proofs, whose roots are the fixtures' own groups).
+        bool register = !engineOnly;
+        int circuitDepth = Math.Max(ElectionSetup.SimulatedDepth, TVS.Crypto.Registry.LeanImt.DepthFor(mix.Voters));
+        var election = register
+            ? ElectionSetup.CreateSimulated(Path.Combine(root, "election"), rootCount: 0, simulatedDepth: circuitDepth)
+            : ElectionSetup.CreateSimulated(Path.Combine(root, "election"), fixtures: fixtures);
+        try
         {
-            mix = mix with { Fixtures = fixtures };
+            if (fixtures != null && !register)
+            {
+                mix = mix with { Fixtures = fixtures };
+            }
+
+            // 0. The trustees' key ceremony, so that every ballot is encrypted to the real election key.
+            var ceremonyWatch = Stopwatch.StartNew();
+            var contests = ContestList.Sample();
+            var trustees = Ceremony(election, contests, Path.Combine(root, "trustees"));
+            ceremonyWatch.Stop();
+            console.MarkupLine($"key ceremony: {DemoTrustees} trustees, threshold {DemoThreshold}, election key {trustees.PublicKey.ToHex()[..16]}… ({ceremonyWatch.Elapsed.TotalSeconds:N1} s)");
+            mix = mix with { Ballots = new BallotMix(trustees.PublicKey, contests.CandidateCounts(), OutOfRange: 0.005) };
+
+            // 0b. Registration through the issuer service; the election then accepts its signed root.
+            RegistrationOutcome? registration = null;
+            if (register)
+            {
+                var regLog = new StringWriter();
+                try
+                {
+                    console.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn()).Start(ctx =>
+                    {
+                        var task = ctx.AddTask($"registering {mix.Voters:N0} voters with the issuer service", maxValue: mix.Voters);
+                        registration = DemoRegistration.RunAsync(election, mix.Voters, Path.Combine(root, "issuers"), regLog, new Progress<int>(n => task.Value = n)).GetAwaiter().GetResult();
+                        task.Value = mix.Voters;
+                    });
+                }
+                catch (Exception e) when (e is InvalidOperationException or HttpRequestException or IOException)
+                {
+                    console.WriteLine(regLog.ToString());
+                    console.MarkupLine($"[red]registration failed: {Markup.Escape(e.Message)}[/]");
+                    return 1;
+                }
+                var r = registration!;
+                console.MarkupLine($"registration: {r.Voters:N0} voters registered over HTTP with the issuer service (signed voter roll, one token each) in {r.RegisterSeconds:N1} s ({r.RegistrationsPerSecond:N0}/s); Merkle paths fetched in {r.ProofSeconds:N1} s");
+                console.MarkupLine($"registry root (size {r.Size:N0}, depth {r.Depth}) {r.Root}: signed by issuers {string.Join(", ", r.Signers)} of {ElectionSetup.DefaultIssuers} (t = {ElectionSetup.DefaultIssuerThreshold})");
+                election.Dispose();
+                election = ElectionSetup.Load(election.Directory, allowInsecure: true);
+                mix = mix with { Registered = r.Registered, Depth = circuitDepth };
+            }
+            return RunElection(election, root, mix, verifyThreads, json, measureBaseline, rate, recordDir, engineOnly, console, registration);
         }
+        finally
+        {
+            election.Dispose();
+        }
+    }
 
-        // 0. The trustees' key ceremony, so that every ballot is encrypted to the real election key.
-        var ceremonyWatch = Stopwatch.StartNew();
-        var contests = ContestList.Sample();
-        var trustees = Ceremony(election, contests, Path.Combine(root, "trustees"));
-        ceremonyWatch.Stop();
-        console.MarkupLine($"key ceremony: {DemoTrustees} trustees, threshold {DemoThreshold}, election key {trustees.PublicKey.ToHex()[..16]}… ({ceremonyWatch.Elapsed.TotalSeconds:N1} s)");
-        mix = mix with { Ballots = new BallotMix(trustees.PublicKey, contests.CandidateCounts(), OutOfRange: 0.005) };
-
+    private static int RunElection(ElectionSetup election, string root, LoadMix mix, int verifyThreads, bool json, bool measureBaseline, double rate, string? recordDir, bool engineOnly,
+        IAnsiConsole console, RegistrationOutcome? registration)
+    {
         // 1. Votes are minted before the timed run.
         GeneratedLoad load = null!;
         var mintWatch = Stopwatch.StartNew();
@@ -147,7 +194,7 @@ public static class DemoCommand
         {
         }
         var (sampled, validProofs) = EmbeddedRun.CheckInclusionSample(election, data, 0, 64);
-        bool ok = countsMatch && rootMatches && checkpointValid && validProofs == sampled && summary.Committed == load.Records.Count;
+        bool ok = countsMatch && rootMatches && checkpointValid && validProofs == sampled && summary.Committed == load.Records.Count && (registration?.Ok ?? true);
 
         // 5. Close, decrypt (5 of 9), tally, export, verify.
         string record = recordDir ?? Path.Combine(root, "record");
@@ -171,6 +218,21 @@ public static class DemoCommand
                 batchVerifierAloneProofsPerSecond = Math.Round(baseline, 1),
                 proofsPerSecond = Math.Round(load.Records.Count(r => r.Expected is not ("malformed" or "envelope" or "wrong_election" or "nullifier_mismatch" or "unknown_root")) / summary.Seconds, 1),
                 mintSeconds = Math.Round(mintWatch.Elapsed.TotalSeconds, 1),
+                registration = registration is null ? null : new
+                {
+                    voters = registration.Voters,
+                    registerSeconds = Math.Round(registration.RegisterSeconds, 2),
+                    registrationsPerSecond = Math.Round(registration.RegistrationsPerSecond, 1),
+                    merklePathSeconds = Math.Round(registration.ProofSeconds, 2),
+                    root = registration.Root,
+                    size = registration.Size,
+                    depth = registration.Depth,
+                    signers = registration.Signers,
+                    registration.RootAccepted,
+                    registration.PathsVerified,
+                    registration.RepeatRefused,
+                    registration.ForgedTokenRefused,
+                },
                 lifecycle = life is null ? null : new
                 {
                     life.Closed,
@@ -206,6 +268,12 @@ public static class DemoCommand
         perf.AddRow("minting (before the run)", $"{mintWatch.Elapsed.TotalSeconds:N1} s");
         AnsiConsole.Write(perf);
         AnsiConsole.MarkupLine($"MMR: {summary.MmrSize:N0} leaves, root {summary.MmrRoot}");
+        if (registration != null)
+        {
+            AnsiConsole.MarkupLine(Check(registration.RootAccepted) + $" the registry root is accepted: {ElectionSetup.DefaultIssuerThreshold} issuers ({string.Join(", ", registration.Signers)}) each recomputed it from the registry file and signed it");
+            AnsiConsole.MarkupLine(Check(registration.PathsVerified) + $" every voter's Merkle path from the service leads from its commitment to that root ({registration.Voters:N0})");
+            AnsiConsole.MarkupLine(Check(registration.RepeatRefused && registration.ForgedTokenRefused) + " the service refused a second registration of a voter (409) and a forged token (403)");
+        }
         AnsiConsole.MarkupLine(Check(countsMatch) + " every verdict count equals the load generator's independent expectation");
         AnsiConsole.MarkupLine(Check(rootMatches) + " the MMR root equals the RFC 9162 root of the expected accepted list");
         AnsiConsole.MarkupLine(Check(checkpointValid) + $" the final checkpoint is signed by {Markup.Escape(election.Signer.Verifier.VerifierKey)}");

@@ -100,49 +100,69 @@ public static class ElectionCommands
             error.WriteLine($"tvs election close: {data} is already closed ({CloseStatement.FileName})");
             return ExitInvalid;
         }
-        string votesFile = Path.Combine(LocalPartition.VotesDirectory(data, 0), LocalVoteStore.VotesFile);
-        string progressFile = Path.Combine(LocalPartition.VotesDirectory(data, 0), LocalVoteStore.ProgressFile);
-        string latest = Path.Combine(LocalPartition.CheckpointDirectory(data, 0), LocalCheckpointSink.LatestFile);
-        if (!File.Exists(votesFile) || !File.Exists(progressFile) || !File.Exists(latest))
-        {
-            error.WriteLine($"tvs election close: {data}: no votes, progress or signed checkpoint of partition 0");
-            return ExitUnusable;
-        }
-        // A running engine holds votes.log open; an exclusive open fails then (advisory lock on Unix).
-        try
-        {
-            using var probe = new FileStream(votesFile, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException)
-        {
-            error.WriteLine($"tvs election close: the engine is still running on {data} ({votesFile} is in use): stop it first (Ctrl-C / SIGTERM signs the final checkpoint)");
-            return ExitInvalid;
-        }
         using var setup = LoadElection(election, error);
         if (setup is null)
         {
             return ExitUnusable;
         }
-        var progress = JsonNode.Parse(File.ReadAllText(progressFile))!;
-        long size = (long)progress["mmrSize"]!, accepted = (long)progress["accepted"]!, rejected = (long)progress["rejected"]!;
-        output.WriteLine($"verifying {data} against its final checkpoint:");
-        int check = EngineCommands.VerifyCheckpoint(new FileInfo(latest), null, new DirectoryInfo(election), new DirectoryInfo(data), 0, false, output, error);
-        if (check != ExitOk)
+        int partitions = setup.Partitions;
+        // A partition directory the election does not name holds votes nobody would count: refuse
+        // rather than close without them (a wrong "partitions" in election.json, or a stray engine).
+        var stray = Directory.Exists(data)
+            ? Directory.EnumerateDirectories(data, "p*").Select(Path.GetFileName)
+                .Where(n => n!.Length > 1 && n[1..].All(char.IsAsciiDigit) && (n.Length > 6 || int.Parse(n[1..], System.Globalization.CultureInfo.InvariantCulture) >= partitions)).Order(StringComparer.Ordinal).ToList()
+            : [];
+        if (stray.Count > 0)
         {
-            error.WriteLine("tvs election close: the data directory does not match its final signed checkpoint: not closed");
+            error.WriteLine($"tvs election close: {data} holds {string.Join(", ", stray)}, which election.json does not name (partitions {partitions}): not closed");
             return ExitInvalid;
         }
-        var final = Checkpoint.Open(File.ReadAllText(latest), setup.Signer.Verifier, setup.Origin(0));
-        if (final.Size != size)
+        var heads = new List<PartitionHead>();
+        long accepted = 0, rejected = 0;
+        for (int k = 0; k < partitions; k++)
         {
-            error.WriteLine($"tvs election close: the last signed checkpoint covers {final.Size} votes, {size} are committed: run the engine to a clean stop (its last sync signs the final checkpoint)");
-            return ExitInvalid;
+            string votesFile = Path.Combine(LocalPartition.VotesDirectory(data, k), LocalVoteStore.VotesFile);
+            string progressFile = Path.Combine(LocalPartition.VotesDirectory(data, k), LocalVoteStore.ProgressFile);
+            string latest = Path.Combine(LocalPartition.CheckpointDirectory(data, k), LocalCheckpointSink.LatestFile);
+            if (!File.Exists(votesFile) || !File.Exists(progressFile) || !File.Exists(latest))
+            {
+                error.WriteLine($"tvs election close: {data}: no votes, progress or signed checkpoint of partition {k} (of {partitions}): run its engine to a clean stop first");
+                return ExitUnusable;
+            }
+            // A running engine holds votes.log open; an exclusive open fails then (advisory lock on Unix).
+            try
+            {
+                using var probe = new FileStream(votesFile, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException)
+            {
+                error.WriteLine($"tvs election close: the engine of partition {k} is still running on {data} ({votesFile} is in use): stop it first (Ctrl-C / SIGTERM signs the final checkpoint)");
+                return ExitInvalid;
+            }
+            var progress = JsonNode.Parse(File.ReadAllText(progressFile))!;
+            long size = (long)progress["mmrSize"]!;
+            accepted += (long)progress["accepted"]!;
+            rejected += (long)progress["rejected"]!;
+            output.WriteLine($"verifying partition {k} of {data} against its final checkpoint:");
+            int check = EngineCommands.VerifyCheckpoint(new FileInfo(latest), null, new DirectoryInfo(election), new DirectoryInfo(data), k, false, output, error);
+            if (check != ExitOk)
+            {
+                error.WriteLine($"tvs election close: partition {k} does not match its final signed checkpoint: not closed");
+                return ExitInvalid;
+            }
+            var final = Checkpoint.Open(File.ReadAllText(latest), setup.Signer.Verifier, setup.Origin(k));
+            if (final.Size != size)
+            {
+                error.WriteLine($"tvs election close: partition {k}: the last signed checkpoint covers {final.Size} votes, {size} are committed: run its engine to a clean stop (its last sync signs the final checkpoint)");
+                return ExitInvalid;
+            }
+            heads.Add(new PartitionHead(k, final.Size, final.Root));
         }
-        string note = CloseStatement.Sign(setup.Signer, setup.Id, final.Size, final.Root, accepted, rejected, DateTimeOffset.UtcNow);
+        string note = CloseStatement.Sign(setup.Signer, setup.Id, heads, accepted, rejected, DateTimeOffset.UtcNow);
         string tmp = statement + ".tmp";
         File.WriteAllText(tmp, note);
         File.Move(tmp, statement);
-        output.WriteLine($"closed: {final.Size} accepted votes, {rejected} rejected records, final root {final.Root.ToBase64()}");
+        output.WriteLine($"closed: {partitions} partition(s), {heads.Sum(h => h.Size)} accepted votes, {rejected} rejected records; final heads {string.Join(", ", heads.Select(h => $"p{h.Partition} {h.Size} {h.Root.ToBase64()}"))}");
         output.Write(note);
         return ExitOk;
     }
@@ -165,35 +185,52 @@ public static class ElectionCommands
         }
     }
 
-    /// <summary>The public side of an election directory (or record): id and checkpoint key from election.json.</summary>
-    public static (Guid Id, NoteVerifier Key) ReadPublicElection(string directory)
+    /// <summary>The public side of an election directory (or record): id, checkpoint key and partition count from election.json.</summary>
+    public static (Guid Id, NoteVerifier Key, int Partitions) ReadPublicElection(string directory)
     {
         var m = JsonNode.Parse(File.ReadAllText(Path.Combine(directory, ElectionSetup.ManifestFile)))!;
-        return (Guid.Parse((string)m["electionId"]!), NoteVerifier.Parse((string)m["checkpointVerifierKey"]!));
+        return (Guid.Parse((string)m["electionId"]!), NoteVerifier.Parse((string)m["checkpointVerifierKey"]!), ElectionRecord.ReadPartitions(m));
     }
 
     /// <summary>
-    /// The accepted votes of a closed data directory, checked against its signed close statement
-    /// (signature, size, root recomputed from the records): what trustees decrypt and the record publishes.
+    /// The accepted votes of a closed data directory, one list per partition (0..P-1), each checked
+    /// against its head in the signed close statement (signature, size, root recomputed from the
+    /// records): what trustees decrypt and the record publishes.
     /// </summary>
-    public static List<AcceptedVote> ReadClosedVotes(string election, string data, out Checkpoint close)
+    public static List<List<AcceptedVote>> ReadClosedVotes(string election, string data, out ClosedElection close)
     {
-        var (id, key) = ReadPublicElection(election);
+        var (id, key, partitions) = ReadPublicElection(election);
         string statement = Path.Combine(data, CloseStatement.FileName);
         if (!File.Exists(statement))
         {
             throw new InvalidOperationException($"{data} is not closed (no {CloseStatement.FileName}): run tvs election close first");
         }
-        close = CloseStatement.Open(File.ReadAllText(statement), key, id).Checkpoint;
-        long size = close.Size;
-        var votes = LocalVoteStore.ReadAll(LocalPartition.VotesDirectory(data, 0)).Where(v => v.MmrIndex < size)
-            .Select(v => new AcceptedVote(v.MmrIndex, v.Offset, v.Record)).ToList();
-        if (votes.Count != size || Rfc9162.MerkleTreeHash(votes.Select(v => Rfc9162.HashLeaf(v.Record)).ToArray()) != close.Root)
+        close = CloseStatement.Open(File.ReadAllText(statement), key, id);
+        if (close.Partitions != partitions)
         {
-            throw new InvalidDataException($"{data}: the accepted votes do not match the signed close statement (size {size}, root {close.Root.ToBase64()})");
+            throw new InvalidDataException($"{data}: the close statement covers {close.Partitions} partition(s), election.json names {partitions}");
         }
-        return votes;
+        var all = new List<List<AcceptedVote>>();
+        foreach (var head in close.Heads)
+        {
+            long size = head.Size;
+            var votes = LocalVoteStore.ReadAll(LocalPartition.VotesDirectory(data, head.Partition)).Where(v => v.MmrIndex < size)
+                .Select(v => new AcceptedVote(v.MmrIndex, v.Offset, v.Record)).ToList();
+            if (votes.Count != size || Rfc9162.MerkleTreeHash(votes.Select(v => Rfc9162.HashLeaf(v.Record)).ToArray()) != head.Root)
+            {
+                throw new InvalidDataException($"{data}: partition {head.Partition}'s accepted votes do not match the signed close statement (size {size}, root {head.Root.ToBase64()})");
+            }
+            all.Add(votes);
+        }
+        return all;
     }
+
+    /// <summary>
+    /// The election's ballot order (docs/formats.md, "Decryption shares file"): partition 0's
+    /// votes in MMR index order, then partition 1's, and so on. Ballot i of the shares files and
+    /// of the result is the i-th vote of this list.
+    /// </summary>
+    public static List<AcceptedVote> BallotOrder(IEnumerable<List<AcceptedVote>> partitions) => partitions.SelectMany(p => p).ToList();
 
     public static DkgResult ReadElectionKey(string directory) =>
         CeremonyFiles.ReadResult(Path.Combine(directory, ElectionRecord.ElectionKeyFile));
@@ -202,15 +239,15 @@ public static class ElectionCommands
     {
         try
         {
-            var (id, _) = ReadPublicElection(election);
+            var (id, _, _) = ReadPublicElection(election);
             var dkg = ReadElectionKey(election);
-            var votes = ReadClosedVotes(election, data, out var close);
+            var votes = BallotOrder(ReadClosedVotes(election, data, out var close));
             var (index, share) = KeyFile.OpenShare(File.ReadAllBytes(shareFile), id, passphrase);
             var ballots = votes.Select(v => v.Ballot.ToArray()).ToList();
             string dir = Path.Combine(outDir, ShareChunk.TrusteeDirectory(index));
             var outcome = TrusteeDecryptor.Run(id, index, share, dkg.VerificationKey(index), ballots, dir, chunk, maxChunks, error);
             share.Clear();
-            output.WriteLine($"trustee {index}: {outcome.Ballots:N0} ballots (final root {close.Root.ToBase64()}): {outcome.ChunksWritten} shares file(s) written, {outcome.ChunksSkipped} already present and intact, {outcome.WithoutShare} ballot(s) without R → {dir}");
+            output.WriteLine($"trustee {index}: {outcome.Ballots:N0} ballots of {close.Partitions} partition(s) (close root {close.Checkpoint.Root.ToBase64()}): {outcome.ChunksWritten} shares file(s) written, {outcome.ChunksSkipped} already present and intact, {outcome.WithoutShare} ballot(s) without R → {dir}");
             return ExitOk;
         }
         catch (WrongPassphraseException e)
@@ -234,7 +271,8 @@ public static class ElectionCommands
             if (record != null)
             {
                 publicDir = record;
-                votes = AcceptedVoteFile.Read(Path.Combine(record, ElectionRecord.VotesFile));
+                int partitions = ReadPublicElection(record).Partitions;
+                votes = BallotOrder(Enumerable.Range(0, partitions).Select(k => AcceptedVoteFile.Read(Path.Combine(record, ElectionRecord.VotesFile(k)))));
                 if (outDir is null)
                 {
                     error.WriteLine("tvs tally: with --record, give --out");
@@ -244,7 +282,7 @@ public static class ElectionCommands
             else if (election != null && data != null)
             {
                 publicDir = election;
-                votes = ReadClosedVotes(election, data, out _);
+                votes = BallotOrder(ReadClosedVotes(election, data, out _));
                 outDir ??= Path.Combine(data, TallyDirectory);
             }
             else
@@ -252,7 +290,7 @@ public static class ElectionCommands
                 error.WriteLine("tvs tally: give --election and --data, or --record");
                 return ExitUnusable;
             }
-            var (id, _) = ReadPublicElection(publicDir);
+            var (id, _, _) = ReadPublicElection(publicDir);
             var dkg = ReadElectionKey(publicDir);
             var contests = ContestList.Load(Path.Combine(publicDir, ContestList.FileName));
             var ballots = votes.Select(v => v.Ballot.ToArray()).ToList();

@@ -71,8 +71,8 @@ public static class RecordCommands
                 error.WriteLine($"tvs record export: {tally}/{TallyResult.FileName} missing: run tvs tally first");
                 return ExitUnusable;
             }
-            var votes = ElectionCommands.ReadClosedVotes(election, data, out var close);
-            var (id, _) = ElectionCommands.ReadPublicElection(election);
+            var partitions = ElectionCommands.ReadClosedVotes(election, data, out var close);
+            var (id, _, _) = ElectionCommands.ReadPublicElection(election);
             Directory.CreateDirectory(outDir);
 
             // Public election files only: election.json and what it names, never secrets/.
@@ -92,14 +92,19 @@ public static class RecordCommands
                 }
             }
 
-            // The bulletin board: accepted votes, every signed checkpoint, the close statement.
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(outDir, ElectionRecord.VotesFile))!);
-            AcceptedVoteFile.Write(Path.Combine(outDir, ElectionRecord.VotesFile), votes);
+            // The bulletin board, per partition: accepted votes and every signed checkpoint; then the
+            // close statement that binds every partition's final head.
             int checkpoints = 0;
-            foreach (var note in Directory.EnumerateFiles(LocalPartition.CheckpointDirectory(data, 0), "*.note").Where(n => Path.GetFileName(n) != LocalCheckpointSink.LatestFile))
+            for (int k = 0; k < partitions.Count; k++)
             {
-                CopyInto(note, outDir, ElectionRecord.CheckpointsDirectory + "/" + Path.GetFileName(note));
-                checkpoints++;
+                string votesFile = Path.Combine(outDir, ElectionRecord.VotesFile(k));
+                Directory.CreateDirectory(Path.GetDirectoryName(votesFile)!);
+                AcceptedVoteFile.Write(votesFile, partitions[k]);
+                foreach (var note in Directory.EnumerateFiles(LocalPartition.CheckpointDirectory(data, k), "*.note").Where(n => Path.GetFileName(n) != LocalCheckpointSink.LatestFile))
+                {
+                    CopyInto(note, outDir, ElectionRecord.CheckpointsDirectory(k) + "/" + Path.GetFileName(note));
+                    checkpoints++;
+                }
             }
             File.Copy(Path.Combine(data, CloseStatement.FileName), Path.Combine(outDir, CloseStatement.FileName));
 
@@ -112,7 +117,7 @@ public static class RecordCommands
             }
             File.Copy(Path.Combine(tally, TallyResult.FileName), Path.Combine(outDir, TallyResult.FileName));
             ElectionRecord.WriteManifest(outDir, id);
-            output.WriteLine($"record {outDir}: {votes.Count:N0} votes, {checkpoints} checkpoint(s), close statement (root {close.Root.ToBase64()}), {shareFiles} shares file(s), result; {ElectionRecord.ListFiles(outDir).Count} files in {ElectionRecord.ManifestFile}");
+            output.WriteLine($"record {outDir}: {partitions.Sum(p => p.Count):N0} votes in {partitions.Count} partition(s), {checkpoints} checkpoint(s), close statement (root {close.Checkpoint.Root.ToBase64()}), {shareFiles} shares file(s), result; {ElectionRecord.ListFiles(outDir).Count} files in {ElectionRecord.ManifestFile}");
             return ExitOk;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or FormatException or System.Text.Json.JsonException or TVS.Merkle.NoteException)

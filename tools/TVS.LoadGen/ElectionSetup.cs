@@ -44,8 +44,9 @@ public sealed class ElectionSetup : IDisposable
 
     private ElectionSetup(string directory, Guid id, string? insecure, Dictionary<int, VerifyingKey> keys, List<Fr> roots,
         HpkePrivateKey ingestKey, NoteSigner signer, SimulatedSetup? simulated, List<Fr> simulatedRoots,
-        IssuerSet? issuers, List<SignedRoot> signedRoots, List<string> rootWarnings)
+        IssuerSet? issuers, List<SignedRoot> signedRoots, List<string> rootWarnings, int partitions)
     {
+        Partitions = partitions;
         Issuers = issuers;
         SignedRoots = signedRoots;
         RootWarnings = rootWarnings;
@@ -62,6 +63,15 @@ public sealed class ElectionSetup : IDisposable
 
     public string Directory { get; }
     public Guid Id { get; }
+
+    /// <summary>
+    /// Number of partitions of votes.pending (manifest "partitions", default 1): the engines' data
+    /// directory holds p0..p{N-1}, and close, tally, record and verify cover all of them.
+    /// </summary>
+    public int Partitions { get; }
+
+    /// <summary>Largest partition count a manifest may name.</summary>
+    public const int MaxPartitions = TVS.Engine.Tally.ElectionRecord.MaxPartitions;
 
     /// <summary>Why the setup is insecure (a simulated trapdoor exists), or null for a production setup.</summary>
     public string? Insecure { get; }
@@ -131,20 +141,31 @@ public sealed class ElectionSetup : IDisposable
     /// root is in the manifest but not accepted: votes under it are refused as unknown_root.
     /// </remarks>
     public static ElectionSetup CreateSimulated(string directory, int rootCount = 4, string? fixtures = null, Guid? id = null,
-        int rootSigners = DefaultIssuers, int underSignedRoots = 0)
+        int rootSigners = DefaultIssuers, int underSignedRoots = 0, int partitions = 1, int simulatedDepth = SimulatedDepth)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(simulatedDepth, SimulatedDepth);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(simulatedDepth, VoteRecord.MaxDepth);
+        ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(partitions, MaxPartitions);
         ArgumentOutOfRangeException.ThrowIfLessThan(rootSigners, 0);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(rootSigners, DefaultIssuers);
         System.IO.Directory.CreateDirectory(Path.Combine(directory, SecretsDirectory));
         var electionId = fixtures != null ? FixtureElection : id ?? Guid.NewGuid();
         var simulated = new SimulatedSetup(SemaphoreSignals.Count);
         var keys = new Dictionary<int, VerifyingKey> { [SimulatedDepth] = simulated.Key };
-        var simulatedRoots = Enumerable.Range(0, rootCount).Select(_ => SimulatedSetup.RandomNonZero()).ToList();
-        var roots = new List<Fr>(simulatedRoots);
-        var underSigned = Enumerable.Range(0, underSignedRoots).Select(_ => SimulatedSetup.RandomNonZero()).ToList();
         var vkFiles = new JsonObject();
         File.WriteAllBytes(Path.Combine(directory, $"vk-{SimulatedDepth}.json"), SnarkjsJson.WriteVerifyingKey(simulated.Key));
         vkFiles[SimulatedDepth.ToString(System.Globalization.CultureInfo.InvariantCulture)] = $"vk-{SimulatedDepth}.json";
+        if (simulatedDepth != SimulatedDepth)
+        {
+            // A registry deeper than 2^16 needs a deeper circuit: the simulated key serves that depth too.
+            keys[simulatedDepth] = simulated.Key;
+            File.WriteAllBytes(Path.Combine(directory, $"vk-{simulatedDepth}.json"), SnarkjsJson.WriteVerifyingKey(simulated.Key));
+            vkFiles[simulatedDepth.ToString(System.Globalization.CultureInfo.InvariantCulture)] = $"vk-{simulatedDepth}.json";
+        }
+        var simulatedRoots = Enumerable.Range(0, rootCount).Select(_ => SimulatedSetup.RandomNonZero()).ToList();
+        var roots = new List<Fr>(simulatedRoots);
+        var underSigned = Enumerable.Range(0, underSignedRoots).Select(_ => SimulatedSetup.RandomNonZero()).ToList();
         if (fixtures != null)
         {
             foreach (var set in FixtureSets(fixtures))
@@ -220,6 +241,7 @@ public sealed class ElectionSetup : IDisposable
         {
             ["version"] = 1,
             ["electionId"] = electionId.ToString("D"),
+            ["partitions"] = partitions,
             ["insecure"] = insecure,
             ["ingestPublicKey"] = Convert.ToHexStringLower(ingest.PublicKey),
             ["checkpointVerifierKey"] = signer.Verifier.VerifierKey,
@@ -249,6 +271,7 @@ public sealed class ElectionSetup : IDisposable
             throw new InvalidDataException($"{manifestPath}: unknown version");
         }
         var id = Guid.Parse((string)m["electionId"]!);
+        int partitions = TVS.Engine.Tally.ElectionRecord.ReadPartitions(m);
         string? insecure = (string?)m["insecure"];
         if (insecure != null && !allowInsecure)
         {
@@ -287,7 +310,7 @@ public sealed class ElectionSetup : IDisposable
         {
             simulated = SimulatedSetup.ImportTrapdoor(Convert.FromHexString(File.ReadAllText(trapdoor).Trim()));
         }
-        return new ElectionSetup(directory, id, insecure, keys, roots, ingest, signer, simulated, simulatedRoots, issuers, accepted, warnings);
+        return new ElectionSetup(directory, id, insecure, keys, roots, ingest, signer, simulated, simulatedRoots, issuers, accepted, warnings, partitions);
     }
 
     /// <summary>

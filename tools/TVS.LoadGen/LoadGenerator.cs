@@ -31,7 +31,21 @@ public sealed record LoadMix
     public int BallotBytes { get; init; } = 160;
     /// <summary>Real encrypted ballots instead of random bytes (null: random bytes, <see cref="BallotBytes"/> long).</summary>
     public BallotMix? Ballots { get; init; }
+
+    /// <summary>
+    /// Voters who registered with the issuers (null: simulated voters, a random nullifier under one
+    /// of the election's simulated roots each). When set, voter v casts with
+    /// <c>Registered[v]</c>'s nullifier (its identity's) under its registry root, and
+    /// <see cref="Voters"/> is ignored: there are exactly that many voters.
+    /// </summary>
+    public IReadOnlyList<RegisteredVoter>? Registered { get; init; }
+
+    /// <summary>The circuit depth votes carry (selects the verification key); null: <see cref="ElectionSetup.SimulatedDepth"/>.</summary>
+    public int? Depth { get; init; }
 }
+
+/// <summary>A registered voter as the load generator needs it: the identity's nullifier in this election and the signed registry root its Merkle path leads to.</summary>
+public sealed record RegisteredVoter(Fr Nullifier, Fr Root);
 
 /// <summary>
 /// Real ballots: each vote's ballot is <see cref="BallotCipher.Encrypt(in RistrettoPoint, Guid, ReadOnlySpan{ushort})"/>
@@ -110,21 +124,27 @@ public static class LoadGenerator
     public static GeneratedLoad Generate(ElectionSetup election, LoadMix mix, IProgress<int>? progress = null)
     {
         var sim = election.Simulated ?? throw new InvalidOperationException("the election has no simulated setup (its trapdoor): the load generator cannot mint proofs for it");
-        if (!election.Keys.TryGetValue(ElectionSetup.SimulatedDepth, out var simKey) || !ReferenceEquals(simKey, sim.Key) && !SameKey(simKey, sim.Key))
+        int depth = mix.Depth ?? ElectionSetup.SimulatedDepth;
+        if (!election.Keys.TryGetValue(depth, out var simKey) || !ReferenceEquals(simKey, sim.Key) && !SameKey(simKey, sim.Key))
         {
-            throw new InvalidOperationException($"the election's depth-{ElectionSetup.SimulatedDepth} key is not its simulated setup's");
+            throw new InvalidOperationException($"the election's depth-{depth} key is not its simulated setup's");
         }
+        var registered = mix.Registered;
+        var someRoot = registered is { Count: > 0 } ? registered[0].Root
+            : election.SimulatedRoots.Count > 0 ? election.SimulatedRoots[0]
+            : throw new InvalidOperationException("no registered voters and no simulated roots: nothing to vote under");
         var rng = new Random(mix.Seed);
         var specs = new List<Spec>();
-        int voters = mix.Voters;
+        int voters = registered?.Count ?? mix.Voters;
         int bad = (int)Math.Round(voters * mix.BadProofs);
         int wrongRoots = (int)Math.Round(voters * mix.WrongRoots);
         var voterSpecs = new Spec[voters];
         for (int v = 0; v < voters; v++)
         {
             var kind = v < bad ? (Kind)((int)Kind.BadSignals + (v % 10 < 8 ? 0 : v % 10 == 8 ? 1 : 2)) : v < bad + wrongRoots ? Kind.WrongRoot : Kind.Valid;
-            var root = kind == Kind.WrongRoot ? RandomFr(rng) : election.SimulatedRoots[rng.Next(election.SimulatedRoots.Count)];
-            voterSpecs[v] = new Spec(kind, v, RandomFr(rng), root, RandomBytes(rng, mix.BallotBytes), rng.Next(), Choices(rng, mix.Ballots));
+            var root = kind == Kind.WrongRoot ? RandomFr(rng) : registered?[v].Root ?? election.SimulatedRoots[rng.Next(election.SimulatedRoots.Count)];
+            var nullifier = registered?[v].Nullifier ?? RandomFr(rng);
+            voterSpecs[v] = new Spec(kind, v, nullifier, root, RandomBytes(rng, mix.BallotBytes), rng.Next(), Choices(rng, mix.Ballots));
         }
         specs.AddRange(voterSpecs);
         int duplicates = (int)Math.Round(voters * mix.Duplicates);
@@ -139,7 +159,7 @@ public static class LoadGenerator
         for (int m = 0; m < malformed; m++)
         {
             var kind = (Kind)((int)Kind.Garbage + (m % 5));
-            specs.Add(new Spec(kind, -1, RandomFr(rng), election.SimulatedRoots[0], RandomBytes(rng, mix.BallotBytes), rng.Next()));
+            specs.Add(new Spec(kind, -1, RandomFr(rng), someRoot, RandomBytes(rng, mix.BallotBytes), rng.Next()));
         }
 
         // Real Semaphore proofs (snarkjs / @semaphore-protocol/proof), their ballots the texts they were made for.
@@ -198,7 +218,7 @@ public static class LoadGenerator
             }
             built[i] = s.Kind == Kind.Fixture
                 ? (fixtureVotes[s.Voter].Key, fixtureVotes[s.Voter].Value, "ok", fixtureVotes[s.Voter].Plaintext)
-                : Build(election, sim, s);
+                : Build(election, sim, s, depth);
             int n = Interlocked.Increment(ref done);
             if (n % 1000 == 0)
             {
@@ -298,11 +318,10 @@ public static class LoadGenerator
 
     private static bool SameKey(VerifyingKey a, VerifyingKey b) => SnarkjsJson.WriteVerifyingKey(a).AsSpan().SequenceEqual(SnarkjsJson.WriteVerifyingKey(b));
 
-    private static (byte[] Key, byte[] Value, string Intrinsic, byte[]? Plaintext) Build(ElectionSetup election, SimulatedSetup sim, Spec s)
+    private static (byte[] Key, byte[] Value, string Intrinsic, byte[]? Plaintext) Build(ElectionSetup election, SimulatedSetup sim, Spec s, int depth)
     {
         var rng = new Random(s.Seed);
         var id = election.Id;
-        const int depth = ElectionSetup.SimulatedDepth;
         var signals = new Fr[SemaphoreSignals.Count];
         var signedBallot = s.Kind == Kind.BadSignals ? RandomBytes(rng, s.Ballot.Length) : s.Ballot;
         SemaphoreSignals.Compute(s.Root, s.Nullifier, signedBallot, id, signals);

@@ -8,14 +8,19 @@ namespace TVS.Engine.Tally;
 /// <summary>
 /// The close statement, <c>close.note</c> (docs/formats.md, "Close statement"): a C2SP signed
 /// note in checkpoint form, signed with the election's checkpoint key, under the distinct origin
-/// <c>tvs/{election id}/close</c> so it can never pass for a partition checkpoint:
+/// <c>tvs/{election id}/close</c> so it can never pass for a partition checkpoint. Like the
+/// combined checkpoint, its tree is the list of partition heads (size = number of partitions,
+/// root = RFC 9162 MTH over the <c>p{k} {size} {root}</c> lines), so every partition's final
+/// signed checkpoint is bound by the one signature:
 /// <code>
 /// tvs/{id}/close
-/// {final tree size}
-/// {base64 final root}
+/// {P}
+/// {base64 MTH of the P partition lines}
+/// p0 {size} {base64 root}
+/// …
+/// p{P-1} {size} {base64 root}
 /// accepted {n}
 /// rejected {n}
-/// partitions 1
 /// closed {UTC time, yyyy-MM-ddTHH:mm:ssZ}
 /// </code>
 /// Its presence in a data directory is also the closed marker: <c>tvs engine run</c> refuses to run there.
@@ -29,26 +34,71 @@ public static class CloseStatement
     /// <summary>The origin of partition <paramref name="partition"/>'s checkpoints (as ElectionSetup.Origin writes it).</summary>
     public static string PartitionOrigin(Guid electionId, int partition) => $"tvs/{electionId:D}/p{partition}";
 
-    public static string Sign(NoteSigner signer, Guid electionId, long size, Hash256 root, long accepted, long rejected, DateTimeOffset closedAt) =>
-        new Checkpoint(Origin(electionId), size, root,
-        [
-            string.Create(CultureInfo.InvariantCulture, $"accepted {accepted}"),
-            string.Create(CultureInfo.InvariantCulture, $"rejected {rejected}"),
-            "partitions 1",
-            "closed " + closedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-        ]).Sign(signer);
+    /// <summary>Signs the close over <paramref name="heads"/> (partitions 0..P-1, in order: the final signed checkpoint of each).</summary>
+    public static string Sign(NoteSigner signer, Guid electionId, IReadOnlyList<PartitionHead> heads, long accepted, long rejected, DateTimeOffset closedAt)
+    {
+        ArgumentNullException.ThrowIfNull(heads);
+        for (int i = 0; i < heads.Count; i++)
+        {
+            if (heads[i].Partition != i)
+            {
+                throw new ArgumentException("the close covers partitions 0..P-1, each once, in order", nameof(heads));
+            }
+        }
+        var lines = heads.Select(h => h.ToLine()).ToList();
+        lines.Add(string.Create(CultureInfo.InvariantCulture, $"accepted {accepted}"));
+        lines.Add(string.Create(CultureInfo.InvariantCulture, $"rejected {rejected}"));
+        lines.Add("closed " + closedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+        return new Checkpoint(Origin(electionId), heads.Count, HeadsRoot(heads), lines).Sign(signer);
+    }
 
-    /// <summary>Verifies the signature and origin; returns the checkpoint and its accepted / rejected counts. Throws FormatException or NoteException.</summary>
-    public static (Checkpoint Checkpoint, long Accepted, long Rejected) Open(string note, NoteVerifier verifier, Guid electionId)
+    /// <summary>The root over partition heads: RFC 9162 MTH whose leaves are the partition lines (as the combined checkpoint's).</summary>
+    public static Hash256 HeadsRoot(IEnumerable<PartitionHead> heads) =>
+        Rfc9162.MerkleTreeHash(heads.Select(h => Checkpoint.CombinedLeafHash(h.ToLine())).ToArray());
+
+    /// <summary>
+    /// Verifies the signature and origin, and that the partition lines are p0..p{size-1} in order
+    /// and hash to the root. Returns the checkpoint, the partition heads and the accepted /
+    /// rejected counts. Throws FormatException or NoteException.
+    /// </summary>
+    public static ClosedElection Open(string note, NoteVerifier verifier, Guid electionId)
     {
         var cp = Checkpoint.Open(note, verifier, Origin(electionId));
+        var heads = new List<PartitionHead>();
+        foreach (var line in cp.Extensions.Where(e => e.Length > 1 && e[0] == 'p' && char.IsAsciiDigit(e[1])))
+        {
+            if (!PartitionHead.TryParse(line, out var head))
+            {
+                throw new FormatException($"bad partition line '{line}'");
+            }
+            if (head.Partition != heads.Count)
+            {
+                throw new FormatException($"partition line '{line}': expected partition {heads.Count} (lines p0..p{{P-1}}, in order, each once)");
+            }
+            heads.Add(head);
+        }
+        if (heads.Count != cp.Size)
+        {
+            throw new FormatException($"size {cp.Size} but {heads.Count} partition line(s)");
+        }
+        if (HeadsRoot(heads) != cp.Root)
+        {
+            throw new FormatException("the root is not the hash of the partition lines");
+        }
         long Get(string name)
         {
             var line = cp.Extensions.FirstOrDefault(e => e.StartsWith(name + " ", StringComparison.Ordinal)) ?? throw new FormatException($"no '{name}' line");
             return long.TryParse(line.AsSpan(name.Length + 1), NumberStyles.None, CultureInfo.InvariantCulture, out long v) ? v : throw new FormatException($"'{name}' is not a count");
         }
-        return (cp, Get("accepted"), Get("rejected"));
+        return new ClosedElection(cp, heads, Get("accepted"), Get("rejected"));
     }
+}
+
+/// <summary>An opened close statement: the note, each partition's final head, and the counts.</summary>
+public sealed record ClosedElection(Checkpoint Checkpoint, IReadOnlyList<PartitionHead> Heads, long Accepted, long Rejected)
+{
+    public int Partitions => Heads.Count;
+    public long TotalVotes => Heads.Sum(h => h.Size);
 }
 
 /// <summary>
@@ -60,9 +110,35 @@ public static class ElectionRecord
     public const string ManifestFile = "manifest.json";
     public const string ElectionFile = "election.json";
     public const string ElectionKeyFile = "election-key.json";
-    public const string VotesFile = "votes/p0.votes";
-    public const string CheckpointsDirectory = "checkpoints/p0";
     public const string SharesDirectory = "shares";
+
+    /// <summary>Signed registry roots (as tvs issuer collect writes them), copied from the election directory.</summary>
+    public const string RootsDirectory = "roots";
+
+    /// <summary>Largest partition count an election manifest may name (Kafka allows more; no TVS election needs them).</summary>
+    public const int MaxPartitions = 4096;
+
+    /// <summary>
+    /// The "partitions" of an election manifest (election.json): absent = 1 (elections before the
+    /// field existed had one), otherwise an integer 1..<see cref="MaxPartitions"/>.
+    /// </summary>
+    public static int ReadPartitions(JsonNode manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var node = manifest["partitions"];
+        if (node is null)
+        {
+            return 1;
+        }
+        int n = node is JsonValue v && v.TryGetValue(out int i) ? i : 0;
+        return n is >= 1 and <= MaxPartitions ? n : throw new InvalidDataException($"election.json: \"partitions\" must be an integer 1..{MaxPartitions}");
+    }
+
+    /// <summary>Partition <paramref name="partition"/>'s accepted votes, in MMR index order.</summary>
+    public static string VotesFile(int partition) => string.Create(CultureInfo.InvariantCulture, $"votes/p{partition}.votes");
+
+    /// <summary>Partition <paramref name="partition"/>'s signed checkpoints, <c>{size:D12}.note</c>.</summary>
+    public static string CheckpointsDirectory(int partition) => string.Create(CultureInfo.InvariantCulture, $"checkpoints/p{partition}");
 
     /// <summary>Writes manifest.json listing every other file under <paramref name="record"/> with its size and SHA-256.</summary>
     public static void WriteManifest(string record, Guid electionId)

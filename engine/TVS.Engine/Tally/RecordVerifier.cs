@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using TVS.Crypto.Bn254;
 using TVS.Crypto.Groth16;
 using TVS.Crypto.Threshold;
+using TVS.Engine.Election;
 using TVS.Engine.Votes;
 using TVS.Merkle;
 
@@ -62,6 +63,9 @@ public sealed class RecordVerifier
 
     private string PathOf(string rel) => Path.Combine(_dir, rel);
 
+    /// <summary>One partition's published votes and the tree they make.</summary>
+    private sealed record PartitionVotes(int Partition, string File, List<AcceptedVote> Votes, Hash256[] Leaves, MerkleMountainRange Mmr);
+
     private void Run(string? receipt, int threads)
     {
         if (!Directory.Exists(_dir))
@@ -70,15 +74,18 @@ public sealed class RecordVerifier
         }
         CheckManifest();
 
-        // election.json: the id, the checkpoint key, the Groth16 keys, the accepted roots.
+        // election.json: the id, the partitions, the checkpoint key, the Groth16 keys, the issuers
+        // and the registry roots they signed.
         Guid id;
+        int partitions;
         NoteVerifier checkpointKey;
         var keys = new Dictionary<int, VerifyingKey>();
-        var roots = new HashSet<Fr>();
+        HashSet<Fr> roots;
         try
         {
             var m = JsonNode.Parse(File.ReadAllText(PathOf(ElectionRecord.ElectionFile)))!;
             id = Guid.Parse((string)m["electionId"]!);
+            partitions = ElectionRecord.ReadPartitions(m);
             checkpointKey = NoteVerifier.Parse((string)m["checkpointVerifierKey"]!);
             foreach (var (depthText, file) in m["verificationKeys"]!.AsObject())
             {
@@ -89,48 +96,52 @@ public sealed class RecordVerifier
                 }
                 keys[int.Parse(depthText, CultureInfo.InvariantCulture)] = vk!;
             }
-            foreach (var r in m["roots"]!.AsArray())
-            {
-                var v = BigInteger.Parse((string)r!, NumberStyles.None, CultureInfo.InvariantCulture);
-                if (v >= Fr.Modulus)
-                {
-                    throw new FormatException($"root {v} is not a field element");
-                }
-                roots.Add(Fr.FromBigInteger(v));
-            }
+            roots = AcceptedRoots(id, m);
         }
-        catch (Exception e) when (e is IOException or JsonException or FormatException or NullReferenceException or InvalidOperationException or ArgumentException or NoteException)
+        catch (Exception e) when (e is IOException or JsonException or FormatException or NullReferenceException or InvalidOperationException or ArgumentException or NoteException or InvalidDataException)
         {
             throw Stop($"{ElectionRecord.ElectionFile}: {e.Message}");
         }
-        Ok($"{ElectionRecord.ElectionFile}: election {id}, {keys.Count} verification key(s), {roots.Count} accepted root(s), checkpoint key {checkpointKey.Name}");
+        Ok($"{ElectionRecord.ElectionFile}: election {id}, {partitions} partition(s), {keys.Count} verification key(s), {roots.Count} registry root(s) signed by at least t issuers, checkpoint key {checkpointKey.Name}");
 
-        // The accepted votes and the tree they make.
-        List<AcceptedVote> votes;
-        try
+        // The accepted votes of every partition and the tree each makes.
+        CheckNoStrayPartitions(partitions);
+        var parts = new List<PartitionVotes>();
+        for (int k = 0; k < partitions; k++)
         {
-            votes = AcceptedVoteFile.Read(PathOf(ElectionRecord.VotesFile));
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException)
-        {
-            throw Stop($"{ElectionRecord.VotesFile}: {e.Message}");
-        }
-        var leaves = new Hash256[votes.Count];
-        Parallel.For(0, votes.Count, i => leaves[i] = Rfc9162.HashLeaf(votes[i].Record));
-        var mmr = new MerkleMountainRange(new InMemoryMmrNodeStore());
-        foreach (var h in leaves)
-        {
-            mmr.AppendLeafHash(h);
+            string file = ElectionRecord.VotesFile(k);
+            List<AcceptedVote> votes;
+            try
+            {
+                votes = AcceptedVoteFile.Read(PathOf(file));
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException)
+            {
+                throw Stop($"{file}: {e.Message}");
+            }
+            var leaves = new Hash256[votes.Count];
+            Parallel.For(0, votes.Count, i => leaves[i] = Rfc9162.HashLeaf(votes[i].Record));
+            var mmr = new MerkleMountainRange(new InMemoryMmrNodeStore());
+            foreach (var h in leaves)
+            {
+                mmr.AppendLeafHash(h);
+            }
+            parts.Add(new PartitionVotes(k, file, votes, leaves, mmr));
         }
 
         if (receipt != null)
         {
-            CheckReceipt(receipt, id, checkpointKey, keys, roots, votes, mmr);
+            CheckReceipt(receipt, id, checkpointKey, keys, roots, parts);
             return;
         }
 
-        CheckVotes(id, keys, roots, votes, threads);
-        CheckCheckpoints(id, checkpointKey, votes.Count, leaves, mmr);
+        CheckVotes(id, keys, roots, parts, threads);
+        foreach (var part in parts)
+        {
+            CheckCheckpoints(id, checkpointKey, part);
+        }
+        CheckClose(id, checkpointKey, parts);
+        var all = parts.SelectMany(p => p.Votes).ToList();
 
         // The DKG's public output, the contests, the shares and the result.
         DkgResult? dkg = null;
@@ -173,7 +184,82 @@ public sealed class RecordVerifier
         {
             return;
         }
-        CheckTally(id, dkg, contests, published, votes);
+        CheckTally(id, dkg, contests, published, all);
+    }
+
+    /// <summary>
+    /// The registry roots an auditor accepts: those of election.json's "signedRoots" and the
+    /// record's roots/*.json that carry valid signatures of at least t distinct issuers of
+    /// election.json's "issuers" (the engine's rule, RootAcceptance). The informative "roots" list
+    /// is not trusted: an accepted root is one the issuers signed.
+    /// </summary>
+    private HashSet<Fr> AcceptedRoots(Guid id, JsonNode m)
+    {
+        if (m["issuers"] is not JsonObject io)
+        {
+            throw new FormatException("no \"issuers\": no registry root can be accepted");
+        }
+        var issuers = new IssuerSet(((JsonArray)io["keys"]!).Select(k => Convert.FromHexString((string)k!)).ToList(), (int)io["threshold"]!);
+        var acceptance = new RootAcceptance(id, issuers);
+        var candidates = new List<(string Source, Func<SignedRoot> Read)>();
+        int n = 0;
+        foreach (var node in (JsonArray?)m["signedRoots"] ?? [])
+        {
+            var copy = node;
+            candidates.Add(($"{ElectionRecord.ElectionFile} signedRoots[{n++}]", () => SignedRoot.FromJson(copy)));
+        }
+        string dir = PathOf(ElectionRecord.RootsDirectory);
+        if (Directory.Exists(dir))
+        {
+            foreach (var file in Directory.GetFiles(dir, "*.json").Order(StringComparer.Ordinal))
+            {
+                candidates.Add(($"{ElectionRecord.RootsDirectory}/{Path.GetFileName(file)}", () => SignedRoot.Parse(File.ReadAllText(file))));
+            }
+        }
+        var roots = new HashSet<Fr>();
+        foreach (var (source, read) in candidates)
+        {
+            try
+            {
+                var signed = read();
+                var verdict = acceptance.Evaluate(signed);
+                if (verdict.Accepted)
+                {
+                    roots.Add(signed.Statement.Root);
+                }
+                else
+                {
+                    // Not a failure by itself (the engine too ignores such a root); a vote under it fails.
+                    _out.WriteLine($"note {source}: root {signed.Statement.Root} not accepted: {verdict}");
+                }
+            }
+            catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException)
+            {
+                _out.WriteLine($"note {source}: not accepted: malformed ({e.Message})");
+            }
+        }
+        return roots;
+    }
+
+    /// <summary>Votes or checkpoints of a partition the election does not have would be counted by no one: a failure.</summary>
+    private void CheckNoStrayPartitions(int partitions)
+    {
+        foreach (var rel in ElectionRecord.ListFiles(_dir))
+        {
+            var parts = rel.Split('/');
+            string? name = parts is ["votes", var f] && f.EndsWith(".votes", StringComparison.Ordinal) ? f[..^6]
+                : parts is ["checkpoints", var d, _] ? d : null;
+            if (name is null)
+            {
+                continue;
+            }
+            bool known = name.Length > 1 && name[0] == 'p' && int.TryParse(name.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out int k)
+                && k < partitions && name == "p" + k.ToString(CultureInfo.InvariantCulture);
+            if (!known)
+            {
+                Fail($"{rel}: not a partition of the election (election.json: partitions {partitions}, p0..p{partitions - 1})");
+            }
+        }
     }
 
     private void CheckManifest()
@@ -228,16 +314,27 @@ public sealed class RecordVerifier
         }
     }
 
-    private void CheckVotes(Guid id, Dictionary<int, VerifyingKey> keys, HashSet<Fr> roots, List<AcceptedVote> votes, int threads)
+    private void CheckVotes(Guid id, Dictionary<int, VerifyingKey> keys, HashSet<Fr> roots, List<PartitionVotes> parts, int threads)
     {
-        string f = ElectionRecord.VotesFile;
         int failures = Failures.Count;
-        var seen = new Dictionary<Fr, int>();
-        var items = new (VerifyingKey Key, Fr[] Signals)?[votes.Count];
-        var scopeHash = SemaphoreSignals.ScopeHash(id);
-        for (int i = 0; i < votes.Count; i++)
+        int partitions = parts.Count;
+        var seen = new Dictionary<Fr, (int Partition, int Entry)>();
+        var flat = new List<(PartitionVotes Part, int Entry)>();
+        foreach (var part in parts)
         {
-            var v = votes[i];
+            for (int i = 0; i < part.Votes.Count; i++)
+            {
+                flat.Add((part, i));
+            }
+        }
+        var items = new (VerifyingKey Key, Fr[] Signals)?[flat.Count];
+        var scopeHash = SemaphoreSignals.ScopeHash(id);
+        Span<byte> key = stackalloc byte[32];
+        for (int x = 0; x < flat.Count; x++)
+        {
+            var (part, i) = flat[x];
+            string f = part.File;
+            var v = part.Votes[i];
             if (v.Index != i)
             {
                 Fail($"{f}: entry {i}: MMR index {v.Index}, expected {i} (a vote is missing, inserted or out of order)");
@@ -254,41 +351,51 @@ public sealed class RecordVerifier
             }
             if (!roots.Contains(rec.Root))
             {
-                Fail($"{f}: entry {i} (nullifier {nul}): root {rec.Root} is not an accepted registry root of election.json");
+                Fail($"{f}: entry {i} (nullifier {nul}): root {rec.Root} is not a registry root signed by at least t issuers");
             }
-            if (seen.TryGetValue(rec.Nullifier, out int first))
+            // Nullifier uniqueness holds per engine (its nullifier store); across partitions it holds
+            // only if every nullifier reaches one engine: the record key's Kafka partition.
+            rec.Nullifier.WriteBigEndian(key);
+            int home = KeyPartitioner.PartitionOf(key, partitions);
+            if (home != part.Partition)
             {
-                Fail($"{f}: entry {i}: nullifier {nul} already used by entry {first} (duplicate vote)");
+                Fail($"{f}: entry {i} (nullifier {nul}): belongs to partition {home} (murmur2 of the nullifier mod {partitions}), not {part.Partition}: moved between partitions");
+            }
+            if (seen.TryGetValue(rec.Nullifier, out var first))
+            {
+                Fail(first.Partition == part.Partition
+                    ? $"{f}: entry {i}: nullifier {nul} already used by entry {first.Entry} (duplicate vote)"
+                    : $"{f}: entry {i}: nullifier {nul} already accepted in partition {first.Partition} ({ElectionRecord.VotesFile(first.Partition)} entry {first.Entry}): the same voter counted twice");
             }
             else
             {
-                seen[rec.Nullifier] = i;
+                seen[rec.Nullifier] = (part.Partition, i);
             }
-            if (!keys.TryGetValue(rec.Depth, out var key))
+            if (!keys.TryGetValue(rec.Depth, out var vk))
             {
                 Fail($"{f}: entry {i} (nullifier {nul}): no verification key for tree depth {rec.Depth}");
                 continue;
             }
             var signals = new Fr[SemaphoreSignals.Count];
             SemaphoreSignals.Compute(rec.Root, rec.Nullifier, rec.Ballot(v.Record), scopeHash, signals);
-            items[i] = (key, signals);
+            items[x] = (vk, signals);
         }
 
         // Groth16, in batches over the cores: one multi-pairing per 128 proofs; a failing batch is bisected by the verifier.
         const int batch = 128;
-        var errors = new VerifyError[votes.Count];
-        Parallel.For(0, (votes.Count + batch - 1) / batch, new ParallelOptions { MaxDegreeOfParallelism = threads },
+        var errors = new VerifyError[flat.Count];
+        Parallel.For(0, (flat.Count + batch - 1) / batch, new ParallelOptions { MaxDegreeOfParallelism = threads },
             () => (Verifier: new Groth16BatchVerifier(batch), Items: new BatchItem[batch], Index: new int[batch], Errors: new VerifyError[batch]),
             (b, _, local) =>
             {
                 int m = 0;
-                for (int i = b * batch; i < Math.Min((b + 1) * batch, votes.Count); i++)
+                for (int i = b * batch; i < Math.Min((b + 1) * batch, flat.Count); i++)
                 {
                     if (items[i] is not { } it)
                     {
                         continue;
                     }
-                    var e = VoteRecord.ReadProof(votes[i].Record, out var proof);
+                    var e = VoteRecord.ReadProof(flat[i].Part.Votes[flat[i].Entry].Record, out var proof);
                     if (e != VerifyError.None)
                     {
                         errors[i] = e;
@@ -304,42 +411,44 @@ public sealed class RecordVerifier
                 }
                 return local;
             }, _ => { });
-        for (int i = 0; i < votes.Count; i++)
+        for (int i = 0; i < flat.Count; i++)
         {
             if (errors[i] != VerifyError.None)
             {
-                Fail($"{f}: entry {i}: the Groth16 proof does not verify with the signals derived from the record ({errors[i].Describe()})");
+                Fail($"{flat[i].Part.File}: entry {flat[i].Entry}: the Groth16 proof does not verify with the signals derived from the record ({errors[i].Describe()})");
             }
         }
         if (Failures.Count == failures)
         {
-            Ok($"{f}: {votes.Count} votes parse, every root accepted, every nullifier unique, every Groth16 proof verifies (scope = election, message = SHA-256 of the ballot)");
+            Ok($"votes/: {flat.Count} votes in {partitions} partition(s) parse, every root signed, every vote in its nullifier's partition, every nullifier unique across partitions, every Groth16 proof verifies (scope = election, message = SHA-256 of the ballot)");
         }
     }
 
-    private void CheckCheckpoints(Guid id, NoteVerifier key, int n, Hash256[] leaves, MerkleMountainRange mmr)
+    private void CheckCheckpoints(Guid id, NoteVerifier key, PartitionVotes part)
     {
         int failures = Failures.Count;
-        var fullRoot = Rfc9162.MerkleTreeHash(leaves);
-        string dir = PathOf(ElectionRecord.CheckpointsDirectory);
+        int n = part.Votes.Count;
+        var mmr = part.Mmr;
+        string dirRel = ElectionRecord.CheckpointsDirectory(part.Partition);
+        string dir = PathOf(dirRel);
         var files = Directory.Exists(dir) ? Directory.GetFiles(dir, "*.note").Order(StringComparer.Ordinal).ToList() : [];
         if (files.Count == 0)
         {
-            Fail($"{ElectionRecord.CheckpointsDirectory}: no signed checkpoint");
+            Fail($"{dirRel}: no signed checkpoint");
         }
         Checkpoint? previous = null;
         string? previousName = null;
         foreach (var file in files)
         {
-            string rel = ElectionRecord.CheckpointsDirectory + "/" + Path.GetFileName(file);
+            string rel = dirRel + "/" + Path.GetFileName(file);
             Checkpoint cp;
             try
             {
-                cp = Checkpoint.Open(File.ReadAllText(file), key, CloseStatement.PartitionOrigin(id, 0));
+                cp = Checkpoint.Open(File.ReadAllText(file), key, CloseStatement.PartitionOrigin(id, part.Partition));
             }
             catch (Exception e) when (e is FormatException or NoteException)
             {
-                Fail($"{rel}: not a checkpoint of this election signed by {key.Name}: {e.Message}");
+                Fail($"{rel}: not a checkpoint of this election's partition {part.Partition} signed by {key.Name}: {e.Message}");
                 continue;
             }
             if (Path.GetFileName(file) != $"{cp.Size:D12}.note")
@@ -348,12 +457,12 @@ public sealed class RecordVerifier
             }
             if (cp.Size > n)
             {
-                Fail($"{rel}: size {cp.Size} exceeds the {n} votes of the record (votes were removed)");
+                Fail($"{rel}: size {cp.Size} exceeds the {n} votes of {part.File} (votes were removed)");
                 continue;
             }
             if (mmr.RootAt(cp.Size) != cp.Root)
             {
-                Fail($"{rel}: signed root {cp.Root.ToBase64()} differs from the root of the record's first {cp.Size} votes {mmr.RootAt(cp.Size).ToBase64()}");
+                Fail($"{rel}: signed root {cp.Root.ToBase64()} differs from the root of the first {cp.Size} votes of {part.File} {mmr.RootAt(cp.Size).ToBase64()}");
                 continue;
             }
             if (previous != null)
@@ -369,27 +478,58 @@ public sealed class RecordVerifier
         }
         if (previous != null && previous.Size != n)
         {
-            Fail($"{previousName}: the last checkpoint covers {previous.Size} votes, the record has {n} (votes were appended after it)");
+            Fail($"{previousName}: the last checkpoint covers {previous.Size} votes, {part.File} has {n} (votes were appended after it)");
         }
+        if (Failures.Count == failures)
+        {
+            Ok($"{dirRel}: {files.Count} signed checkpoint(s) by {key.Name}, each root equal to the root recomputed from {part.File}, consecutive ones consistent, final size {n} root {mmr.RootAt(n).ToBase64()}");
+        }
+    }
+
+    /// <summary>The close statement: signed, one head per partition of the election, each equal to that partition's votes.</summary>
+    private void CheckClose(Guid id, NoteVerifier key, List<PartitionVotes> parts)
+    {
+        int failures = Failures.Count;
+        ClosedElection close;
         try
         {
-            var (close, accepted, _) = CloseStatement.Open(File.ReadAllText(PathOf(CloseStatement.FileName)), key, id);
-            if (close.Size != n || accepted != n)
-            {
-                Fail($"{CloseStatement.FileName}: closes at size {close.Size} with {accepted} accepted, the record has {n} votes");
-            }
-            else if (close.Root != fullRoot)
-            {
-                Fail($"{CloseStatement.FileName}: final root {close.Root.ToBase64()} differs from the root of the record's votes {fullRoot.ToBase64()}");
-            }
+            close = CloseStatement.Open(File.ReadAllText(PathOf(CloseStatement.FileName)), key, id);
         }
         catch (Exception e) when (e is IOException or FormatException or NoteException)
         {
             Fail($"{CloseStatement.FileName}: {e.Message}");
+            return;
+        }
+        if (close.Partitions < parts.Count)
+        {
+            string missing = string.Join(", ", parts.Skip(close.Partitions).Select(p => "p" + p.Partition.ToString(CultureInfo.InvariantCulture)));
+            Fail($"{CloseStatement.FileName}: covers {close.Partitions} partition(s), the election has {parts.Count}: the final checkpoint of {missing} is not covered by the close");
+        }
+        else if (close.Partitions > parts.Count)
+        {
+            Fail($"{CloseStatement.FileName}: covers {close.Partitions} partitions, the election has {parts.Count} (election.json)");
+        }
+        foreach (var head in close.Heads.Where(h => h.Partition < parts.Count))
+        {
+            var part = parts[head.Partition];
+            int n = part.Votes.Count;
+            if (head.Size != n)
+            {
+                Fail($"{CloseStatement.FileName}: partition {head.Partition} closes at size {head.Size}, {part.File} has {n} votes");
+            }
+            else if (head.Root != part.Mmr.RootAt(n))
+            {
+                Fail($"{CloseStatement.FileName}: partition {head.Partition}: final root {head.Root.ToBase64()} differs from the root of {part.File} {part.Mmr.RootAt(n).ToBase64()}");
+            }
+        }
+        long total = parts.Sum(p => (long)p.Votes.Count);
+        if (close.Accepted != total)
+        {
+            Fail($"{CloseStatement.FileName}: says {close.Accepted} accepted, the record has {total} votes");
         }
         if (Failures.Count == failures)
         {
-            Ok($"{files.Count} signed checkpoint(s) and {CloseStatement.FileName}: signatures by {key.Name}, each root equal to the root recomputed from the votes, consecutive ones consistent, final size {n} root {fullRoot.ToBase64()}");
+            Ok($"{CloseStatement.FileName}: signed by {key.Name}; one head per partition ({close.Partitions}), each the size and root of that partition's votes; {total} votes; root {close.Checkpoint.Root.ToBase64()}");
         }
     }
 
@@ -456,24 +596,34 @@ public sealed class RecordVerifier
         return message;
     }
 
-    private void CheckReceipt(string receipt, Guid id, NoteVerifier key, Dictionary<int, VerifyingKey> keys, HashSet<Fr> roots, List<AcceptedVote> votes, MerkleMountainRange mmr)
+    private void CheckReceipt(string receipt, Guid id, NoteVerifier key, Dictionary<int, VerifyingKey> keys, HashSet<Fr> roots, List<PartitionVotes> parts)
     {
         if (!TryParseNullifier(receipt, out var nullifier))
         {
             throw Stop($"receipt: '{receipt}' is not a nullifier (decimal, or 64 hex digits)");
         }
-        int index = votes.FindIndex(v => VoteRecord.TryParse(v.Record, out var r, out _) && r.Nullifier == nullifier);
-        if (index < 0)
+        PartitionVotes? part = null;
+        int index = -1;
+        foreach (var p in parts)
         {
-            throw Stop($"receipt: no vote with nullifier {nullifier} in {ElectionRecord.VotesFile}");
+            index = p.Votes.FindIndex(v => VoteRecord.TryParse(v.Record, out var r, out _) && r.Nullifier == nullifier);
+            if (index >= 0)
+            {
+                part = p;
+                break;
+            }
         }
-        var vote = votes[index];
+        if (part is null)
+        {
+            throw Stop($"receipt: no vote with nullifier {nullifier} in votes/ ({parts.Count} partition(s))");
+        }
+        var vote = part.Votes[index];
         VoteRecord.TryParse(vote.Record, out var rec, out _);
         var signals = new Fr[SemaphoreSignals.Count];
         SemaphoreSignals.Compute(rec.Root, rec.Nullifier, rec.Ballot(vote.Record), id, signals);
         if (!roots.Contains(rec.Root) || !keys.TryGetValue(rec.Depth, out var vk))
         {
-            Fail($"{ElectionRecord.VotesFile}: entry {index}: root {rec.Root} is not accepted, or no verification key for depth {rec.Depth}");
+            Fail($"{part.File}: entry {index}: root {rec.Root} is not accepted, or no verification key for depth {rec.Depth}");
         }
         else
         {
@@ -484,30 +634,49 @@ public sealed class RecordVerifier
             }
             if (e != VerifyError.None)
             {
-                Fail($"{ElectionRecord.VotesFile}: entry {index}: the Groth16 proof does not verify ({e.Describe()})");
+                Fail($"{part.File}: entry {index}: the Groth16 proof does not verify ({e.Describe()})");
             }
         }
-        Checkpoint close;
+        ClosedElection close;
         try
         {
-            close = CloseStatement.Open(File.ReadAllText(PathOf(CloseStatement.FileName)), key, id).Checkpoint;
+            close = CloseStatement.Open(File.ReadAllText(PathOf(CloseStatement.FileName)), key, id);
         }
         catch (Exception ex) when (ex is IOException or FormatException or NoteException)
         {
             throw Stop($"{CloseStatement.FileName}: {ex.Message}");
         }
-        if (index >= close.Size || close.Size > mmr.LeafCount)
+        if (part.Partition >= close.Partitions)
         {
-            throw Stop($"{CloseStatement.FileName}: closes at size {close.Size}; the vote is entry {index} of {mmr.LeafCount}");
+            throw Stop($"{CloseStatement.FileName}: does not cover partition {part.Partition}, which holds the vote");
         }
-        var path = mmr.GetInclusionProof(index, close.Size);
-        var leaf = Rfc9162.HashLeaf(vote.Record);
-        if (!Rfc9162.VerifyInclusion(index, close.Size, leaf, path, close.Root))
+        var head = close.Heads[part.Partition];
+        var mmr = part.Mmr;
+        if (index >= head.Size || head.Size > mmr.LeafCount)
         {
-            Fail($"{ElectionRecord.VotesFile}: entry {index}: its inclusion proof does not lead to the signed final root of {CloseStatement.FileName}");
+            throw Stop($"{CloseStatement.FileName}: closes partition {part.Partition} at size {head.Size}; the vote is entry {index} of {mmr.LeafCount}");
+        }
+        // Two steps: the vote to its partition's final root, that partition's head line to the close root.
+        var path = mmr.GetInclusionProof(index, head.Size);
+        var leaf = Rfc9162.HashLeaf(vote.Record);
+        if (!Rfc9162.VerifyInclusion(index, head.Size, leaf, path, head.Root))
+        {
+            Fail($"{part.File}: entry {index}: its inclusion proof does not lead to partition {part.Partition}'s final root in {CloseStatement.FileName}");
             return;
         }
-        Ok($"receipt {nullifier}: vote {index} of {close.Size}, leaf {leaf.ToBase64()}, {path.Length}-hash inclusion proof to the signed final root {close.Root.ToBase64()}");
+        var headLeaves = close.Heads.Select(h => Checkpoint.CombinedLeafHash(h.ToLine())).ToArray();
+        var heads = new MerkleMountainRange(new InMemoryMmrNodeStore());
+        foreach (var h in headLeaves)
+        {
+            heads.AppendLeafHash(h);
+        }
+        var headPath = heads.GetInclusionProof(part.Partition, headLeaves.Length);
+        if (!Rfc9162.VerifyInclusion(part.Partition, headLeaves.Length, headLeaves[part.Partition], headPath, close.Checkpoint.Root))
+        {
+            Fail($"{CloseStatement.FileName}: partition {part.Partition}'s head is not included in the signed close root");
+            return;
+        }
+        Ok($"receipt {nullifier}: partition {part.Partition}, vote {index} of {head.Size}, leaf {leaf.ToBase64()}, {path.Length}-hash inclusion proof to the partition's final root {head.Root.ToBase64()}, whose line '{head.ToLine()}' is in the signed close root {close.Checkpoint.Root.ToBase64()} ({headPath.Length}-hash proof)");
         foreach (var h in path)
         {
             _out.WriteLine("       " + h.ToBase64());

@@ -131,6 +131,32 @@ public sealed class IssuerServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Concurrent_registrations_are_committed_in_groups_and_still_one_per_voter()
+    {
+        string path = Path.Combine(_dir, "group.bin");
+        using var registry = RegistryFile.Open(path, Id);
+        const int n = 400;
+        var results = new RegisterResult[n + 40];
+        var indexes = new int[n + 40];
+        // 400 distinct voters, then 20 repeats of voters 0..19 (new commitments) and 20 new voters
+        // re-using commitments 20..39, all at once: exactly the 400 distinct ones get in.
+        Parallel.For(0, n + 40, new ParallelOptions { MaxDegreeOfParallelism = 32 }, i =>
+        {
+            var voter = new byte[32];
+            var (v, c) = i < n ? (i, i) : i < n + 20 ? (i - n, 10_000 + i) : (20_000 + i, i - n);
+            BitConverter.TryWriteBytes(voter, v);
+            results[i] = registry.Register(voter, Fr.FromUInt64((ulong)c + 1), out indexes[i]);
+        });
+        int registered = results.Count(r => r == RegisterResult.Registered);
+        Assert.Equal(n, registered);
+        Assert.Equal(n, indexes.Where((_, i) => results[i] == RegisterResult.Registered).Distinct().Count());
+        Assert.Equal(n, registry.Size);
+        // Each voter and each commitment once: a repeat lost either to the original or the original to it.
+        Assert.Equal(n, RegistryFile.ReadCommitments(path).Commitments.Distinct().Count());
+        Assert.Equal(RegistryFile.HeaderSize + n * RegistryFile.RecordSize, new FileInfo(path).Length);
+    }
+
+    [Fact]
     public void A_torn_last_record_is_cut_on_open()
     {
         string path = Path.Combine(_dir, "torn.bin");

@@ -55,7 +55,7 @@ public sealed class LifecycleFixture : IDisposable
         var output = new StringWriter();
         CloseExit = ElectionCommands.Close(Election.Directory, Data, output, output);
         CloseOutput = output.ToString();
-        Votes = ElectionCommands.ReadClosedVotes(Election.Directory, Data, out _);
+        Votes = ElectionCommands.BallotOrder(ElectionCommands.ReadClosedVotes(Election.Directory, Data, out _));
         Ballots = Votes.Select(x => x.Ballot.ToArray()).ToList();
         Shares = Path.Combine(Root, "shares");
         for (int j = 1; j <= 9; j++)
@@ -250,11 +250,11 @@ public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
     {
         string rec = Path.Combine(_f.Root, "tampered-" + tampering.Replace(' ', '-'));
         CopyDirectory(_f.Record, rec);
-        string votesPath = Path.Combine(rec, ElectionRecord.VotesFile);
+        string votesPath = Path.Combine(rec, ElectionRecord.VotesFile(0));
         var votes = AcceptedVoteFile.Read(votesPath);
         int n = votes.Count;
-        string firstNote = Directory.GetFiles(Path.Combine(rec, ElectionRecord.CheckpointsDirectory)).Order().First();
-        string firstNoteRel = ElectionRecord.CheckpointsDirectory + "/" + Path.GetFileName(firstNote);
+        string firstNote = Directory.GetFiles(Path.Combine(rec, ElectionRecord.CheckpointsDirectory(0))).Order().First();
+        string firstNoteRel = ElectionRecord.CheckpointsDirectory(0) + "/" + Path.GetFileName(firstNote);
         bool rehash = true;
         string expected;
         switch (tampering)
@@ -286,7 +286,7 @@ public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
                 extra[86] ^= 0x01; // another nullifier
                 votes.Add(new AcceptedVote(n, 0, extra));
                 AcceptedVoteFile.Write(votesPath, votes);
-                expected = $"close.note: closes at size {n} with {n} accepted, the record has {n + 1} votes";
+                expected = $"close.note: partition 0 closes at size {n}, votes/p0.votes has {n + 1} votes";
                 break;
             case "checkpoint root changed":
                 var cp = Checkpoint.Parse(File.ReadAllText(firstNote).Split("\n\n")[0] + "\n");
@@ -299,7 +299,7 @@ public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
                 {
                     File.WriteAllText(firstNote, cp2.Sign(other));
                 }
-                expected = $"{firstNoteRel}: not a checkpoint of this election signed by";
+                expected = $"{firstNoteRel}: not a checkpoint of this election's partition 0 signed by";
                 break;
             case "close statement by another key":
                 using (var other = NoteSigner.Generate(_f.Election.Signer.Name))
