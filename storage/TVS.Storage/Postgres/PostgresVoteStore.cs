@@ -63,13 +63,15 @@ public sealed class PostgresVoteStore : IVoteStore
     {
         try
         {
+            // The writer skips what the stored progress covers (a retry whose acknowledgement was
+            // lost, or an overlap with another owner of the partition) and refuses a gap.
             using var writer = BeginWrite();
-            if (Mode == PostgresCommitMode.ProgressCheck && writer.Stored.NextOffset >= progress.NextOffset)
-            {
-                return; // already committed by an earlier attempt; disposing rolls back the empty transaction
-            }
             writer.Write(batch);
             writer.Complete(progress);
+        }
+        catch (PartitionProgressMismatchException)
+        {
+            throw; // a refusal, not a broken connection: the writer rolled back, keep the session
         }
         catch
         {

@@ -50,11 +50,13 @@ public enum PostgresCommitMode
 /// </summary>
 public sealed class VoteCopyWriter : IDisposable
 {
-    internal const string VoteColumns = "nullifier_hash, election_id, partition, mmr_index, input_offset, depth, merkle_root, proof, ballot, record, accepted_at";
+    // Since migration 0003 the record's fields are not copied into columns of their own (the view
+    // votes_v1 cuts them out of record): only the key, the engine's positions and the record.
+    internal const string VoteColumns = "nullifier_hash, election_id, partition, mmr_index, input_offset, depth, record, accepted_at";
     internal const string NullifierColumns = "nullifier_hash, election_id, partition, mmr_index";
 
     // Field offsets in the v1 plaintext (docs/formats.md "Vote record (v1)").
-    private const int DepthAt = 22, RootAt = 23, NullifierAt = 55, ProofAt = 87, ProofLength = 256, BallotAt = 347;
+    private const int DepthAt = 22, NullifierAt = 55;
 
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _transaction;
@@ -63,6 +65,12 @@ public sealed class VoteCopyWriter : IDisposable
     private readonly PostgresCommitMode _mode;
     private readonly PostgresVoteStore.Buffers _buffers;
     private bool _tempTablesReady;
+
+    // What this transaction adds on top of Stored, so that Complete can check that Stored, the
+    // batches and the new progress describe one and the same input log (see Plan).
+    private long _nextMmrIndex;
+    private long _newAccepted;
+    private long _newRejected;
 
     internal VoteCopyWriter(NpgsqlConnection connection, Guid electionId, int partition, PostgresCommitMode mode, PostgresVoteStore.Buffers buffers)
     {
@@ -75,6 +83,7 @@ public sealed class VoteCopyWriter : IDisposable
         try
         {
             Stored = ReadProgress(connection, _transaction, electionId, partition, forUpdate: mode == PostgresCommitMode.ProgressCheck) ?? PartitionProgress.Empty;
+            _nextMmrIndex = Stored.MmrSize;
         }
         catch
         {
@@ -91,7 +100,15 @@ public sealed class VoteCopyWriter : IDisposable
     /// <summary>The server process of this writer's connection (tests terminate it).</summary>
     public int BackendProcessId => _connection.ProcessID;
 
-    /// <summary>Copies <paramref name="batch"/>'s accepted votes into the transaction (votes and nullifiers).</summary>
+    /// <summary>
+    /// Copies <paramref name="batch"/>'s accepted votes into the transaction (votes and
+    /// nullifiers), except those whose input offset is below <see cref="Stored"/>'s next offset:
+    /// those are committed already. A partition's state is a deterministic function of its input
+    /// log, so when two engines briefly own a partition (a Kafka rebalance) or a restart cuts the
+    /// log into different batches, the overlapping entries are the stored ones and are skipped;
+    /// the rest is written. Throws <see cref="PartitionProgressMismatchException"/> when the
+    /// entries do not continue the stored MMR (a gap, or stores that disagree).
+    /// </summary>
     public void Write(VoteBatch batch)
     {
         if (State is not (VoteCopyState.Open or VoteCopyState.Writing))
@@ -103,7 +120,17 @@ public sealed class VoteCopyWriter : IDisposable
             throw new ArgumentException($"batch of {batch.ElectionId}/p{batch.Partition} given to the writer of {_electionId}/p{_partition}", nameof(batch));
         }
         State = VoteCopyState.Writing;
-        if (batch.AcceptedCount == 0)
+        int skip;
+        try
+        {
+            skip = Plan(batch);
+        }
+        catch
+        {
+            Cancel();
+            throw;
+        }
+        if (skip == batch.AcceptedCount)
         {
             return;
         }
@@ -120,7 +147,7 @@ public sealed class VoteCopyWriter : IDisposable
             var acceptedAt = DateTime.UtcNow;
             using (var copy = _connection.BeginBinaryImport($"copy {(temp ? "tvs_votes_in" : "votes")} ({VoteColumns}) from stdin (format binary)"))
             {
-                foreach (ref readonly var v in batch.Accepted)
+                foreach (ref readonly var v in batch.Accepted[skip..])
                 {
                     var record = entries.Slice(v.RecordStart, v.RecordLength);
                     copy.StartRow();
@@ -130,9 +157,6 @@ public sealed class VoteCopyWriter : IDisposable
                     copy.Write(v.MmrIndex, NpgsqlDbType.Bigint);
                     copy.Write(v.Offset, NpgsqlDbType.Bigint);
                     copy.Write((short)record.Span[DepthAt], NpgsqlDbType.Smallint);
-                    copy.Write(record.Slice(RootAt, 32), NpgsqlDbType.Bytea);
-                    copy.Write(record.Slice(ProofAt, ProofLength), NpgsqlDbType.Bytea);
-                    copy.Write(record[BallotAt..], NpgsqlDbType.Bytea);
                     copy.Write(record, NpgsqlDbType.Bytea);
                     copy.Write(acceptedAt, NpgsqlDbType.TimestampTz);
                 }
@@ -140,7 +164,7 @@ public sealed class VoteCopyWriter : IDisposable
             }
             using (var copy = _connection.BeginBinaryImport($"copy {(temp ? "tvs_nullifiers_in" : "nullifiers")} ({NullifierColumns}) from stdin (format binary)"))
             {
-                foreach (ref readonly var v in batch.Accepted)
+                foreach (ref readonly var v in batch.Accepted[skip..])
                 {
                     copy.StartRow();
                     copy.Write(entries.Slice(v.RecordStart + NullifierAt, 32), NpgsqlDbType.Bytea);
@@ -175,6 +199,14 @@ public sealed class VoteCopyWriter : IDisposable
         }
         try
         {
+            if (Verify(progress))
+            {
+                // Covered by what is stored (a retry whose acknowledgement was lost, or the other
+                // owner got there first): nothing to write, and progress never goes backwards.
+                _transaction.Commit();
+                State = VoteCopyState.Completed;
+                return;
+            }
             using (var cmd = new NpgsqlCommand("""
                 insert into partition_progress (election_id, partition, next_offset, mmr_size, mmr_root, accepted, rejected, updated_at)
                 values ($1, $2, $3, $4, $5, $6, $7, now())
@@ -212,6 +244,81 @@ public sealed class VoteCopyWriter : IDisposable
             Cancel();
         }
         _transaction.Dispose();
+    }
+
+    /// <summary>
+    /// How many of <paramref name="batch"/>'s accepted entries are committed already (input offset
+    /// below the stored next offset; entries are in offset order), after checking that the rest
+    /// continues the stored MMR exactly. Counts what the batch adds for <see cref="Verify"/>.
+    /// </summary>
+    private int Plan(VoteBatch batch)
+    {
+        long below = Stored.NextOffset;
+        var accepted = batch.Accepted;
+        int skip = 0;
+        while (skip < accepted.Length && accepted[skip].Offset < below)
+        {
+            skip++;
+        }
+        if (skip > 0 && accepted[skip - 1].MmrIndex >= Stored.MmrSize)
+        {
+            throw PartitionProgressMismatchException.Disagree(_electionId, _partition, Stored,
+                $"the batch's vote at offset {accepted[skip - 1].Offset} (below the stored next offset) has MMR index {accepted[skip - 1].MmrIndex}, but only {Stored.MmrSize} are stored");
+        }
+        if (skip < accepted.Length && accepted[skip].MmrIndex != _nextMmrIndex)
+        {
+            long first = accepted[skip].MmrIndex;
+            throw first > _nextMmrIndex
+                ? PartitionProgressMismatchException.Gap(_electionId, _partition, Stored,
+                    $"the batch's first new vote (offset {accepted[skip].Offset}) has MMR index {first}, the next expected is {_nextMmrIndex}: votes {_nextMmrIndex}..{first - 1} would be lost")
+                : PartitionProgressMismatchException.Disagree(_electionId, _partition, Stored,
+                    $"the batch's vote at offset {accepted[skip].Offset} (at or after the stored next offset) has MMR index {first}, but {_nextMmrIndex} are stored or written already");
+        }
+        int rejectedSkipped = 0;
+        foreach (ref readonly var r in batch.Rejected)
+        {
+            if (r.Offset < below)
+            {
+                rejectedSkipped++;
+            }
+        }
+        int added = accepted.Length - skip;
+        _nextMmrIndex += added;
+        _newAccepted += added;
+        _newRejected += batch.RejectedCount - rejectedSkipped;
+        return skip;
+    }
+
+    /// <summary>
+    /// Checks <paramref name="progress"/> against <see cref="Stored"/> plus what was written: true
+    /// when the stored progress already covers it (nothing to write). The counters are cumulative
+    /// over the partition's log (every record before next_offset has exactly one verdict), so
+    /// stored + written must give the new progress exactly: less means records between the stored
+    /// progress and the batch are missing (a gap: lost votes), more that the stores disagree.
+    /// </summary>
+    private bool Verify(in PartitionProgress progress)
+    {
+        if (progress.NextOffset <= Stored.NextOffset)
+        {
+            bool consistent = _newAccepted == 0 && _newRejected == 0 && (progress.NextOffset == Stored.NextOffset
+                ? progress.MmrSize == Stored.MmrSize && progress.MmrRoot == Stored.MmrRoot && progress.Accepted == Stored.Accepted && progress.Rejected == Stored.Rejected
+                : progress.MmrSize <= Stored.MmrSize && progress.Accepted <= Stored.Accepted && progress.Rejected <= Stored.Rejected);
+            if (!consistent)
+            {
+                throw PartitionProgressMismatchException.Disagree(_electionId, _partition, Stored,
+                    $"the batch's progress (next offset {progress.NextOffset}, MMR size {progress.MmrSize}, accepted {progress.Accepted}, rejected {progress.Rejected}) is covered by the stored one but does not match it ({_newAccepted} accepted and {_newRejected} rejected entries at or after the stored next offset)");
+            }
+            return true;
+        }
+        long expectAccepted = Stored.Accepted + _newAccepted, expectRejected = Stored.Rejected + _newRejected;
+        if (progress.MmrSize == Stored.MmrSize + _newAccepted && progress.Accepted == expectAccepted && progress.Rejected == expectRejected)
+        {
+            return false;
+        }
+        string detail = $"stored MMR size {Stored.MmrSize} + {_newAccepted} new accepted, stored rejected {Stored.Rejected} + {_newRejected} new, but the batch's progress says MMR size {progress.MmrSize}, accepted {progress.Accepted}, rejected {progress.Rejected} at next offset {progress.NextOffset}";
+        throw progress.Accepted > expectAccepted || progress.Rejected > expectRejected || progress.MmrSize > Stored.MmrSize + _newAccepted
+            ? PartitionProgressMismatchException.Gap(_electionId, _partition, Stored, detail)
+            : PartitionProgressMismatchException.Disagree(_electionId, _partition, Stored, detail);
     }
 
     internal static PartitionProgress? ReadProgress(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid electionId, int partition, bool forUpdate)
@@ -265,6 +372,27 @@ public sealed class VoteCopyWriter : IDisposable
             // The connection is gone; the server rolls back a transaction whose session ends.
         }
     }
+}
+
+/// <summary>
+/// The stored progress of a partition and a batch offered to it cannot both be right: a gap
+/// (records between the stored progress and the batch would be lost) or a disagreement (the
+/// stored rows are not a prefix of the log the batch comes from). Nothing was written; retrying
+/// the same batch fails the same way: an operator must look (two engines on different input, a
+/// reset topic, rows edited by hand).
+/// </summary>
+public sealed class PartitionProgressMismatchException : InvalidOperationException
+{
+    private PartitionProgressMismatchException(string message)
+        : base(message)
+    {
+    }
+
+    internal static PartitionProgressMismatchException Gap(Guid election, int partition, in PartitionProgress stored, string detail)
+        => new($"PostgreSQL and the engine disagree on {election:D}/p{partition}: gap after the stored progress (next offset {stored.NextOffset}, MMR size {stored.MmrSize}): {detail}; refusing to write, votes would be lost");
+
+    internal static PartitionProgressMismatchException Disagree(Guid election, int partition, in PartitionProgress stored, string detail)
+        => new($"PostgreSQL and the engine disagree on {election:D}/p{partition}: the stored progress (next offset {stored.NextOffset}, MMR size {stored.MmrSize}) is not a prefix of this batch's log: {detail}; refusing to write");
 }
 
 internal static class NpgsqlTransactionExtensions

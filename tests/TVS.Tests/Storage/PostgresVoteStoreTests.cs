@@ -75,7 +75,7 @@ public class PostgresVoteStoreTests
             tables.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ["elections", "candidates", "trustees", "votes", "nullifiers", "credentials", "partition_progress", "schema_migrations"] });
             Assert.Equal(8L, (long)tables.ExecuteScalar()!);
             using var recorded = new NpgsqlCommand("select count(*) from schema_migrations", conn);
-            Assert.Equal(citus ? 2L : 1L, (long)recorded.ExecuteScalar()!);
+            Assert.Equal(citus ? 3L : 2L, (long)recorded.ExecuteScalar()!);
         }
         finally
         {
@@ -100,6 +100,11 @@ public class PostgresVoteStoreTests
         Assert.Equal(PartitionProgress.Empty, store.LoadProgress());
 
         var batch = SyntheticVotes.Batch(election, 3, 0, 100, seed: 1);
+        for (int i = 0; i < 7; i++)
+        {
+            // The progress counts 7 refusals: they are in the batch (between the accepted offsets).
+            batch.AddRejected(i * 10 + 5, TVS.Engine.Votes.VoteRejectReason.Malformed, new byte[32], new byte[8], 0);
+        }
         var progress = ProgressAfter(batch, rejected: 7);
         store.Commit(batch, progress);
         Assert.Equal(progress, store.LoadProgress());
@@ -114,12 +119,13 @@ public class PostgresVoteStoreTests
             Assert.Equal(batch.Record(v).ToArray(), stored[i].Record);
         }
 
-        // The columns are the record's fields (docs/formats.md "PostgreSQL schema").
+        // The columns, and the view's fields cut out of record, are the record's fields
+        // (docs/formats.md "PostgreSQL schema"; migration 0003 keeps them in record only).
         using var c = new NpgsqlConnection(cs);
         c.Open();
         using var cmd = new NpgsqlCommand("""
             select v.nullifier_hash, v.depth, v.merkle_root, v.proof, v.ballot, v.record, n.mmr_index, n.partition
-            from votes v join nullifiers n using (nullifier_hash, election_id)
+            from votes_v1 v join nullifiers n using (nullifier_hash, election_id)
             where v.election_id = $1 order by v.mmr_index
             """, c);
         cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = election });
@@ -176,6 +182,10 @@ public class PostgresVoteStoreTests
             var next = SyntheticVotes.Batch(election, 0, 250, 50, seed: 3);
             store.Commit(next, ProgressAfter(next));
             var empty = new VoteBatch(election, 0);
+            for (int i = 0; i < 5; i++)
+            {
+                empty.AddRejected(ProgressAfter(next).NextOffset + i, TVS.Engine.Votes.VoteRejectReason.Malformed, new byte[32], new byte[8], 0);
+            }
             var after = ProgressAfter(next) with { NextOffset = ProgressAfter(next).NextOffset + 5, Rejected = 5 };
             store.Commit(empty, after);
             Assert.Equal(after, store.LoadProgress());
@@ -329,6 +339,244 @@ public class PostgresVoteStoreTests
         _output.WriteLine($"allocated per commit of {n} votes: {one} and {other} bytes ({Math.Min(one, other) / (double)n:F1} bytes per vote)");
         // A fixed cost per commit (commands, parameters, the importer), nothing that grows with the batch.
         Assert.True(Math.Min(one, other) < 64 * 1024, $"{Math.Min(one, other)} bytes allocated for {n} votes");
+    }
+
+    /// <summary>
+    /// A partition's input log as the engine would cut it: record i at offset 10·i, accepted with
+    /// MMR index = the accepted ones before it, except every 7th, refused (dead letter). Batches
+    /// of any boundaries over it carry identical entries where they overlap.
+    /// </summary>
+    private sealed class Log
+    {
+        private readonly Guid _election;
+        private readonly List<(long Offset, byte[]? Record)> _records = [];
+
+        public Log(Guid election, int records, int seed)
+        {
+            _election = election;
+            var rng = new Random(seed);
+            for (int i = 0; i < records; i++)
+            {
+                _records.Add((i * 10L, i % 7 == 3 ? null : SyntheticVotes.Record(election, rng)));
+            }
+        }
+
+        /// <summary>The batch of the records in [<paramref name="from"/>, <paramref name="to"/>) and the progress after it; <paramref name="mmrShift"/> forges another log's MMR indexes.</summary>
+        public (VoteBatch Batch, PartitionProgress Progress) Batch(long from, long to, long mmrShift = 0)
+        {
+            var batch = new VoteBatch(_election, 0);
+            long index = 0, rejected = 0;
+            foreach (var (offset, record) in _records.TakeWhile(r => r.Offset < to))
+            {
+                if (record is null)
+                {
+                    if (offset >= from)
+                    {
+                        batch.AddRejected(offset, TVS.Engine.Votes.VoteRejectReason.Malformed, new byte[32], new byte[8], 0);
+                    }
+                    rejected++;
+                    continue;
+                }
+                if (offset >= from)
+                {
+                    batch.AddAccepted(index + mmrShift, offset, record, Rfc9162.HashLeaf(record), 0);
+                }
+                index++;
+            }
+            var root = new Hash256(System.Security.Cryptography.SHA256.HashData(BitConverter.GetBytes(index)));
+            return (batch, new PartitionProgress(to, index, root, index, rejected));
+        }
+
+        public List<byte[]> AcceptedBefore(long to) => _records.Where(r => r.Offset < to && r.Record is not null).Select(r => r.Record!).ToList();
+    }
+
+    [Theory]
+    [InlineData(PostgresCommitMode.ProgressCheck)]
+    [InlineData(PostgresCommitMode.OnConflict)]
+    public void A_batch_that_partly_overlaps_the_stored_progress_writes_only_the_rest(PostgresCommitMode mode)
+    {
+        if (!TestServices.Postgres(_output, out string cs))
+        {
+            return;
+        }
+        var election = Guid.NewGuid();
+        var log = new Log(election, 200, seed: 11);
+        using var store = PostgresVoteStore.Open(cs, election, 0, mode);
+        // Engine A commits up to offset 1050; engine B, which lost the partition meanwhile (or a
+        // restart that cut the log elsewhere), commits its batch of offsets 1000..1490.
+        var (a, pa) = log.Batch(0, 1050);
+        store.Commit(a, pa);
+        var (b, pb) = log.Batch(1000, 1500);
+        Assert.True(b.Accepted[0].Offset < 1050 && b.Rejected[0].Offset < 1050, "the batch overlaps both accepted and refused records");
+        store.Commit(b, pb);
+        Assert.Equal(pb, store.LoadProgress());
+
+        // Full overlap: an older batch again, and the same one again, change nothing.
+        var (older, po) = log.Batch(500, 1200);
+        store.Commit(older, po);
+        store.Commit(b, pb);
+        Assert.Equal(pb, store.LoadProgress());
+
+        // The next batch goes on from there; the rows are the log's, byte for byte, once each.
+        var (c, pc) = log.Batch(1500, 2000);
+        store.Commit(c, pc);
+        Assert.Equal(pc, store.LoadProgress());
+        var expected = log.AcceptedBefore(2000);
+        var rows = store.ReadAll();
+        Assert.Equal(expected.Count, rows.Count);
+        for (int i = 0; i < rows.Count; i++)
+        {
+            Assert.Equal(i, rows[i].MmrIndex);
+            Assert.Equal(expected[i], rows[i].Record);
+        }
+        Assert.Equal(expected.Count, Count(cs, "nullifiers", election));
+    }
+
+    [Fact]
+    public void A_batch_after_a_gap_is_refused_and_nothing_is_written()
+    {
+        if (!TestServices.Postgres(_output, out string cs))
+        {
+            return;
+        }
+        var election = Guid.NewGuid();
+        var log = new Log(election, 200, seed: 12);
+        using var store = PostgresVoteStore.Open(cs, election, 0);
+        var (a, pa) = log.Batch(0, 1050);
+        store.Commit(a, pa);
+
+        // Offsets 1050..1090 never committed: writing 1100.. would lose those votes.
+        var (late, pl) = log.Batch(1100, 1500);
+        var e = Assert.Throws<PartitionProgressMismatchException>(() => store.Commit(late, pl));
+        _output.WriteLine(e.Message);
+        Assert.Contains("disagree", e.Message, StringComparison.Ordinal);
+        Assert.Contains("gap", e.Message, StringComparison.Ordinal);
+        Assert.Equal(pa, store.LoadProgress());
+        Assert.Equal(a.AcceptedCount, Count(cs, "votes", election));
+
+        // A gap of refused records only (no MMR index missing) is a gap too: the counts tell.
+        var (upTo1080, p1080) = log.Batch(1050, 1080);
+        store.Commit(upTo1080, p1080);
+        var (rejectsOnly, _) = log.Batch(1080, 1090);
+        Assert.Equal(0, rejectsOnly.AcceptedCount);
+        Assert.Equal(1, rejectsOnly.RejectedCount);
+        var (afterRejects, par) = log.Batch(1090, 1500);
+        Assert.Contains("gap", Assert.Throws<PartitionProgressMismatchException>(() => store.Commit(afterRejects, par)).Message, StringComparison.Ordinal);
+        Assert.Equal(p1080, store.LoadProgress());
+
+        // The missing records, then the rest, on the same store (the refusal kept the session).
+        var (rest, pr) = log.Batch(1080, 1500);
+        store.Commit(rest, pr);
+        Assert.Equal(pr, store.LoadProgress());
+        Assert.Equal(log.AcceptedBefore(1500), store.ReadAll().Select(v => v.Record).ToList());
+    }
+
+    [Fact]
+    public void A_batch_from_a_log_that_disagrees_with_the_stored_progress_is_refused()
+    {
+        if (!TestServices.Postgres(_output, out string cs))
+        {
+            return;
+        }
+        var election = Guid.NewGuid();
+        var log = new Log(election, 200, seed: 13);
+        using var store = PostgresVoteStore.Open(cs, election, 0);
+        var (a, pa) = log.Batch(0, 1050);
+        store.Commit(a, pa);
+
+        // Overlapping, but the entries above the stored offset do not continue the stored MMR.
+        var (shifted, ps) = log.Batch(1000, 1500, mmrShift: -1);
+        var e = Assert.Throws<PartitionProgressMismatchException>(() => store.Commit(shifted, ps with { MmrSize = ps.MmrSize - 1, Accepted = ps.Accepted - 1 }));
+        _output.WriteLine(e.Message);
+        Assert.Contains("disagree", e.Message, StringComparison.Ordinal);
+
+        // Covered by the stored progress, but with other counts: not the same log either.
+        var (covered, pcov) = log.Batch(0, 1050);
+        Assert.Throws<PartitionProgressMismatchException>(() => store.Commit(covered, pcov with { Rejected = pcov.Rejected + 1 }));
+        Assert.Throws<PartitionProgressMismatchException>(() => store.Commit(covered, pcov with { MmrRoot = default }));
+        Assert.Equal(pa, store.LoadProgress());
+        Assert.Equal(a.AcceptedCount, Count(cs, "votes", election));
+    }
+
+    [Fact]
+    public void Migration_0003_applies_on_a_v1_schema_with_rows_and_keeps_them_readable()
+    {
+        if (!TestServices.Postgres(_output, out string cs))
+        {
+            return;
+        }
+        string db = "tvs_mig3_" + Guid.NewGuid().ToString("N")[..10];
+        using (var admin = new NpgsqlConnection(cs))
+        {
+            admin.Open();
+            using var create = new NpgsqlCommand($"create database {db}", admin);
+            create.ExecuteNonQuery();
+        }
+        try
+        {
+            var fresh = new NpgsqlConnectionStringBuilder(cs) { Database = db, Pooling = false }.ConnectionString;
+            using var conn = new NpgsqlConnection(fresh);
+            conn.Open();
+            // A database as v1 left it: 0001 applied and recorded, one row with the copied columns.
+            var v1 = PostgresMigrator.Migrations.Single(m => m.Version == "0001");
+            using (var cmd = new NpgsqlCommand(v1.Sql, conn))
+            {
+                cmd.ExecuteNonQuery();
+            }
+            using (var cmd = new NpgsqlCommand("create table schema_migrations (version text primary key, name text not null, checksum bytea not null, applied_at timestamptz not null default now())", conn))
+            {
+                cmd.ExecuteNonQuery();
+            }
+            using (var cmd = new NpgsqlCommand("""
+                insert into schema_migrations (version, name, checksum) values ('0001', $1, $2)
+                """, conn))
+            {
+                cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = v1.Name });
+                cmd.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = v1.Checksum });
+                cmd.ExecuteNonQuery();
+            }
+            var election = Guid.NewGuid();
+            var record = SyntheticVotes.Record(election, new Random(14));
+            using (var cmd = new NpgsqlCommand("""
+                insert into votes (nullifier_hash, election_id, partition, mmr_index, input_offset, depth, merkle_root, proof, ballot, record, accepted_at)
+                values (substring($2 from 56 for 32), $1, 0, 0, 0, 20, substring($2 from 24 for 32), substring($2 from 88 for 256), substring($2 from 348), $2, now())
+                """, conn))
+            {
+                cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = election });
+                cmd.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = record });
+                cmd.ExecuteNonQuery();
+            }
+
+            var results = PostgresMigrator.Migrate(conn);
+            Assert.Equal(MigrationOutcome.Skipped, results.Single(r => r.Version == "0001").Outcome);
+            Assert.Equal(MigrationOutcome.Applied, results.Single(r => r.Version == "0003").Outcome);
+            Assert.Equal(MigrationOutcome.Skipped, PostgresMigrator.Migrate(conn).Single(r => r.Version == "0003").Outcome);
+            // Its text runs again without harm (if exists / or replace), e.g. by hand.
+            using (var again = new NpgsqlCommand(PostgresMigrator.Migrations.Single(m => m.Version == "0003").Sql, conn))
+            {
+                again.ExecuteNonQuery();
+            }
+
+            using (var cols = new NpgsqlCommand("select count(*) from information_schema.columns where table_name = 'votes' and column_name in ('merkle_root', 'proof', 'ballot')", conn))
+            {
+                Assert.Equal(0L, (long)cols.ExecuteScalar()!);
+            }
+            using var read = new NpgsqlCommand("select merkle_root, proof, ballot, depth, record from votes_v1 where election_id = $1", conn);
+            read.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = election });
+            using var reader = read.ExecuteReader();
+            Assert.True(reader.Read());
+            Assert.Equal(record[23..55], (byte[])reader[0]);
+            Assert.Equal(record[87..343], (byte[])reader[1]);
+            Assert.Equal(record[347..], (byte[])reader[2]);
+            Assert.Equal(record, (byte[])reader[4]);
+        }
+        finally
+        {
+            using var admin = new NpgsqlConnection(cs);
+            admin.Open();
+            using var drop = new NpgsqlCommand($"drop database if exists {db} with (force)", admin);
+            drop.ExecuteNonQuery();
+        }
     }
 
     private static void Terminate(string cs, int pid)
