@@ -95,6 +95,7 @@ public struct AppendStage : IBatchHandler<VoteSlot>
     {
         _ctx = ctx;
         _checkRootAtSize = checkRootAtSize;
+        ctx.Stats.MmrLeaves = ctx.Mmr.LeafCount;
     }
 
     public readonly void OnBatch(Span<VoteSlot> batch, long firstSequence)
@@ -127,6 +128,7 @@ public struct AppendStage : IBatchHandler<VoteSlot>
             }
         }
         SetRoot(ref batch[^1], mmr);
+        _ctx.Stats.MmrLeaves = mmr.LeafCount;
         _ctx.Stats.StageTicks[5] += Stopwatch.GetTimestamp() - start;
         _ctx.Stats.StageRecords[5] += batch.Length;
     }

@@ -28,6 +28,19 @@ public sealed class EngineStats
     public long ProofsVerified;
     public long ProofsRefused;
 
+    /// <summary>MMR leaves appended so far, as of the append stage's last batch (append thread).</summary>
+    public long MmrLeaves;
+
+    /// <summary>
+    /// MMR leaves covered by the last checkpoint this run signed (flush thread); before the first,
+    /// the size the run resumed at. <see cref="MmrLeaves"/> minus this is how far the bulletin
+    /// board is ahead of what has been publicly committed to.
+    /// </summary>
+    public long CheckpointedLeaves;
+
+    /// <summary>When the last checkpoint was signed, Unix milliseconds (flush thread); 0 before the first.</summary>
+    public long LastCheckpointUnixMilliseconds;
+
     /// <summary>Latency from read to durable, per committed record (flush thread).</summary>
     public LatencyHistogram Latency { get; } = new();
 

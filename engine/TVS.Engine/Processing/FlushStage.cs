@@ -39,6 +39,7 @@ public sealed class FlushWorker
         _mmrSize = resumeMmrSize;
         _mmrRoot = resumeRoot;
         _rejected = ctx.Committed.Rejected;
+        ctx.Stats.CheckpointedLeaves = resumeMmrSize;
     }
 
     public void Process(Span<VoteSlot> batch, long firstSequence)
@@ -154,6 +155,8 @@ public sealed class FlushWorker
         string note = new Checkpoint(_ctx.Origin, progress.MmrSize, progress.MmrRoot).Sign(_ctx.Signer);
         Retry("checkpoint", () => _ctx.Checkpoints.Publish(progress.MmrSize, note));
         _ctx.LastSignedCheckpoint = note;
+        _ctx.Stats.CheckpointedLeaves = progress.MmrSize;
+        _ctx.Stats.LastCheckpointUnixMilliseconds = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     }
 
     /// <summary>

@@ -4,13 +4,18 @@ namespace TVS.Engine.Processing;
 
 /// <summary>
 /// Log-linear latency histogram in microseconds (16 sub-buckets per power of two: ≤ 6.25 %
-/// relative error), fixed size, no allocation per sample. Written by one thread; read after.
+/// relative error), fixed size, no allocation per sample. Written by one thread; read after, or
+/// racily bucket by bucket with <see cref="CopyCounts"/> (each bucket only grows).
 /// </summary>
 public sealed class LatencyHistogram
 {
     private const int SubBits = 4;
     private const int Sub = 1 << SubBits;
-    private readonly long[] _counts = new long[64 * Sub];
+
+    /// <summary>Number of buckets (see <see cref="BucketUpperBound"/>).</summary>
+    public const int BucketCount = 64 * Sub;
+
+    private readonly long[] _counts = new long[BucketCount];
 
     public long Count { get; private set; }
 
@@ -59,6 +64,29 @@ public sealed class LatencyHistogram
             }
         }
         return MaxMicroseconds;
+    }
+
+    /// <summary>
+    /// Copies every bucket's count into <paramref name="destination"/> (at least <see cref="BucketCount"/>
+    /// long). Safe while the writer records: each count is read atomically and only grows, so a
+    /// copy taken later is never below an earlier one (what a Prometheus exporter needs).
+    /// </summary>
+    public void CopyCounts(Span<long> destination)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, BucketCount);
+        for (int i = 0; i < BucketCount; i++)
+        {
+            destination[i] = Volatile.Read(ref _counts[i]);
+        }
+    }
+
+    /// <summary>The largest value, in microseconds, that falls in bucket <paramref name="index"/>.</summary>
+    public static long BucketUpperBound(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, BucketCount);
+        // Buckets past 2^63 µs are never filled (a long sample cannot reach them).
+        return (index >> SubBits) - 1 > 62 - SubBits ? long.MaxValue : UpperBound(index);
     }
 
     private static int Index(long v)

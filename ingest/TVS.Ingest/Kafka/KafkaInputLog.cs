@@ -103,6 +103,31 @@ public sealed class KafkaInputLog : IInputLog
     /// <summary>Transient errors seen (retried), for metrics and tests.</summary>
     public long TransientErrors => Interlocked.Read(ref _transientErrors);
 
+    /// <summary>
+    /// Records in the partition beyond this log's read position (the engine's consumer lag): the
+    /// high watermark librdkafka cached from its last fetch minus the consumer's position. Both
+    /// are local reads, no broker round trip, so a metrics scrape may call it from any thread.
+    /// Null while either is unknown (before the first fetch after <see cref="Seek"/>) or once
+    /// the log is disposed.
+    /// </summary>
+    public long? Lag
+    {
+        get
+        {
+            var partition = new TopicPartition(Topic, Partition);
+            try
+            {
+                long high = _consumer.GetWatermarkOffsets(partition).High.Value;
+                long position = _consumer.Position(partition).Value;
+                return high < 0 || position < 0 ? null : Math.Max(0, high - position);
+            }
+            catch (Exception e) when (e is KafkaException or ObjectDisposedException or InvalidOperationException)
+            {
+                return null;
+            }
+        }
+    }
+
     public void Seek(long offset)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
