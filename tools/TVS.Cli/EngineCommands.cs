@@ -27,11 +27,39 @@ public sealed class EngineSettings
     public int VerifyThreads { get; set; } = Environment.ProcessorCount;
     public int VerifyMaxBatch { get; set; } = 128;
     public int RingSize { get; set; } = 2048;
+    public int ArenaMiB { get; set; } = 32;
     public int FlushMaxVotes { get; set; } = 4096;
     public int FlushMaxDelayMs { get; set; } = 20;
     public long CheckpointEveryRecords { get; set; } = 100_000;
     public int CheckpointIntervalSeconds { get; set; } = 30;
     public int StatusIntervalSeconds { get; set; } = 5;
+
+    // Production composition (docs/operations.md, "Engine over Kafka, PostgreSQL and S3"): set
+    // Kafka instead of Input; Postgres and S3Bucket are optional (local files without them).
+
+    /// <summary>Bootstrap servers of the Kafka cluster holding votes.pending (instead of Input).</summary>
+    public string? Kafka { get; set; }
+    public string KafkaGroup { get; set; } = "tvs-engine";
+    public string KafkaTopic { get; set; } = TVS.Ingest.Kafka.KafkaTopics.Pending;
+    public int KafkaSessionTimeoutMs { get; set; } = 10_000;
+
+    /// <summary>Publish accepted votes on votes.validated (Kafka mode).</summary>
+    public bool PublishValidated { get; set; } = true;
+
+    /// <summary>Npgsql connection string: accepted votes and progress go to PostgreSQL (tvs db migrate first).</summary>
+    public string? Postgres { get; set; }
+
+    /// <summary>Bucket for batch objects; with S3Endpoint for an S3-compatible server, else AWS (credentials from the SDK's chain unless S3AccessKey/S3SecretKey).</summary>
+    public string? S3Bucket { get; set; }
+    public string? S3Endpoint { get; set; }
+    public string S3Region { get; set; } = "us-east-1";
+    public string? S3AccessKey { get; set; }
+    public string? S3SecretKey { get; set; }
+    public string? S3KeyPrefix { get; set; }
+
+    /// <summary>Nullifier store sizing per partition (FASTER index buckets and in-memory log).</summary>
+    public long ExpectedVotesPerPartition { get; set; } = 1_000_000;
+    public int NullifierMemoryMiB { get; set; } = 256;
 
     public EngineOptions ToOptions() => new()
     {
@@ -39,6 +67,7 @@ public sealed class EngineSettings
         VerifyThreads = Math.Max(1, VerifyThreads),
         VerifyMaxBatch = Math.Max(1, VerifyMaxBatch),
         RingSize = RingSize,
+        ArenaBytes = Math.Max(9, ArenaMiB) << 20,
         FlushMaxVotes = Math.Max(1, FlushMaxVotes),
         FlushMaxDelay = TimeSpan.FromMilliseconds(Math.Max(1, FlushMaxDelayMs)),
         CheckpointEveryRecords = Math.Max(1, CheckpointEveryRecords),
@@ -101,9 +130,14 @@ public static class EngineCommands
             Console.Error.WriteLine($"tvs engine run: config: {e.Message}");
             return ExitUnusable;
         }
-        if (settings.Election is null || settings.Data is null || settings.Input is null)
+        if (settings.Election is null || settings.Data is null || (settings.Input is null) == (settings.Kafka is null))
         {
-            Console.Error.WriteLine("tvs engine run: Engine:Election, Engine:Data and Engine:Input must be set (config file or TVS_Engine__Election, …)");
+            Console.Error.WriteLine("tvs engine run: Engine:Election, Engine:Data and one of Engine:Input (a local input log) or Engine:Kafka (bootstrap servers) must be set (config file or TVS_Engine__Election, …)");
+            return ExitUnusable;
+        }
+        if (settings.Input != null && (settings.Postgres != null || settings.S3Bucket != null))
+        {
+            Console.Error.WriteLine("tvs engine run: Engine:Postgres and Engine:S3Bucket go with Engine:Kafka (the embedded run over a local input log keeps every store local)");
             return ExitUnusable;
         }
         if (File.Exists(Path.Combine(settings.Data, TVS.Engine.Tally.CloseStatement.FileName)))
@@ -146,11 +180,22 @@ public static class EngineCommands
                 ctx.Cancel = true;
                 stop.Cancel();
             });
+            if (settings.Kafka != null)
+            {
+                try
+                {
+                    return RunOverKafka(election, settings, json, stop.Token);
+                }
+                finally
+                {
+                    Console.CancelKeyPress -= onCancel;
+                }
+            }
             long lastStatus = Environment.TickCount64;
             RunSummary summary;
             try
             {
-                summary = EmbeddedRun.Run(election, settings.Data, settings.Input, settings.ToOptions(), settings.StopAtEnd, stop.Token, s =>
+                summary = EmbeddedRun.Run(election, settings.Data, settings.Input!, settings.ToOptions(), settings.StopAtEnd, stop.Token, s =>
                 {
                     if (Environment.TickCount64 - lastStatus >= settings.StatusIntervalSeconds * 1000L)
                     {
@@ -182,6 +227,57 @@ public static class EngineCommands
             }
             return ExitOk;
         }
+    }
+
+    /// <summary>The Kafka composition: a group member running one engine per owned partition until stopped.</summary>
+    private static int RunOverKafka(ElectionSetup election, EngineSettings settings, bool json, CancellationToken stop)
+    {
+        void Log(string line) => Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss} {line}");
+        Log($"engine over Kafka {settings.Kafka} (group {settings.KafkaGroup}, topic {settings.KafkaTopic}); votes to {(settings.Postgres != null ? "PostgreSQL" : "local files")}, batch objects to {(settings.S3Bucket != null ? $"S3 bucket {settings.S3Bucket}" : "local files")}");
+        using var host = new KafkaEngineHost(election, settings, Log);
+        using var status = new Timer(_ =>
+        {
+            var engines = host.Engines;
+            if (engines.Length == 0)
+            {
+                Log("no partition assigned");
+                return;
+            }
+            long read = 0, durable = 0, accepted = 0, rejected = 0;
+            foreach (var (_, e) in engines)
+            {
+                read += Volatile.Read(ref e.Stats.Read);
+                durable += Volatile.Read(ref e.Stats.Committed);
+                accepted += Volatile.Read(ref e.Stats.Accepted);
+                rejected += Volatile.Read(ref e.Stats.Rejected);
+            }
+            Log($"partitions [{string.Join(",", engines.Select(x => x.Partition))}] read {read:N0} durable {durable:N0} accepted {accepted:N0} rejected {rejected:N0}");
+        }, null, TimeSpan.FromSeconds(settings.StatusIntervalSeconds), TimeSpan.FromSeconds(Math.Max(1, settings.StatusIntervalSeconds)));
+        try
+        {
+            host.Run(stop);
+        }
+        catch (Exception e) when (e is InvalidOperationException or Confluent.Kafka.KafkaException)
+        {
+            Console.Error.WriteLine($"tvs engine run: {e.Message}");
+            return ExitUnusable;
+        }
+        var final = host.StoppedProgress.OrderBy(kv => kv.Key).ToList();
+        if (json)
+        {
+            Console.Out.WriteLine(JsonSerializer.Serialize(new
+            {
+                partitions = final.Select(kv => new { partition = kv.Key, nextOffset = kv.Value.NextOffset, mmrSize = kv.Value.MmrSize, mmrRoot = kv.Value.MmrRoot.ToHex(), accepted = kv.Value.Accepted, rejected = kv.Value.Rejected }),
+            }, new JsonSerializerOptions { WriteIndented = true }));
+        }
+        else
+        {
+            foreach (var (p, progress) in final)
+            {
+                Console.Out.WriteLine($"partition {p}: offset {progress.NextOffset}, MMR {progress.MmrSize} root {progress.MmrRoot.ToHex()}, accepted {progress.Accepted:N0}, rejected {progress.Rejected:N0}");
+            }
+        }
+        return ExitOk;
     }
 
     private static Command BuildLoadgen()

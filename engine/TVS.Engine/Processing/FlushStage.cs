@@ -29,6 +29,7 @@ public sealed class FlushWorker
     private long _batchStarted;
     private bool _commitWanted;
     private long _records;
+    private long _signedSize = -1;
 
     public FlushWorker(PartitionContext ctx, Guid electionId, int partition, long resumeOffset, long resumeMmrSize, in Hash256 resumeRoot)
     {
@@ -127,6 +128,12 @@ public sealed class FlushWorker
                 Sign(progress);
             }
         }
+        else if (sync && _ctx.Progress.NextOffset > 0 && _signedSize != _ctx.Progress.MmrSize)
+        {
+            // Nothing new since the last commit (a tick flushed it), but nothing signed covers it
+            // yet: a Sync promises a signed checkpoint of everything durable.
+            Sign(_ctx.Progress);
+        }
         _batch.Clear();
         _records = 0;
         _ctx.Durable.Value = sequence;
@@ -157,6 +164,7 @@ public sealed class FlushWorker
         _ctx.LastSignedCheckpoint = note;
         _ctx.Stats.CheckpointedLeaves = progress.MmrSize;
         _ctx.Stats.LastCheckpointUnixMilliseconds = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        _signedSize = progress.MmrSize;
     }
 
     /// <summary>

@@ -234,26 +234,49 @@ public sealed class KafkaInputLog : IInputLog
 /// failed offset commit does not fail the batch: the progress row is already the truth, and the
 /// next batch commits a later offset anyway.
 /// </summary>
+/// <remarks>
+/// With a <see cref="ValidatedPublisher"/>, the batch's accepted votes are published on
+/// <c>votes.validated</c> BEFORE the vote store commits, like the dead letters: a verdict is a
+/// function of the input log, so publishing it early is safe, and publishing it first means a
+/// crash between the two can only repeat events (a replay re-derives and republishes the same
+/// ones), never lose them; a batch replayed after its commit is not written again, so publishing
+/// after the commit could lose that batch's events for good.
+/// </remarks>
 public sealed class OffsetCommittingVoteStore : IVoteStore
 {
     private readonly IVoteStore _inner;
     private readonly KafkaInputLog _log;
+    private readonly ValidatedPublisher? _validated;
     private long _failures;
+    private volatile bool _fenced;
 
-    public OffsetCommittingVoteStore(IVoteStore inner, KafkaInputLog log)
+    public OffsetCommittingVoteStore(IVoteStore inner, KafkaInputLog log, ValidatedPublisher? validated = null)
     {
         _inner = inner;
         _log = log;
+        _validated = validated;
     }
 
     /// <summary>Offset commits that failed (the next one covers them).</summary>
     public long CommitFailures => Interlocked.Read(ref _failures);
 
+    /// <summary>
+    /// Stops committing offsets (the partition was lost to another member, which now owns the
+    /// group's offset for it); rows and progress are still written, harmlessly: they are the same
+    /// rows the new owner derives, and the store skips what is already committed.
+    /// </summary>
+    public void Fence() => _fenced = true;
+
     public PartitionProgress LoadProgress() => _inner.LoadProgress();
 
     public void Commit(Engine.Processing.VoteBatch batch, in PartitionProgress progress)
     {
+        _validated?.Publish(batch);
         _inner.Commit(batch, progress);
+        if (_fenced)
+        {
+            return;
+        }
         try
         {
             _log.CommitOffset(progress.NextOffset);

@@ -1,0 +1,671 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using Confluent.Kafka;
+using Npgsql;
+using TVS.Engine.Ports;
+using TVS.Engine.Processing;
+using TVS.Ingest.Gateway;
+using TVS.Ingest.Kafka;
+using TVS.LoadGen;
+using TVS.Merkle;
+using TVS.Storage;
+using TVS.Storage.Local;
+using TVS.Storage.Postgres;
+using TVS.Storage.S3;
+using TVS.Tests.Storage;
+using Xunit.Abstractions;
+
+namespace TVS.Tests.Ingest;
+
+/// <summary>
+/// The production path end to end (issue 4): votes POSTed to the HTTP gateway land in
+/// votes.pending (16 partitions of librdkafka's mock cluster), <c>tvs engine run</c> child
+/// processes consume them as a consumer group and write PostgreSQL rows, S3 batch objects,
+/// votes.rejected and votes.validated. Everything is compared with the embedded engine run over
+/// the very same partition contents (the reference): per partition the MMR size and root, every
+/// accepted row byte for byte, every dead letter, every object entry. Sized by
+/// TVS_KAFKA_E2E_VOTERS (default 95,000 voters: about 100,000 records with duplicates and bad input).
+/// </summary>
+[Collection(ExternalServicesCollection.Name)]
+public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
+{
+    public const int Partitions = 16;
+    private readonly Pipeline _p;
+    private readonly ITestOutputHelper _output;
+
+    public KafkaPipelineTests(Pipeline pipeline, ITestOutputHelper output)
+    {
+        _p = pipeline;
+        _output = output;
+    }
+
+    /// <summary>The input, posted once through the gateway, and the embedded reference over it.</summary>
+    public sealed class Pipeline : IDisposable
+    {
+        public Pipeline()
+        {
+            Root = Path.Combine(Path.GetTempPath(), "tvs-kafka-e2e-" + Guid.NewGuid().ToString("N")[..10]);
+            Directory.CreateDirectory(Root);
+            int voters = int.TryParse(Environment.GetEnvironmentVariable("TVS_KAFKA_E2E_VOTERS"), out int v) && v > 0 ? v : 95_000;
+            var sw = Stopwatch.StartNew();
+            Election = ElectionSetup.CreateSimulated(Path.Combine(Root, "election"));
+            Load = LoadGenerator.Generate(Election, new LoadMix { Voters = voters, Duplicates = 0.04, BadProofs = 0.02, WrongRoots = 0.01, Malformed = 0.02, Seed = 404 });
+            Log.Add($"generated {Load.Records.Count:N0} records for {voters:N0} voters in {sw.Elapsed.TotalSeconds:F1} s");
+            Cluster = MockKafkaCluster.Start(brokers: 3, partitions: Partitions);
+            sw.Restart();
+            PostAll().GetAwaiter().GetResult();
+            Log.Add($"posted through the gateway in {sw.Elapsed.TotalSeconds:F1} s: {Posted.Count(s => s == HttpStatusCode.Accepted):N0} accepted (202), {Posted.Count(s => s != HttpStatusCode.Accepted):N0} refused");
+            sw.Restart();
+            BuildReference();
+            Log.Add($"embedded reference over the {Partitions} partitions in {sw.Elapsed.TotalSeconds:F1} s: {Reference.Values.Sum(r => r.Progress.Accepted):N0} accepted, {Reference.Values.Sum(r => r.DeadLetters.Count):N0} rejected");
+        }
+
+        public string Root { get; }
+        public ElectionSetup Election { get; }
+        public GeneratedLoad Load { get; }
+        public MockKafkaCluster Cluster { get; }
+        public List<string> Log { get; } = [];
+
+        /// <summary>The gateway's answer to each generated record, by index.</summary>
+        public HttpStatusCode[] Posted { get; private set; } = [];
+
+        public Dictionary<int, PartitionReference> Reference { get; } = [];
+
+        public long TotalRecords => Reference.Values.Sum(r => r.Records.Count);
+
+        private async Task PostAll()
+        {
+            await using var gateway = await GatewayServer.StartAsync(new GatewayOptions
+            {
+                ElectionId = Election.Id,
+                BootstrapServers = Cluster.BootstrapServers,
+                Port = 0,
+                RatePerClient = 10_000_000,
+                BurstPerClient = 10_000_000,
+            });
+            var records = Load.Records;
+            var answers = new HttpStatusCode[records.Count];
+            int next = -1;
+            using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 32 }) { BaseAddress = gateway.BaseAddress, Timeout = TimeSpan.FromSeconds(120) };
+            string path = $"/v1/elections/{Election.Id:D}/votes";
+            var workers = Enumerable.Range(0, 32).Select(async _ =>
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < records.Count)
+                {
+                    var r = records[i];
+                    using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(r.Value) };
+                    request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                    request.Headers.TryAddWithoutValidation(GatewayOptions.NullifierHeader, Convert.ToHexString(r.Key));
+                    using var response = await client.SendAsync(request);
+                    answers[i] = response.StatusCode;
+                }
+            }).ToArray();
+            await Task.WhenAll(workers);
+            Posted = answers;
+        }
+
+        private void BuildReference()
+        {
+            var fasterOptions = new FasterNullifierStoreOptions { IndexBuckets = 1 << 14, LogMemoryBytes = 1 << 24, PageBytes = 1 << 20 };
+            for (int p = 0; p < Partitions; p++)
+            {
+                var records = ReadPartition(Cluster.BootstrapServers, p);
+                string data = Path.Combine(Root, "reference");
+                using var local = LocalPartition.Open(data, p, fasterOptions);
+                using var input = new ListInputLog(records);
+                var engine = local.CreateEngine(Election.CreateOpener(), Election.CreateAdmission(), Election.Signer, Election.Origin(p),
+                    new EngineOptions { RingSize = 1024, ArenaBytes = 16 << 20, VerifyThreads = 2, VerifyMaxBatch = 64, FlushMaxVotes = 2_000, CheckpointEveryRecords = 50_000 }, input);
+                engine.Run(CancellationToken.None, stopAtEnd: true);
+                Reference[p] = new PartitionReference(records, engine.Progress,
+                    LocalVoteStore.ReadAll(LocalPartition.VotesDirectory(data, p)).ToList(),
+                    LocalDeadLetterSink.ReadAll(LocalPartition.DeadLetterDirectory(data, p)).ToDictionary(d => d.Offset));
+            }
+        }
+
+        public void Dispose()
+        {
+            Cluster.Dispose();
+            Election.Dispose();
+            try
+            {
+                Directory.Delete(Root, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    public sealed record PartitionReference(List<(long Offset, byte[] Key, byte[] Value)> Records, PartitionProgress Progress, List<StoredVote> Accepted, Dictionary<long, DeadLetter> DeadLetters);
+
+    /// <summary>A partition's records as the reference engine's input, with their Kafka offsets.</summary>
+    private sealed class ListInputLog(List<(long Offset, byte[] Key, byte[] Value)> records) : IInputLog
+    {
+        private int _next;
+
+        public bool IsComplete => true;
+
+        public void Seek(long offset) => _next = records.FindIndex(r => r.Offset >= offset) is int i and >= 0 ? i : records.Count;
+
+        public bool TryRead(TimeSpan timeout, out InputRecord record)
+        {
+            if (_next >= records.Count)
+            {
+                record = default;
+                return false;
+            }
+            var (offset, key, value) = records[_next++];
+            record = new InputRecord(offset, offset + 1, key, value);
+            return true;
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private static List<(long Offset, byte[] Key, byte[] Value)> ReadPartition(string bootstrap, int partition)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            GroupId = "tvs-test-reference",
+            EnableAutoCommit = false,
+            EnablePartitionEof = true,
+        }).Build();
+        var tp = new TopicPartition(KafkaTopics.Pending, partition);
+        long high = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value;
+        consumer.Assign(new TopicPartitionOffset(tp, Offset.Beginning));
+        var list = new List<(long, byte[], byte[])>();
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (list.Count < high && DateTime.UtcNow < deadline)
+        {
+            var r = consumer.Consume(200);
+            if (r is { IsPartitionEOF: false })
+            {
+                list.Add((r.Offset.Value, r.Message.Key ?? [], r.Message.Value ?? []));
+            }
+        }
+        Assert.Equal(high, list.Count);
+        return list;
+    }
+
+    /// <summary>Where one engine run writes: a fresh database, bucket, consumer group and data directories.</summary>
+    private sealed class Target : IDisposable
+    {
+        public required string ConnectionString { get; init; }
+        public required string AdminConnectionString { get; init; }
+        public required string Database { get; init; }
+        public required S3BlobSinkOptions S3 { get; init; }
+        public required string Group { get; init; }
+        public required string Root { get; init; }
+        public Dictionary<string, Dictionary<int, long>> TopicStarts { get; } = [];
+
+        public string Data(string member) => Path.Combine(Root, member);
+
+        public void Dispose()
+        {
+            NpgsqlConnection.ClearAllPools();
+            try
+            {
+                using var admin = new NpgsqlConnection(AdminConnectionString);
+                admin.Open();
+                using var drop = new NpgsqlCommand($"drop database if exists {Database} with (force)", admin);
+                drop.ExecuteNonQuery();
+            }
+            catch (NpgsqlException)
+            {
+            }
+            try
+            {
+                Directory.Delete(Root, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private bool TryTarget(out Target target)
+    {
+        target = null!;
+        if (!TestServices.Postgres(_output, out string cs) || !TestServices.S3(_output, out var s3))
+        {
+            return false;
+        }
+        string db = "tvs_kafka_" + Guid.NewGuid().ToString("N")[..10];
+        using (var admin = new NpgsqlConnection(cs))
+        {
+            admin.Open();
+            using var create = new NpgsqlCommand($"create database {db}", admin);
+            create.ExecuteNonQuery();
+        }
+        string fresh = new NpgsqlConnectionStringBuilder(cs) { Database = db }.ConnectionString;
+        using (var c = new NpgsqlConnection(fresh))
+        {
+            c.Open();
+            PostgresMigrator.Migrate(c);
+        }
+        target = new Target
+        {
+            ConnectionString = fresh,
+            AdminConnectionString = cs,
+            Database = db,
+            S3 = s3,
+            Group = "tvs-engine-" + Guid.NewGuid().ToString("N")[..8],
+            Root = Path.Combine(_p.Root, "run-" + Guid.NewGuid().ToString("N")[..8]),
+        };
+        foreach (var topic in new[] { KafkaTopics.Rejected, KafkaTopics.Validated })
+        {
+            target.TopicStarts[topic] = HighWatermarksByPartition(topic);
+        }
+        foreach (var line in _p.Log)
+        {
+            _output.WriteLine(line);
+        }
+        return true;
+    }
+
+    private Dictionary<int, long> HighWatermarksByPartition(string topic)
+    {
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = _p.Cluster.BootstrapServers, GroupId = "tvs-test-watermarks" }).Build();
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _p.Cluster.BootstrapServers }).Build();
+        var md = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.SingleOrDefault(t => t.Topic == topic);
+        var result = new Dictionary<int, long>();
+        if (md is null || md.Error.IsError)
+        {
+            return result;
+        }
+        foreach (var p in md.Partitions)
+        {
+            result[p.PartitionId] = consumer.QueryWatermarkOffsets(new TopicPartition(topic, p.PartitionId), TimeSpan.FromSeconds(10)).High.Value;
+        }
+        return result;
+    }
+
+    private long HighWatermarks(string topic) => HighWatermarksByPartition(topic).Values.Sum();
+
+    /// <summary>A <c>tvs engine run</c> child over Kafka, PostgreSQL and S3.</summary>
+    private sealed class EngineProcess : IDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _log = new();
+
+        public EngineProcess(Pipeline p, Target t, string member)
+        {
+            string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } d ? d : "dotnet";
+            var psi = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tvs.dll"));
+            psi.ArgumentList.Add("engine");
+            psi.ArgumentList.Add("run");
+            var env = psi.Environment;
+            env["TVS_Engine__Mode"] = "test";
+            env["TVS_Engine__Election"] = p.Election.Directory;
+            env["TVS_Engine__Data"] = t.Data(member);
+            env["TVS_Engine__Kafka"] = p.Cluster.BootstrapServers;
+            env["TVS_Engine__KafkaGroup"] = t.Group;
+            env["TVS_Engine__KafkaSessionTimeoutMs"] = "6000";
+            env["TVS_Engine__Postgres"] = t.ConnectionString;
+            env["TVS_Engine__S3Bucket"] = t.S3.Bucket;
+            env["TVS_Engine__S3Endpoint"] = t.S3.ServiceUrl;
+            env["TVS_Engine__S3AccessKey"] = t.S3.AccessKey;
+            env["TVS_Engine__S3SecretKey"] = t.S3.SecretKey;
+            // 16 partitions in one process on a 2-core machine: small engines.
+            env["TVS_Engine__VerifyThreads"] = "1";
+            env["TVS_Engine__VerifyMaxBatch"] = "64";
+            env["TVS_Engine__RingSize"] = "512";
+            env["TVS_Engine__ArenaMiB"] = "10";
+            env["TVS_Engine__ExpectedVotesPerPartition"] = "20000";
+            env["TVS_Engine__NullifierMemoryMiB"] = "16";
+            env["TVS_Engine__FlushMaxVotes"] = "1000";
+            env["TVS_Engine__FlushMaxDelayMs"] = "50";
+            env["TVS_Engine__CheckpointEveryRecords"] = "2000";
+            env["TVS_Engine__CheckpointIntervalSeconds"] = "2";
+            env["TVS_Engine__StatusIntervalSeconds"] = "5";
+            Member = member;
+            _process = Process.Start(psi)!;
+            _process.OutputDataReceived += (_, e) => Append(e.Data);
+            _process.ErrorDataReceived += (_, e) => Append(e.Data);
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+        }
+
+        public string Member { get; }
+
+        public string Log
+        {
+            get
+            {
+                lock (_log)
+                {
+                    return _log.ToString();
+                }
+            }
+        }
+
+        public bool HasExited => _process.HasExited;
+
+        private void Append(string? line)
+        {
+            if (line != null)
+            {
+                lock (_log)
+                {
+                    _log.AppendLine(line);
+                }
+            }
+        }
+
+        public void Kill()
+        {
+            try
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+            _process.WaitForExit(30_000);
+        }
+
+        /// <summary>SIGTERM: the engine drains, commits, signs and leaves the group; returns its exit code.</summary>
+        public int Terminate(TimeSpan timeout)
+        {
+            using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                kill.WaitForExit();
+            }
+            if (!_process.WaitForExit(timeout))
+            {
+                Kill();
+                return -1;
+            }
+            _process.WaitForExit();
+            return _process.ExitCode;
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                Kill();
+            }
+            _process.Dispose();
+        }
+    }
+
+    private static long CommittedRecords(Target t, Guid election)
+    {
+        try
+        {
+            using var c = new NpgsqlConnection(t.ConnectionString);
+            c.Open();
+            using var cmd = new NpgsqlCommand("select coalesce(sum(next_offset), 0)::bigint from partition_progress where election_id = @e", c);
+            cmd.Parameters.AddWithValue("e", election);
+            return (long)cmd.ExecuteScalar()!;
+        }
+        catch (NpgsqlException)
+        {
+            return -1;
+        }
+    }
+
+    private void WaitForCommitted(Target t, long atLeast, TimeSpan timeout, params EngineProcess[] engines)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        long last = 0;
+        while (DateTime.UtcNow < deadline)
+        {
+            last = CommittedRecords(t, _p.Election.Id);
+            if (last >= atLeast)
+            {
+                return;
+            }
+            foreach (var e in engines)
+            {
+                Assert.False(e.HasExited, $"engine {e.Member} exited early:\n{Tail(e.Log)}");
+            }
+            Thread.Sleep(200);
+        }
+        Assert.Fail($"{last:N0} of {atLeast:N0} records committed after {timeout}:\n{string.Join("\n", engines.Select(e => Tail(e.Log)))}");
+    }
+
+    private static void WaitForLog(EngineProcess engine, string text, int times, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        int Count() => engine.Log.Split('\n').Count(l => l.Contains(text, StringComparison.Ordinal));
+        while (Count() < times && DateTime.UtcNow < deadline)
+        {
+            Assert.False(engine.HasExited, Tail(engine.Log));
+            Thread.Sleep(100);
+        }
+        Assert.True(Count() >= times, $"\"{text}\" ×{times} not seen:\n{Tail(engine.Log)}");
+        Thread.Sleep(1000);
+    }
+
+    private static string Tail(string log, int lines = 40) => string.Join("\n", log.Split('\n').TakeLast(lines));
+
+    /// <summary>Everything the run wrote equals the embedded reference.</summary>
+    private void AssertMatchesReference(Target t)
+    {
+        var election = _p.Election;
+        long rows = 0, objects = 0, deadLetters = 0;
+        using var s3 = new S3BlobSink(t.S3);
+        for (int p = 0; p < Partitions; p++)
+        {
+            var reference = _p.Reference[p];
+            using var store = PostgresVoteStore.Open(t.ConnectionString, election.Id, p);
+            // Progress: same offset, MMR size and root as the embedded engine over the same input.
+            Assert.Equal(reference.Progress, store.LoadProgress());
+            Assert.Equal(reference.Records.Count, store.LoadProgress().NextOffset);
+
+            // Rows: byte-identical to the reference's accepted votes, in MMR order.
+            var stored = store.ReadAll();
+            Assert.Equal(reference.Accepted.Count, stored.Count);
+            for (int i = 0; i < stored.Count; i++)
+            {
+                Assert.Equal(reference.Accepted[i].MmrIndex, stored[i].MmrIndex);
+                Assert.Equal(reference.Accepted[i].Offset, stored[i].Offset);
+                Assert.Equal(reference.Accepted[i].Record, stored[i].Record);
+            }
+            Assert.Equal(reference.Progress.MmrRoot, Rfc9162.MerkleTreeHash(stored.Select(v => Rfc9162.HashLeaf(v.Record)).ToArray()));
+            rows += stored.Count;
+
+            // The engines' own signed checkpoints: the latest one of any member that ran this partition ends at the root.
+            var notes = Directory.GetDirectories(t.Root)
+                .Select(d => Path.Combine(LocalPartition.CheckpointDirectory(d, p), LocalCheckpointSink.LatestFile))
+                .Where(File.Exists)
+                .Select(f => Checkpoint.Open(File.ReadAllText(f), election.Signer.Verifier, election.Origin(p)))
+                .ToList();
+            Assert.NotEmpty(notes);
+            var newest = notes.MaxBy(n => n.Size)!;
+            Assert.Equal(reference.Progress.MmrSize, newest.Size);
+            Assert.Equal(reference.Progress.MmrRoot, newest.Root);
+
+            // Objects: every entry equals the row at its index; together they cover every index.
+            // (After a crash an uncommitted batch's object may stay beside the one that replaced it,
+            // with other boundaries: same entries, so it is checked like the others.)
+            var covered = new bool[stored.Count];
+            foreach (string key in s3.ListKeys($"elections/{election.Id:D}/p{p}/"))
+            {
+                var o = s3.Get(key)!;
+                Assert.Equal(SHA256.HashData(o.AsSpan(0, o.Length - 32)), o[^32..]);
+                long first = BinaryPrimitives.ReadInt64BigEndian(o.AsSpan(28));
+                int count = BinaryPrimitives.ReadInt32BigEndian(o.AsSpan(36));
+                Assert.Equal(VoteBatch.ObjectKey(election.Id, p, first, first + count - 1), key);
+                int at = VoteBatch.ObjectHeaderSize;
+                for (int k = 0; k < count; k++)
+                {
+                    long index = BinaryPrimitives.ReadInt64BigEndian(o.AsSpan(at));
+                    long offset = BinaryPrimitives.ReadInt64BigEndian(o.AsSpan(at + 8));
+                    int n = BinaryPrimitives.ReadInt32BigEndian(o.AsSpan(at + 16));
+                    Assert.Equal(first + k, index);
+                    Assert.Equal(stored[(int)index].Offset, offset);
+                    Assert.True(o.AsSpan(at + 20, n).SequenceEqual(stored[(int)index].Record), $"{key}: entry {index} differs from its row");
+                    covered[index] = true;
+                    at += 20 + n;
+                }
+                objects++;
+            }
+            Assert.All(covered, c => Assert.True(c, $"p{p}: an accepted vote is in no batch object"));
+            Assert.Equal(0, _p.Cluster.LowWatermark(KafkaTopics.Pending, p)); // the mock cluster evicted nothing
+        }
+
+        // Dead letters: each rejected record exactly once after deduplication by (partition, offset),
+        // with its original bytes and the reference's reason; nothing else.
+        var letters = ReadTopicFrom(KafkaTopics.Rejected, t.TopicStarts[KafkaTopics.Rejected]);
+        var seen = new Dictionary<(int, long), string>();
+        foreach (var l in letters)
+        {
+            int p = (int)KafkaTopics.ReadNumberHeader(l.Message.Headers, KafkaTopics.PartitionHeader);
+            long offset = KafkaTopics.ReadNumberHeader(l.Message.Headers, KafkaTopics.OffsetHeader);
+            string reason = KafkaTopics.ReadTextHeader(l.Message.Headers, KafkaTopics.ReasonHeader)!;
+            Assert.True(_p.Reference[p].DeadLetters.TryGetValue(offset, out var expected), $"p{p}@{offset}: a dead letter the reference did not reject");
+            Assert.Equal(expected.Reason, reason);
+            Assert.Equal(expected.Key, l.Message.Key ?? []);
+            Assert.Equal(expected.Value, l.Message.Value ?? []);
+            seen[(p, offset)] = reason;
+        }
+        deadLetters = seen.Count;
+        Assert.Equal(_p.Reference.Values.Sum(r => r.DeadLetters.Count), deadLetters);
+
+        // votes.validated: one event per accepted vote (repeats after a crash are identical).
+        var validated = ReadTopicFrom(KafkaTopics.Validated, t.TopicStarts[KafkaTopics.Validated]);
+        var events = new Dictionary<string, (long, int, long)>();
+        foreach (var e in validated)
+        {
+            Assert.True(ValidatedPublisher.TryDecode(e.Message.Value, out long index, out int p, out long offset));
+            string n = Convert.ToHexString(e.Message.Key);
+            if (events.TryGetValue(n, out var before))
+            {
+                Assert.Equal(before, (index, p, offset));
+            }
+            events[n] = (index, p, offset);
+        }
+        Assert.Equal(rows, events.Count);
+
+        // And against the load generator's own expectation: the accepted nullifiers, whatever the order.
+        Assert.Equal(_p.Load.ExpectedCounts.GetValueOrDefault("accepted"), rows);
+        _output.WriteLine($"matches the embedded reference: {rows:N0} rows, {objects:N0} objects, {deadLetters:N0} dead letters ({letters.Count:N0} before deduplication), {validated.Count:N0} validated events");
+    }
+
+    private List<ConsumeResult<byte[], byte[]>> ReadTopicFrom(string topic, Dictionary<int, long> starts)
+    {
+        // The topic's records beyond what earlier tests left (watermarks taken when the target was made).
+        var all = IngestFixture.ReadTopic(_p.Cluster.BootstrapServers, topic, (int)HighWatermarks(topic), TimeSpan.FromSeconds(60));
+        return all.Where(r => r.Offset.Value >= starts.GetValueOrDefault(r.Partition.Value)).ToList();
+    }
+
+    [Fact]
+    public void Gateway_Kafka_engine_PostgreSQL_and_S3_store_what_the_embedded_engine_stores()
+    {
+        if (!TryTarget(out var t))
+        {
+            return;
+        }
+        using (t)
+        {
+            // Every record the gateway refused is one the load generator marked as bad input.
+            for (int i = 0; i < _p.Load.Records.Count; i++)
+            {
+                if (_p.Posted[i] != HttpStatusCode.Accepted)
+                {
+                    Assert.NotEqual("accepted", _p.Load.Records[i].Expected);
+                }
+            }
+            Assert.Equal(_p.Posted.Count(s => s == HttpStatusCode.Accepted), _p.TotalRecords);
+            var sw = Stopwatch.StartNew();
+            using var engine = new EngineProcess(_p, t, "a");
+            WaitForCommitted(t, _p.TotalRecords, TimeSpan.FromMinutes(15), engine);
+            double seconds = sw.Elapsed.TotalSeconds;
+            sw.Restart();
+            Assert.Equal(0, engine.Terminate(TimeSpan.FromMinutes(2)));
+            _output.WriteLine($"graceful stop in {sw.Elapsed.TotalSeconds:F1} s");
+            _output.WriteLine($"engine over Kafka + PostgreSQL + S3: {_p.TotalRecords:N0} records durable in {seconds:F1} s ({_p.TotalRecords / seconds:N0} records/s, including start-up)");
+            _output.WriteLine(Tail(engine.Log, 5));
+            sw.Restart();
+            AssertMatchesReference(t);
+            _output.WriteLine($"checked in {sw.Elapsed.TotalSeconds:F1} s");
+        }
+    }
+
+    [Fact]
+    public void Kill_9_of_the_engine_at_10_random_moments_loses_nothing_and_doubles_nothing()
+    {
+        if (!TryTarget(out var t))
+        {
+            return;
+        }
+        using (t)
+        {
+            var rng = new Random(Environment.TickCount);
+            long total = _p.TotalRecords;
+            var kills = new List<string>();
+            for (int k = 1; k <= 10; k++)
+            {
+                using var engine = new EngineProcess(_p, t, "a");
+                // Somewhere in the k-th eleventh of the run, plus a random delay: mid-batch,
+                // mid-COPY, mid-upload, mid-checkpoint, mid-rebalance.
+                WaitForCommitted(t, total * k / 11, TimeSpan.FromMinutes(10), engine);
+                Thread.Sleep(rng.Next(0, 1500));
+                long before = CommittedRecords(t, _p.Election.Id);
+                engine.Kill();
+                kills.Add($"{before:N0}");
+            }
+            using (var last = new EngineProcess(_p, t, "a"))
+            {
+                WaitForCommitted(t, total, TimeSpan.FromMinutes(15), last);
+                // Everything may have been durable before this process started: let it join the
+                // group and recover its partitions before asking it to stop.
+                WaitForLog(last, "assigned, engine started", Partitions, TimeSpan.FromMinutes(3));
+                Assert.Equal(0, last.Terminate(TimeSpan.FromMinutes(2)));
+                Assert.Contains("assigned", last.Log, StringComparison.Ordinal);
+            }
+            _output.WriteLine($"killed with -9 at {string.Join(", ", kills)} committed records of {total:N0}");
+            AssertMatchesReference(t);
+        }
+    }
+
+    [Fact]
+    public void Two_engines_in_one_group_split_the_partitions_and_a_rebalance_loses_nothing()
+    {
+        if (!TryTarget(out var t))
+        {
+            return;
+        }
+        using (t)
+        {
+            long total = _p.TotalRecords;
+            using var a = new EngineProcess(_p, t, "a");
+            WaitForCommitted(t, total / 5, TimeSpan.FromMinutes(10), a);
+            // B joins: the cooperative-sticky assignor moves about half of A's partitions to it
+            // (A flushes and commits them first; B recovers them from the committed progress).
+            using (var b = new EngineProcess(_p, t, "b"))
+            {
+                var deadline = DateTime.UtcNow.AddMinutes(3);
+                while (!b.Log.Contains("assigned, engine started", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+                {
+                    Assert.False(b.HasExited, Tail(b.Log));
+                    Thread.Sleep(200);
+                }
+                Assert.Contains("assigned, engine started", b.Log, StringComparison.Ordinal);
+                Assert.Contains("revoked", a.Log, StringComparison.Ordinal);
+                WaitForCommitted(t, total * 3 / 5, TimeSpan.FromMinutes(10), a, b);
+                // B leaves gracefully: its partitions go back to A, which resumes them from its own,
+                // older local checkpoints (re-deriving what B committed meanwhile, writing nothing twice).
+                Assert.Equal(0, b.Terminate(TimeSpan.FromMinutes(2)));
+                int bPartitions = b.Log.Split('\n').Count(l => l.Contains("assigned, engine started", StringComparison.Ordinal));
+                _output.WriteLine($"engine b owned {bPartitions} partition(s) for a while");
+                Assert.InRange(bPartitions, 1, Partitions - 1);
+            }
+            WaitForCommitted(t, total, TimeSpan.FromMinutes(15), a);
+            Assert.Equal(0, a.Terminate(TimeSpan.FromMinutes(2)));
+            AssertMatchesReference(t);
+        }
+    }
+}

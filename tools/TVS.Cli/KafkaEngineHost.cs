@@ -1,0 +1,324 @@
+using Npgsql;
+using TVS.Engine.Ports;
+using TVS.Engine.Processing;
+using TVS.Ingest.Kafka;
+using TVS.LoadGen;
+using TVS.Storage;
+using TVS.Storage.Local;
+using TVS.Storage.Postgres;
+using TVS.Storage.S3;
+
+namespace TVS.Cli;
+
+/// <summary>
+/// The production composition of <c>tvs engine run</c> (docs/operations.md, "Engine over Kafka"):
+/// a member of the engines' consumer group on <c>votes.pending</c> that runs one
+/// <see cref="PartitionEngine"/> per partition it owns. Per partition: FASTER nullifiers, the MMR
+/// node file and signed checkpoints stay local (under the data directory's <c>p{N}</c>); accepted
+/// votes and progress go to PostgreSQL (or the local vote store without one), batch objects to S3
+/// (or local files), dead letters to <c>votes.rejected</c>, accepted events to
+/// <c>votes.validated</c>, and the Kafka offset is committed after the batch is durable.
+/// </summary>
+/// <remarks>
+/// <para>Rebalances: a revoked partition's engine is stopped the graceful way (drain, commit, sign,
+/// commit the offset) before the group hands it on; a newly assigned one recovers from the
+/// committed progress and whatever local checkpoint this machine has for it (none: it replays the
+/// partition from the start, re-deriving and writing nothing twice). A lost partition (this member
+/// missed its session) is stopped with offset commits fenced off: its last writes are the same
+/// rows the new owner derives, and the store skips what is already committed.</para>
+/// <para>A partition engine that fails (a store that does not belong to the partition, records lost
+/// to retention) stops the whole member with an error: an orchestrator restarts it, and the group
+/// moves its partitions meanwhile. Nothing is skipped to keep going.</para>
+/// </remarks>
+public sealed class KafkaEngineHost : IPartitionHandler, IDisposable
+{
+    private readonly ElectionSetup _election;
+    private readonly EngineSettings _settings;
+    private readonly Action<string> _log;
+    private readonly NpgsqlDataSource? _dataSource;
+    private readonly Dictionary<int, Running> _running = [];
+    private readonly List<string> _failures = [];
+    private readonly Dictionary<int, PartitionProgress> _final = [];
+    private KafkaGroupRunner? _runner;
+
+    public KafkaEngineHost(ElectionSetup election, EngineSettings settings, Action<string> log)
+    {
+        if (settings.Kafka is null || settings.Data is null)
+        {
+            throw new ArgumentException("Engine:Kafka and Engine:Data must be set", nameof(settings));
+        }
+        _election = election;
+        _settings = settings;
+        _log = log;
+        if (settings.Postgres is { } cs)
+        {
+            _dataSource = PostgresVoteStore.CreateDataSource(cs);
+        }
+    }
+
+    /// <summary>Called after a partition engine is started (metrics registration, tests).</summary>
+    public Action<int, PartitionEngine, KafkaInputLog>? OnStarted { get; init; }
+
+    /// <summary>Called after a partition engine has stopped and its stores are closed.</summary>
+    public Action<int>? OnStopped { get; init; }
+
+    /// <summary>The NpgsqlDataSource shared by the partitions' vote stores (null without PostgreSQL).</summary>
+    public NpgsqlDataSource? DataSource => _dataSource;
+
+    /// <summary>Partitions owned now.</summary>
+    public int[] Owned
+    {
+        get
+        {
+            lock (_running)
+            {
+                return [.. _running.Keys.Order()];
+            }
+        }
+    }
+
+    /// <summary>The engines running now (a snapshot), for status lines and metrics.</summary>
+    public (int Partition, PartitionEngine Engine)[] Engines
+    {
+        get
+        {
+            lock (_running)
+            {
+                return [.. _running.OrderBy(kv => kv.Key).Select(kv => (kv.Key, kv.Value.Engine))];
+            }
+        }
+    }
+
+    /// <summary>The durable progress of every partition this member stopped, by partition (last one wins).</summary>
+    public IReadOnlyDictionary<int, PartitionProgress> StoppedProgress
+    {
+        get
+        {
+            lock (_final)
+            {
+                return new Dictionary<int, PartitionProgress>(_final);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Joins the group and runs the owned partitions' engines until <paramref name="stop"/>; then
+    /// revokes everything (each engine drains and commits) and leaves the group. Throws if a
+    /// partition engine failed.
+    /// </summary>
+    public void Run(CancellationToken stop)
+    {
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        _runner = new KafkaGroupRunner(new KafkaGroupOptions
+        {
+            BootstrapServers = _settings.Kafka!,
+            GroupId = _settings.KafkaGroup,
+            Topic = _settings.KafkaTopic,
+            SessionTimeoutMs = _settings.KafkaSessionTimeoutMs,
+        }, this);
+        var watcher = new Thread(() =>
+        {
+            while (!failed.IsCancellationRequested)
+            {
+                Thread.Sleep(100);
+                lock (_failures)
+                {
+                    if (_failures.Count > 0)
+                    {
+                        failed.Cancel();
+                    }
+                }
+            }
+        })
+        { IsBackground = true, Name = "tvs-host-watch" };
+        watcher.Start();
+        try
+        {
+            _runner.Run(failed.Token);
+        }
+        finally
+        {
+            failed.Cancel();
+            watcher.Join();
+            _runner.Dispose();
+            _runner = null;
+        }
+        lock (_failures)
+        {
+            if (_failures.Count > 0)
+            {
+                throw new InvalidOperationException(string.Join("; ", _failures));
+            }
+        }
+    }
+
+    public void OnAssigned(AssignedPartition assigned)
+    {
+        int p = assigned.Partition;
+        try
+        {
+            var running = Start(assigned);
+            lock (_running)
+            {
+                _running[p] = running;
+            }
+            _log($"partition {p}: assigned, engine started");
+        }
+        catch (Exception e)
+        {
+            Fail($"partition {p}: could not start: {e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    public void OnRevoked(int partition) => Stop(partition, lost: false);
+
+    public void OnLost(int partition) => Stop(partition, lost: true);
+
+    private Running Start(AssignedPartition assigned)
+    {
+        int p = assigned.Partition;
+        var disposables = new Stack<IDisposable>();
+        try
+        {
+            var local = LocalPartition.Open(_settings.Data!, p, FasterNullifierStoreOptions.ForExpectedKeys(
+                Math.Max(1, _settings.ExpectedVotesPerPartition), Math.Max(16, _settings.NullifierMemoryMiB) << 20));
+            disposables.Push(local);
+            var input = assigned.OpenInputLog();
+            disposables.Push(input);
+            IVoteStore votes = local.Votes;
+            if (_dataSource != null)
+            {
+                votes = new PostgresVoteStore(_dataSource, _election.Id, p);
+                disposables.Push(votes);
+            }
+            IBlobSink blobs = local.Blobs;
+            if (_settings.S3Bucket is { } bucket)
+            {
+                var s3 = new S3BlobSink(new S3BlobSinkOptions
+                {
+                    Bucket = bucket,
+                    ServiceUrl = _settings.S3Endpoint,
+                    Region = _settings.S3Region,
+                    AccessKey = _settings.S3AccessKey,
+                    SecretKey = _settings.S3SecretKey,
+                    KeyPrefix = _settings.S3KeyPrefix ?? "",
+                });
+                disposables.Push(s3);
+                blobs = s3;
+            }
+            var deadLetters = new KafkaDeadLetterSink(_settings.Kafka!, p);
+            disposables.Push(deadLetters);
+            ValidatedPublisher? validated = null;
+            if (_settings.PublishValidated)
+            {
+                validated = new ValidatedPublisher(_settings.Kafka!, p);
+                disposables.Push(validated);
+            }
+            var committing = new OffsetCommittingVoteStore(votes, input, validated);
+            var options = _settings.ToOptions() with
+            {
+                Partition = p,
+                OnWarning = w => _log($"partition {p}: {w}"),
+            };
+            var engine = new PartitionEngine(_election.CreateOpener(), _election.CreateAdmission(), _election.Signer, _election.Origin(p),
+                options, local.Nullifiers, local.Mmr, input, committing, blobs, deadLetters, local.Checkpoints);
+            var running = new Running(p, engine, input, committing, [.. disposables]);
+            running.Thread = new Thread(() => RunEngine(running)) { Name = $"tvs-ingest-p{p}", IsBackground = false };
+            running.Thread.Start();
+            OnStarted?.Invoke(p, engine, input);
+            return running;
+        }
+        catch
+        {
+            while (disposables.Count > 0)
+            {
+                disposables.Pop().Dispose();
+            }
+            throw;
+        }
+    }
+
+    private void RunEngine(Running running)
+    {
+        try
+        {
+            running.Engine.Run(running.Stop.Token, stopAtEnd: false);
+        }
+        catch (Exception e)
+        {
+            running.Failure = e;
+            Fail($"partition {running.Partition}: the engine stopped: {e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    private void Stop(int partition, bool lost)
+    {
+        Running? running;
+        lock (_running)
+        {
+            if (!_running.Remove(partition, out running))
+            {
+                return;
+            }
+        }
+        if (lost)
+        {
+            running.Votes.Fence();
+        }
+        running.Stop.Cancel();
+        running.Thread!.Join();
+        if (running.Failure is null)
+        {
+            lock (_final)
+            {
+                _final[partition] = running.Engine.Progress;
+            }
+        }
+        foreach (var d in running.Disposables)
+        {
+            try
+            {
+                d.Dispose();
+            }
+            catch (Exception e)
+            {
+                _log($"partition {partition}: closing a store: {e.GetType().Name}: {e.Message}");
+            }
+        }
+        running.Stop.Dispose();
+        _log($"partition {partition}: {(lost ? "lost" : "revoked")}, engine stopped at offset {running.Engine.Progress.NextOffset} (MMR {running.Engine.Progress.MmrSize})");
+        OnStopped?.Invoke(partition);
+    }
+
+    private void Fail(string message)
+    {
+        _log(message);
+        lock (_failures)
+        {
+            _failures.Add(message);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (int p in Owned)
+        {
+            Stop(p, lost: false);
+        }
+        _dataSource?.Dispose();
+    }
+
+    private sealed class Running(int partition, PartitionEngine engine, KafkaInputLog input, OffsetCommittingVoteStore votes, IDisposable[] disposables)
+    {
+        public int Partition { get; } = partition;
+        public PartitionEngine Engine { get; } = engine;
+        public KafkaInputLog Input { get; } = input;
+        public OffsetCommittingVoteStore Votes { get; } = votes;
+
+        /// <summary>In the order they must be closed: the last opened first.</summary>
+        public IDisposable[] Disposables { get; } = disposables;
+        public CancellationTokenSource Stop { get; } = new();
+        public Thread? Thread { get; set; }
+        public Exception? Failure { get; set; }
+    }
+}
