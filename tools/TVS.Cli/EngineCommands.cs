@@ -57,6 +57,10 @@ public sealed class EngineSettings
     public string? S3SecretKey { get; set; }
     public string? S3KeyPrefix { get; set; }
 
+    /// <summary>Prometheus /metrics and /healthz port (Kafka mode; docs/ops/metrics.md): absent = no exporter, 0 = any free port (logged).</summary>
+    public int? MetricsPort { get; set; }
+    public string MetricsHost { get; set; } = "0.0.0.0";
+
     /// <summary>Nullifier store sizing per partition (FASTER index buckets and in-memory log).</summary>
     public long ExpectedVotesPerPartition { get; set; } = 1_000_000;
     public int NullifierMemoryMiB { get; set; } = 256;
@@ -234,7 +238,17 @@ public static class EngineCommands
     {
         void Log(string line) => Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss} {line}");
         Log($"engine over Kafka {settings.Kafka} (group {settings.KafkaGroup}, topic {settings.KafkaTopic}); votes to {(settings.Postgres != null ? "PostgreSQL" : "local files")}, batch objects to {(settings.S3Bucket != null ? $"S3 bucket {settings.S3Bucket}" : "local files")}");
-        using var host = new KafkaEngineHost(election, settings, Log);
+        // Before the host opens its database pools: the exporter counts pool opens from Npgsql's events.
+        using var metrics = settings.MetricsPort.HasValue ? new TVS.Ingest.Metrics.EngineMetrics() : null;
+        if (metrics != null && settings.MetricsPort is int port)
+        {
+            Log($"metrics on {metrics.StartServer(settings.MetricsHost, port)}metrics");
+        }
+        using var host = new KafkaEngineHost(election, settings, Log)
+        {
+            OnStarted = (partition, engine, input) => metrics?.Register(partition, engine.Stats, () => input.Lag),
+            OnStopped = partition => metrics?.Unregister(partition),
+        };
         using var status = new Timer(_ =>
         {
             var engines = host.Engines;
