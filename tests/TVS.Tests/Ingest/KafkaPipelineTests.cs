@@ -296,7 +296,7 @@ public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
         private readonly Process _process;
         private readonly StringBuilder _log = new();
 
-        public EngineProcess(Pipeline p, Target t, string member)
+        public EngineProcess(Pipeline p, Target t, string member, bool metrics = false)
         {
             string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } d ? d : "dotnet";
             var psi = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -327,6 +327,11 @@ public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
             env["TVS_Engine__CheckpointEveryRecords"] = "2000";
             env["TVS_Engine__CheckpointIntervalSeconds"] = "2";
             env["TVS_Engine__StatusIntervalSeconds"] = "5";
+            if (metrics)
+            {
+                env["TVS_Engine__MetricsPort"] = "0";
+                env["TVS_Engine__MetricsHost"] = "127.0.0.1";
+            }
             Member = member;
             _process = Process.Start(psi)!;
             _process.OutputDataReceived += (_, e) => Append(e.Data);
@@ -435,7 +440,7 @@ public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
         Assert.Fail($"{last:N0} of {atLeast:N0} records committed after {timeout}:\n{string.Join("\n", engines.Select(e => Tail(e.Log)))}");
     }
 
-    private static void WaitForLog(EngineProcess engine, string text, int times, TimeSpan timeout)
+    private static void WaitForLog(EngineProcess engine, string text, int times, TimeSpan timeout, TimeSpan? settle = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         int Count() => engine.Log.Split('\n').Count(l => l.Contains(text, StringComparison.Ordinal));
@@ -445,15 +450,22 @@ public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
             Thread.Sleep(100);
         }
         Assert.True(Count() >= times, $"\"{text}\" ×{times} not seen:\n{Tail(engine.Log)}");
-        Thread.Sleep(1000);
+        Thread.Sleep(settle ?? TimeSpan.FromSeconds(1));
+    }
+
+    private static string Scrape(Uri metrics)
+    {
+        using var http = new HttpClient();
+        return http.GetStringAsync(metrics).GetAwaiter().GetResult();
     }
 
     private static string Tail(string log, int lines = 40) => string.Join("\n", log.Split('\n').TakeLast(lines));
 
     /// <summary>Everything the run wrote equals the embedded reference.</summary>
-    private void AssertMatchesReference(Target t)
+    private void AssertMatchesReference(Target t, bool killed = false)
     {
         var election = _p.Election;
+        var torn = new List<string>();
         long rows = 0, objects = 0, deadLetters = 0;
         using var s3 = new S3BlobSink(t.S3);
         for (int p = 0; p < Partitions; p++)
@@ -494,17 +506,36 @@ public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
             foreach (string key in s3.ListKeys($"elections/{election.Id:D}/p{p}/"))
             {
                 var o = s3.Get(key)!;
-                Assert.Equal(SHA256.HashData(o.AsSpan(0, o.Length - 32)), o[^32..]);
+                if (o.Length < VoteBatch.ObjectHeaderSize + 32 || !SHA256.HashData(o.AsSpan(0, o.Length - 32)).AsSpan().SequenceEqual(o.AsSpan(o.Length - 32)))
+                {
+                    // s3rver writes a PUT's body straight into the object's file, so a writer killed
+                    // mid-upload leaves a torn object (real S3 and MinIO never expose one). It can only
+                    // be an uncommitted batch's: the checksum tells it apart, and every committed
+                    // index must still be covered by an intact object (checked below).
+                    Assert.True(killed, $"{key}: {o.Length} bytes that fail the object checksum, and no writer was killed");
+                    torn.Add(key);
+                    continue;
+                }
                 long first = BinaryPrimitives.ReadInt64BigEndian(o.AsSpan(28));
                 int count = BinaryPrimitives.ReadInt32BigEndian(o.AsSpan(36));
                 Assert.Equal(VoteBatch.ObjectKey(election.Id, p, first, first + count - 1), key);
                 int at = VoteBatch.ObjectHeaderSize;
                 for (int k = 0; k < count; k++)
                 {
+                    Assert.True(at + 20 <= o.Length - 32, $"{key}: {o.Length} bytes, {count} entries announced, entry {k} would start at {at}");
                     long index = BinaryPrimitives.ReadInt64BigEndian(o.AsSpan(at));
                     long offset = BinaryPrimitives.ReadInt64BigEndian(o.AsSpan(at + 8));
                     int n = BinaryPrimitives.ReadInt32BigEndian(o.AsSpan(at + 16));
+                    Assert.True(n >= 0 && at + 20 + n <= o.Length - 32, $"{key}: {o.Length} bytes, {count} entries announced, entry {k} at {at} (index {index}, offset {offset}) has length {n}");
+                    Assert.True(index >= 0, $"{key}: entry {k} has index {index}");
                     Assert.Equal(first + k, index);
+                    if (index >= stored.Count)
+                    {
+                        string fate = reference.DeadLetters.TryGetValue(offset, out var dl) ? $"rejected by the reference ({dl.Reason})"
+                            : reference.Accepted.FindIndex(a => a.Offset == offset) is int ai and >= 0 ? $"accepted by the reference at index {ai}"
+                            : "not in the reference";
+                        Assert.Fail($"{key}: entry {k} has MMR index {index}, beyond the partition's {stored.Count} accepted votes; its record at offset {offset} was {fate}");
+                    }
                     Assert.Equal(stored[(int)index].Offset, offset);
                     Assert.True(o.AsSpan(at + 20, n).SequenceEqual(stored[(int)index].Record), $"{key}: entry {index} differs from its row");
                     covered[index] = true;
@@ -551,7 +582,7 @@ public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
 
         // And against the load generator's own expectation: the accepted nullifiers, whatever the order.
         Assert.Equal(_p.Load.ExpectedCounts.GetValueOrDefault("accepted"), rows);
-        _output.WriteLine($"matches the embedded reference: {rows:N0} rows, {objects:N0} objects, {deadLetters:N0} dead letters ({letters.Count:N0} before deduplication), {validated.Count:N0} validated events");
+        _output.WriteLine($"matches the embedded reference: {rows:N0} rows, {objects:N0} objects ({torn.Count} torn uploads of killed writers ignored: {string.Join(", ", torn)}), {deadLetters:N0} dead letters ({letters.Count:N0} before deduplication), {validated.Count:N0} validated events");
     }
 
     private List<ConsumeResult<byte[], byte[]>> ReadTopicFrom(string topic, Dictionary<int, long> starts)
@@ -580,9 +611,35 @@ public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
             }
             Assert.Equal(_p.Posted.Count(s => s == HttpStatusCode.Accepted), _p.TotalRecords);
             var sw = Stopwatch.StartNew();
-            using var engine = new EngineProcess(_p, t, "a");
+            using var engine = new EngineProcess(_p, t, "a", metrics: true);
             WaitForCommitted(t, _p.TotalRecords, TimeSpan.FromMinutes(15), engine);
             double seconds = sw.Elapsed.TotalSeconds;
+
+            // The process's Prometheus exporter saw the same run: every partition registered, and
+            // its accepted and rejected counters add up to what the reference decided.
+            var address = System.Text.RegularExpressions.Regex.Match(engine.Log, @"metrics on (http://\S+)");
+            Assert.True(address.Success, Tail(engine.Log));
+            {
+                string scrape = "";
+                double Sum(string metric) => scrape.Split('\n')
+                    .Where(l => l.StartsWith(metric + "{", StringComparison.Ordinal))
+                    .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+                // The stats move just after the commit the database already shows: scrape until they caught up.
+                for (var until = DateTime.UtcNow.AddSeconds(10); ;)
+                {
+                    scrape = Scrape(new Uri(address.Groups[1].Value));
+                    if (Sum("tvs_engine_votes_accepted_total") + Sum("tvs_engine_votes_rejected_total") >= _p.TotalRecords || DateTime.UtcNow > until)
+                    {
+                        break;
+                    }
+                    Thread.Sleep(200);
+                }
+                Assert.Equal(Partitions, scrape.Split('\n').Count(l => l.StartsWith("tvs_engine_votes_accepted_total{", StringComparison.Ordinal)));
+                Assert.Equal(_p.Reference.Values.Sum(r => r.Accepted.Count), Sum("tvs_engine_votes_accepted_total"));
+                Assert.Equal(_p.Reference.Values.Sum(r => r.DeadLetters.Count), Sum("tvs_engine_votes_rejected_total"));
+                Assert.Contains("tvs_engine_kafka_consumer_lag{", scrape, StringComparison.Ordinal);
+                Assert.Contains("tvs_engine_db_connection_pool_usage{", scrape, StringComparison.Ordinal);
+            }
             sw.Restart();
             Assert.Equal(0, engine.Terminate(TimeSpan.FromMinutes(2)));
             _output.WriteLine($"graceful stop in {sw.Elapsed.TotalSeconds:F1} s");
@@ -606,17 +663,34 @@ public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
             var rng = new Random(Environment.TickCount);
             long total = _p.TotalRecords;
             var kills = new List<string>();
+            int killedMidRun = 0;
             for (int k = 1; k <= 10; k++)
             {
+                long start = CommittedRecords(t, _p.Election.Id);
+                if (start >= total)
+                {
+                    break; // everything is durable: a kill now would test nothing
+                }
                 using var engine = new EngineProcess(_p, t, "a");
-                // Somewhere in the k-th eleventh of the run, plus a random delay: mid-batch,
-                // mid-COPY, mid-upload, mid-checkpoint, mid-rebalance.
-                WaitForCommitted(t, total * k / 11, TimeSpan.FromMinutes(10), engine);
-                Thread.Sleep(rng.Next(0, 1500));
+                // Each process first joins the group (the killed member's session has to expire
+                // before its partitions move) and recovers every partition, then makes progress
+                // of its own: somewhere in the k-th eleventh of the run, plus a random delay, so
+                // kills land mid-batch, mid-COPY, mid-upload and mid-checkpoint.
+                WaitForLog(engine, "assigned, engine started", Partitions, TimeSpan.FromMinutes(3), settle: TimeSpan.Zero);
+                // The k-th kill falls somewhere in the first 10–50 % of the (11−k)-th part of what is
+                // left, so ten kills fit whatever the engine's speed, with room for the batches that
+                // PostgreSQL still commits after the kill (their COMMIT was already in its socket).
+                long remaining = total - start;
+                long target = start + Math.Max(1, (long)(remaining * (0.1 + 0.4 * rng.NextDouble()) / (11 - k)));
+                WaitForCommitted(t, Math.Min(total, target), TimeSpan.FromMinutes(10), engine);
+                Thread.Sleep(rng.Next(0, 200));
                 long before = CommittedRecords(t, _p.Election.Id);
                 engine.Kill();
-                kills.Add($"{before:N0}");
+                killedMidRun += before < total ? 1 : 0;
+                kills.Add($"{before:N0} (started at {start:N0}, target {target:N0})");
             }
+            Assert.True(kills.Count == 10, $"only {kills.Count} kills before everything was durable: {string.Join(", ", kills)}");
+            Assert.True(killedMidRun >= 9, $"only {killedMidRun} of the kills left work to do: {string.Join(", ", kills)}");
             using (var last = new EngineProcess(_p, t, "a"))
             {
                 WaitForCommitted(t, total, TimeSpan.FromMinutes(15), last);
@@ -627,7 +701,7 @@ public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
                 Assert.Contains("assigned", last.Log, StringComparison.Ordinal);
             }
             _output.WriteLine($"killed with -9 at {string.Join(", ", kills)} committed records of {total:N0}");
-            AssertMatchesReference(t);
+            AssertMatchesReference(t, killed: true);
         }
     }
 

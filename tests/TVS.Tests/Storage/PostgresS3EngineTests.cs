@@ -139,8 +139,20 @@ public class PostgresS3EngineTests
         {
             WaitForFirstCommit(engine);
             TestServices.Control("pg-stop");
-            Thread.Sleep(3000);
-            TestServices.Control("pg-start");
+            long stalledAt, stalledAfter;
+            try
+            {
+                // 10 s down: after the first second nothing more becomes durable until it is back.
+                Thread.Sleep(1000);
+                stalledAt = engine.Stats.Committed;
+                Thread.Sleep(9000);
+                stalledAfter = engine.Stats.Committed;
+            }
+            finally
+            {
+                TestServices.Control("pg-start");
+            }
+            Assert.Equal(stalledAt, stalledAfter);
         });
         Report(run);
         Assert.Contains(run.Warnings, w => w.Contains("votes and progress", StringComparison.Ordinal));
@@ -161,8 +173,20 @@ public class PostgresS3EngineTests
         {
             WaitForFirstCommit(engine);
             TestServices.Control("s3-stop");
-            Thread.Sleep(3000);
-            TestServices.Control("s3-start");
+            long stalledAt, stalledAfter;
+            try
+            {
+                // 10 s down: after the first second nothing more becomes durable until it is back.
+                Thread.Sleep(1000);
+                stalledAt = engine.Stats.Committed;
+                Thread.Sleep(9000);
+                stalledAfter = engine.Stats.Committed;
+            }
+            finally
+            {
+                TestServices.Control("s3-start");
+            }
+            Assert.Equal(stalledAt, stalledAfter);
         });
         Report(run);
         Assert.Contains(run.Warnings, w => w.Contains("batch object", StringComparison.Ordinal));
