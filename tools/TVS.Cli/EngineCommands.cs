@@ -34,6 +34,9 @@ public sealed class EngineSettings
     public int CheckpointIntervalSeconds { get; set; } = 30;
     public int StatusIntervalSeconds { get; set; } = 5;
 
+    /// <summary>How often the ingest thread publishes a tick marker when input is quiet or slow (age-based flushes ride on ticks).</summary>
+    public int TickIntervalMs { get; set; } = 5;
+
     // Production composition (docs/operations.md, "Engine over Kafka, PostgreSQL and S3"): set
     // Kafka instead of Input; Postgres and S3Bucket are optional (local files without them).
 
@@ -76,6 +79,7 @@ public sealed class EngineSettings
         FlushMaxDelay = TimeSpan.FromMilliseconds(Math.Max(1, FlushMaxDelayMs)),
         CheckpointEveryRecords = Math.Max(1, CheckpointEveryRecords),
         CheckpointInterval = TimeSpan.FromSeconds(Math.Max(1, CheckpointIntervalSeconds)),
+        TickInterval = TimeSpan.FromMilliseconds(Math.Clamp(TickIntervalMs, 1, 1000)),
     };
 }
 

@@ -61,7 +61,7 @@ public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
             Log.Add($"posted through the gateway in {sw.Elapsed.TotalSeconds:F1} s: {Posted.Count(s => s == HttpStatusCode.Accepted):N0} accepted (202), {Posted.Count(s => s != HttpStatusCode.Accepted):N0} refused");
             sw.Restart();
             BuildReference();
-            Log.Add($"embedded reference over the {Partitions} partitions in {sw.Elapsed.TotalSeconds:F1} s: {Reference.Values.Sum(r => r.Progress.Accepted):N0} accepted, {Reference.Values.Sum(r => r.DeadLetters.Count):N0} rejected");
+            Log.Add($"embedded reference over the {Partitions} partitions in {sw.Elapsed.TotalSeconds:F1} s: {Reference.Values.Sum(r => r.Progress.Accepted):N0} accepted, {Reference.Values.Sum(r => r.DeadLetters.Count):N0} rejected; engines alone {ReferenceEngineTime.TotalSeconds:F1} s = {TotalRecords / ReferenceEngineTime.TotalSeconds:N0} records/s");
         }
 
         public string Root { get; }
@@ -69,6 +69,9 @@ public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
         public GeneratedLoad Load { get; }
         public MockKafkaCluster Cluster { get; }
         public List<string> Log { get; } = [];
+
+        /// <summary>The embedded engines' run time alone (no set-up, no Kafka reads), for the end-to-end comparison.</summary>
+        public TimeSpan ReferenceEngineTime { get; private set; }
 
         /// <summary>The gateway's answer to each generated record, by index.</summary>
         public HttpStatusCode[] Posted { get; private set; } = [];
@@ -120,7 +123,9 @@ public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
                 using var input = new ListInputLog(records);
                 var engine = local.CreateEngine(Election.CreateOpener(), Election.CreateAdmission(), Election.Signer, Election.Origin(p),
                     new EngineOptions { RingSize = 1024, ArenaBytes = 16 << 20, VerifyThreads = 2, VerifyMaxBatch = 64, FlushMaxVotes = 2_000, CheckpointEveryRecords = 50_000 }, input);
+                long started = Stopwatch.GetTimestamp();
                 engine.Run(CancellationToken.None, stopAtEnd: true);
+                ReferenceEngineTime += Stopwatch.GetElapsedTime(started);
                 Reference[p] = new PartitionReference(records, engine.Progress,
                     LocalVoteStore.ReadAll(LocalPartition.VotesDirectory(data, p)).ToList(),
                     LocalDeadLetterSink.ReadAll(LocalPartition.DeadLetterDirectory(data, p)).ToDictionary(d => d.Offset));
@@ -612,8 +617,17 @@ public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
             Assert.Equal(_p.Posted.Count(s => s == HttpStatusCode.Accepted), _p.TotalRecords);
             var sw = Stopwatch.StartNew();
             using var engine = new EngineProcess(_p, t, "a", metrics: true);
+            // Steady state: from 10 % to 90 % of the records durable (start-up and the tail excluded).
+            WaitForCommitted(t, _p.TotalRecords / 10, TimeSpan.FromMinutes(15), engine);
+            long from = CommittedRecords(t, _p.Election.Id);
+            double fromSeconds = sw.Elapsed.TotalSeconds;
+            WaitForCommitted(t, _p.TotalRecords * 9 / 10, TimeSpan.FromMinutes(15), engine);
+            long to = CommittedRecords(t, _p.Election.Id);
+            double steady = (to - from) / (sw.Elapsed.TotalSeconds - fromSeconds);
             WaitForCommitted(t, _p.TotalRecords, TimeSpan.FromMinutes(15), engine);
             double seconds = sw.Elapsed.TotalSeconds;
+            double embedded = _p.TotalRecords / _p.ReferenceEngineTime.TotalSeconds;
+            _output.WriteLine($"steady state (10 % → 90 % durable): {steady:N0} records/s; embedded engines over the same records: {embedded:N0} records/s; ratio {steady / embedded:P0}");
 
             // The process's Prometheus exporter saw the same run: every partition registered, and
             // its accepted and rejected counters add up to what the reference decided.
