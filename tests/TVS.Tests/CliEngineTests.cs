@@ -6,6 +6,7 @@ using Xunit.Abstractions;
 namespace TVS.Tests;
 
 /// <summary>The operator's and auditor's verbs over a real demo run: exit codes and what they check.</summary>
+[Collection(InProcessCliCollection.Name)]
 public sealed class CliEngineTests : IDisposable
 {
     private readonly ITestOutputHelper _output;

@@ -4,6 +4,7 @@ using TVS.Cli;
 namespace TVS.Tests;
 
 /// <summary>tvs registry root: the root @semaphore-protocol/group prints, and clear refusals (exit 2).</summary>
+[Collection(InProcessCliCollection.Name)]
 public class CliRegistryTests
 {
     private static (int Code, string Out, string Err) Run(string json, bool asJson = false)

@@ -1,5 +1,6 @@
 namespace TVS.Tests;
 
+[Collection(InProcessCliCollection.Name)]
 public class CliTests
 {
     [Fact]

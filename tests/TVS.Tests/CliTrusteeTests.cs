@@ -9,6 +9,7 @@ namespace TVS.Tests;
 /// each with its own copy of the ceremony folder and its own private key folder, exchanging only
 /// the public files between steps. Dealer 3 cheats (a wrong share to trustee 4, then no answer).
 /// </summary>
+[Collection(InProcessCliCollection.Name)]
 public class CliTrusteeTests
 {
     private static readonly Guid Election = Guid.Parse("5d3e4a10-8c1b-4f6e-a2d7-93b0c4e5f611");

@@ -6,6 +6,7 @@ using TVS.LoadGen;
 namespace TVS.Tests.Election;
 
 /// <summary>tvs issuer sign-root / collect / roots: the operator path from a registry file to an accepted root.</summary>
+[Collection(InProcessCliCollection.Name)]
 public sealed class CliIssuerTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "tvs-cli-issuer-" + Guid.NewGuid().ToString("N")[..12]);

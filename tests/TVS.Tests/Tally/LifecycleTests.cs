@@ -98,6 +98,7 @@ public sealed class LifecycleFixture : IDisposable
     }
 }
 
+[Collection(InProcessCliCollection.Name)]
 public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
 {
     private readonly LifecycleFixture _f;
