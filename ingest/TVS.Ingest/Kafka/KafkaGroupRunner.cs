@@ -147,9 +147,6 @@ public sealed class KafkaGroupRunner : IOffsetCommitter, IDisposable
     /// Joins the group and serves its callbacks until <paramref name="stop"/>; then leaves it
     /// cleanly (every owned partition is revoked through the handler first).
     /// </summary>
-    /// <summary>The member's poll loop runs at most once per this many milliseconds (see <see cref="Run"/>).</summary>
-    public const int MinPollIntervalMs = 50;
-
     public void Run(CancellationToken stop)
     {
         _member.Subscribe(_options.Topic);
@@ -161,7 +158,6 @@ public sealed class KafkaGroupRunner : IOffsetCommitter, IDisposable
                 {
                     throw new KafkaException(fatal);
                 }
-                long started = Environment.TickCount64;
                 try
                 {
                     // Serves rebalance callbacks; data should not arrive (paused) and is dropped if it does.
@@ -172,14 +168,6 @@ public sealed class KafkaGroupRunner : IOffsetCommitter, IDisposable
                     // Transient (a broker restarting): librdkafka reconnects by itself.
                 }
                 PausePending();
-                // Consume returns at once on an event or an error, and on some states it keeps doing
-                // so: measured, this loop then held one of the machine's two cores at 100 % for the
-                // whole run. Rebalance callbacks and heartbeats don't need more than a poll every
-                // few tens of milliseconds, so never loop faster than that.
-                if (Environment.TickCount64 - started < MinPollIntervalMs)
-                {
-                    stop.WaitHandle.WaitOne(MinPollIntervalMs);
-                }
             }
         }
         finally
