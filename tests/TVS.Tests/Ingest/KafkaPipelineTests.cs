@@ -218,10 +218,7 @@ public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
             NpgsqlConnection.ClearAllPools();
             try
             {
-                using var admin = new NpgsqlConnection(AdminConnectionString);
-                admin.Open();
-                using var drop = new NpgsqlCommand($"drop database if exists {Database} with (force)", admin);
-                drop.ExecuteNonQuery();
+                TestServices.DropDatabase(AdminConnectionString, Database);
             }
             catch (NpgsqlException)
             {
@@ -243,13 +240,7 @@ public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
         {
             return false;
         }
-        string db = "tvs_kafka_" + Guid.NewGuid().ToString("N")[..10];
-        using (var admin = new NpgsqlConnection(cs))
-        {
-            admin.Open();
-            using var create = new NpgsqlCommand($"create database {db}", admin);
-            create.ExecuteNonQuery();
-        }
+        string db = TestServices.CreateDatabase(cs, "tvs_kafka_");
         string fresh = new NpgsqlConnectionStringBuilder(cs) { Database = db }.ConnectionString;
         using (var c = new NpgsqlConnection(fresh))
         {

@@ -19,13 +19,7 @@ public class PostgresCliTests
         {
             return;
         }
-        string db = "tvs_cli_" + Guid.NewGuid().ToString("N")[..10];
-        using (var admin = new NpgsqlConnection(cs))
-        {
-            admin.Open();
-            using var create = new NpgsqlCommand($"create database {db}", admin);
-            create.ExecuteNonQuery();
-        }
+        string db = TestServices.CreateDatabase(cs, "tvs_cli_");
         try
         {
             string fresh = new NpgsqlConnectionStringBuilder(cs) { Database = db, Pooling = false }.ConnectionString;
@@ -43,10 +37,7 @@ public class PostgresCliTests
         }
         finally
         {
-            using var admin = new NpgsqlConnection(cs);
-            admin.Open();
-            using var drop = new NpgsqlCommand($"drop database if exists {db} with (force)", admin);
-            drop.ExecuteNonQuery();
+            TestServices.DropDatabase(cs, db);
         }
     }
 

@@ -138,21 +138,7 @@ public class PostgresS3EngineTests
         var run = RunOverServices(h, cs, s3, engine =>
         {
             WaitForFirstCommit(engine);
-            TestServices.Control("pg-stop");
-            long stalledAt, stalledAfter;
-            try
-            {
-                // 10 s down: after the first second nothing more becomes durable until it is back.
-                Thread.Sleep(1000);
-                stalledAt = engine.Stats.Committed;
-                Thread.Sleep(9000);
-                stalledAfter = engine.Stats.Committed;
-            }
-            finally
-            {
-                TestServices.Control("pg-start");
-            }
-            Assert.Equal(stalledAt, stalledAfter);
+            StopForTenSeconds(engine, "pg");
         });
         Report(run);
         Assert.Contains(run.Warnings, w => w.Contains("votes and progress", StringComparison.Ordinal));
@@ -172,27 +158,32 @@ public class PostgresS3EngineTests
         var run = RunOverServices(h, cs, s3, engine =>
         {
             WaitForFirstCommit(engine);
-            TestServices.Control("s3-stop");
-            long stalledAt, stalledAfter;
-            try
-            {
-                // 10 s down: after the first second nothing more becomes durable until it is back.
-                Thread.Sleep(1000);
-                stalledAt = engine.Stats.Committed;
-                Thread.Sleep(9000);
-                stalledAfter = engine.Stats.Committed;
-            }
-            finally
-            {
-                TestServices.Control("s3-start");
-            }
-            Assert.Equal(stalledAt, stalledAfter);
+            StopForTenSeconds(engine, "s3");
         });
         Report(run);
         Assert.Contains(run.Warnings, w => w.Contains("batch object", StringComparison.Ordinal));
         Assert.Equal(h.Load.Records.Count, run.Engine.Stats.Committed);
         using var reader = new S3BlobSink(s3);
         AssertSameAsEmbedded(h, cs, reader, run.Engine);
+    }
+
+    /// <summary>Stops a service for 10 s (tests/services.sh {service}-stop/-start); after the first second nothing more may become durable until it is back.</summary>
+    private static void StopForTenSeconds(PartitionEngine engine, string service)
+    {
+        TestServices.Control($"{service}-stop");
+        long stalledAt, stalledAfter;
+        try
+        {
+            Thread.Sleep(1000);
+            stalledAt = engine.Stats.Committed;
+            Thread.Sleep(9000);
+            stalledAfter = engine.Stats.Committed;
+        }
+        finally
+        {
+            TestServices.Control($"{service}-start");
+        }
+        Assert.Equal(stalledAt, stalledAfter);
     }
 
     private static void WaitForFirstCommit(PartitionEngine engine)

@@ -37,13 +37,7 @@ public class PostgresVoteStoreTests
         {
             return;
         }
-        string db = "tvs_mig_" + Guid.NewGuid().ToString("N")[..10];
-        using (var admin = new NpgsqlConnection(cs))
-        {
-            admin.Open();
-            using var create = new NpgsqlCommand($"create database {db}", admin);
-            create.ExecuteNonQuery();
-        }
+        string db = TestServices.CreateDatabase(cs, "tvs_mig_");
         try
         {
             var fresh = new NpgsqlConnectionStringBuilder(cs) { Database = db, Pooling = false }.ConnectionString;
@@ -79,10 +73,7 @@ public class PostgresVoteStoreTests
         }
         finally
         {
-            using var admin = new NpgsqlConnection(cs);
-            admin.Open();
-            using var drop = new NpgsqlCommand($"drop database if exists {db} with (force)", admin);
-            drop.ExecuteNonQuery();
+            TestServices.DropDatabase(cs, db);
         }
     }
 
@@ -505,13 +496,7 @@ public class PostgresVoteStoreTests
         {
             return;
         }
-        string db = "tvs_mig3_" + Guid.NewGuid().ToString("N")[..10];
-        using (var admin = new NpgsqlConnection(cs))
-        {
-            admin.Open();
-            using var create = new NpgsqlCommand($"create database {db}", admin);
-            create.ExecuteNonQuery();
-        }
+        string db = TestServices.CreateDatabase(cs, "tvs_mig3_");
         try
         {
             var fresh = new NpgsqlConnectionStringBuilder(cs) { Database = db, Pooling = false }.ConnectionString;
@@ -572,10 +557,7 @@ public class PostgresVoteStoreTests
         }
         finally
         {
-            using var admin = new NpgsqlConnection(cs);
-            admin.Open();
-            using var drop = new NpgsqlCommand($"drop database if exists {db} with (force)", admin);
-            drop.ExecuteNonQuery();
+            TestServices.DropDatabase(cs, db);
         }
     }
 

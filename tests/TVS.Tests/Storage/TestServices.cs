@@ -84,6 +84,26 @@ internal static class TestServices
         return Skip(why, output);
     }
 
+    /// <summary>Creates a throwaway database named <paramref name="prefix"/> plus a random suffix on the server of <paramref name="connectionString"/>; returns its name.</summary>
+    public static string CreateDatabase(string connectionString, string prefix)
+    {
+        string db = prefix + Guid.NewGuid().ToString("N")[..10];
+        using var admin = new NpgsqlConnection(connectionString);
+        admin.Open();
+        using var create = new NpgsqlCommand($"create database {db}", admin);
+        create.ExecuteNonQuery();
+        return db;
+    }
+
+    /// <summary>Drops a database made by <see cref="CreateDatabase"/>, closing its sessions.</summary>
+    public static void DropDatabase(string connectionString, string db)
+    {
+        using var admin = new NpgsqlConnection(connectionString);
+        admin.Open();
+        using var drop = new NpgsqlCommand($"drop database if exists {db} with (force)", admin);
+        drop.ExecuteNonQuery();
+    }
+
     /// <summary>Runs <c>tests/services.sh <paramref name="command"/></c> (pg-stop, pg-start, s3-stop, s3-start).</summary>
     public static void Control(string command)
     {
