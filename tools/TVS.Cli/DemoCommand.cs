@@ -100,7 +100,7 @@ public static class DemoCommand
             var trustees = Ceremony(election, contests, Path.Combine(root, "trustees"));
             ceremonyWatch.Stop();
             console.MarkupLine($"key ceremony: {DemoTrustees} trustees, threshold {DemoThreshold}, election key {trustees.PublicKey.ToHex()[..16]}… ({ceremonyWatch.Elapsed.TotalSeconds:N1} s)");
-            mix = mix with { Ballots = new BallotMix(trustees.PublicKey, contests.CandidateCounts(), OutOfRange: 0.005) };
+            mix = mix with { Ballots = new BallotMix(trustees.PublicKey, contests.CandidateCounts(), OutOfRange: 0.005, WrongKey: 0.002) };
 
             // 0b. Registration through the issuer service; the election then accepts its signed root.
             RegistrationOutcome? registration = null;

@@ -51,9 +51,11 @@ public sealed record RegisteredVoter(Fr Nullifier, Fr Root);
 /// Real ballots: each vote's ballot is <see cref="BallotCipher.Encrypt(in RistrettoPoint, Guid, ReadOnlySpan{ushort})"/>
 /// to <see cref="ElectionKey"/> of one random choice per contest (<see cref="Candidates"/>[k]
 /// candidates in contest k). A share <see cref="OutOfRange"/> of voters picks a non-existent
-/// candidate in one contest: the tally must count those ballots as spoiled.
+/// candidate in one contest, and a share <see cref="WrongKey"/> encrypts to another key than the
+/// election's (a client with a stale key): the tally must count those ballots as spoiled
+/// (choice_out_of_range, authentication_failed).
 /// </summary>
-public sealed record BallotMix(RistrettoPoint ElectionKey, int[] Candidates, double OutOfRange = 0);
+public sealed record BallotMix(RistrettoPoint ElectionKey, int[] Candidates, double OutOfRange = 0, double WrongKey = 0);
 
 /// <summary>One generated input record and the verdict the engine must reach for it.</summary>
 public sealed record GeneratedRecord(byte[] Key, byte[] Value, string Expected, byte[]? Plaintext);
@@ -197,11 +199,12 @@ public static class LoadGenerator
         if (mix.Ballots is { } ballots)
         {
             var y = ballots.ElectionKey;
+            var stale = RistrettoPoint.MultiplyBase(RistrettoScalar.Random());
             Parallel.For(0, specs.Count, i =>
             {
                 if (specs[i].Choices is { } choices && specs[i].Kind != Kind.Replay)
                 {
-                    specs[i] = specs[i] with { Ballot = BallotCipher.Encrypt(y, election.Id, choices) };
+                    specs[i] = specs[i] with { Ballot = BallotCipher.Encrypt(EncryptsToWrongKey(specs[i], ballots) ? stale : y, election.Id, choices) };
                 }
             });
         }
@@ -300,6 +303,11 @@ public static class LoadGenerator
             spoiled["malformed"] = spoiled.GetValueOrDefault("malformed") + 1; // a fixture's ballot is its text, not a ciphertext
             return;
         }
+        if (EncryptsToWrongKey(s, ballots))
+        {
+            spoiled["authentication_failed"] = spoiled.GetValueOrDefault("authentication_failed") + 1;
+            return;
+        }
         for (int k = 0; k < c.Length; k++)
         {
             if (c[k] >= ballots.Candidates[k])
@@ -313,6 +321,12 @@ public static class LoadGenerator
             tally[k][c[k]]++;
         }
     }
+
+    /// <summary>Decided by a hash of the voter, so the expectation, the encryption and a replay of
+    /// the same record agree without another draw from the generator (loads without WrongKey stay
+    /// as they were).</summary>
+    private static bool EncryptsToWrongKey(Spec s, BallotMix ballots) =>
+        ballots.WrongKey > 0 && (uint)s.Voter * 2654435761u % 10_000 < ballots.WrongKey * 10_000;
 
     private static bool IsProofCode(string code) => code is "bad_proof" or "not_on_curve" or "non_canonical" or "not_in_subgroup" or "infinity";
 

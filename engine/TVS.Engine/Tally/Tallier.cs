@@ -25,6 +25,23 @@ public enum SpoilReason : byte
     ChoiceOutOfRange,
 }
 
+/// <summary>Which DLEQ proofs <see cref="Tallier.Run"/> verifies before it publishes a result.</summary>
+public enum TallyProofs
+{
+    /// <summary>Every proof of every share, before anything is decrypted (the default).</summary>
+    All = 0,
+    /// <summary>
+    /// Combine first; verify the proofs of a ballot's shares only when its AES-GCM tag fails. A
+    /// tag that verifies under the key derived from the combined D shows D is right (a wrong
+    /// share would have to hit a key under which the voter's ciphertext authenticates), so every
+    /// wrong share that could change the count is still caught, with its trustee and ballot.
+    /// What it does not catch is a malformed proof beside a right share: that changes no count,
+    /// and the record's verifier (<c>tvs verify</c>) still checks every proof. For national-scale
+    /// tallies (docs/election-guide.md, "Tally").
+    /// </summary>
+    OnFailure = 1,
+}
+
 /// <summary>One trustee's shares for all ballots, decoded, and the file each came from (for messages).</summary>
 public sealed class TrusteeShares
 {
@@ -190,9 +207,11 @@ public static class Tallier
 
     /// <summary>
     /// The whole tally: at least t trustees (else nothing is decrypted), every proof verified
-    /// first (a wrong share refuses the tally with its trustee and ballot), then combine, decrypt, count.
+    /// (a wrong share refuses the tally with its trustee and ballot), then combine, decrypt, count.
+    /// With <see cref="TallyProofs.OnFailure"/> the proofs are verified only for ballots whose tag
+    /// fails after combining; a wrong share refuses the tally the same way.
     /// </summary>
-    public static TallyResult Run(Guid electionId, DkgResult dkg, ContestList contests, IReadOnlyList<byte[]> ballots, IReadOnlyDictionary<int, TrusteeShares> shares)
+    public static TallyResult Run(Guid electionId, DkgResult dkg, ContestList contests, IReadOnlyList<byte[]> ballots, IReadOnlyDictionary<int, TrusteeShares> shares, TallyProofs proofs = TallyProofs.All)
     {
         int t = dkg.Parameters.Threshold;
         if (shares.Count < t)
@@ -200,7 +219,19 @@ public static class Tallier
             throw new TallyException($"shares of {shares.Count} trustee(s) ({string.Join(", ", shares.Keys.Order())}), the threshold is {t}: nothing decrypted");
         }
         var ephemerals = Ephemerals(ballots);
-        foreach (var s in shares.Values.OrderBy(s => s.Trustee))
+        var used = shares.Values.OrderBy(s => s.Trustee).ToList();
+        foreach (var s in used)
+        {
+            if (s.Trustee < 1 || s.Trustee > dkg.Parameters.Trustees)
+            {
+                throw new TallyException($"trustee {s.Trustee}: no such trustee (the election has {dkg.Parameters.Trustees}): tally refused, nothing decrypted");
+            }
+        }
+        if (proofs == TallyProofs.OnFailure)
+        {
+            return Count(electionId, dkg, contests, ballots, ephemerals, used, verifyProofsOfFailures: true);
+        }
+        foreach (var s in used)
         {
             var bad = VerifyProofs(electionId, dkg, ephemerals, s, 1);
             if (bad.Count > 0)
@@ -208,12 +239,20 @@ public static class Tallier
                 throw new TallyException(bad[0] + ": tally refused, nothing decrypted");
             }
         }
-        return Count(electionId, dkg, contests, ballots, ephemerals, shares.Values.OrderBy(s => s.Trustee).ToList());
+        return Count(electionId, dkg, contests, ballots, ephemerals, used);
     }
 
-    /// <summary>Combine, decrypt and count, assuming the proofs were verified.</summary>
-    public static TallyResult Count(Guid electionId, DkgResult dkg, ContestList contests, IReadOnlyList<byte[]> ballots, RistrettoPoint[] ephemerals, IReadOnlyList<TrusteeShares> used)
+    /// <summary>
+    /// Combine, decrypt and count. Without <paramref name="verifyProofsOfFailures"/> the proofs
+    /// must have been verified; with it, the proofs of every ballot whose tag fails are verified
+    /// here, and a share whose proof fails refuses the tally (<see cref="TallyException"/>, the
+    /// first such ballot named).
+    /// </summary>
+    public static TallyResult Count(Guid electionId, DkgResult dkg, ContestList contests, IReadOnlyList<byte[]> ballots, RistrettoPoint[] ephemerals, IReadOnlyList<TrusteeShares> used, bool verifyProofsOfFailures = false)
     {
+        var verificationKeys = verifyProofsOfFailures ? used.Select(s => dkg.VerificationKey(s.Trustee)).ToArray() : [];
+        long firstBadBallot = long.MaxValue;
+        string? firstBad = null;
         var indices = used.Select(s => s.Trustee).ToArray();
         var lambda = new RistrettoScalar[indices.Length];
         Lagrange.CoefficientsAtZero(indices, lambda);
@@ -248,6 +287,25 @@ public static class Tallier
                         BallotError.BadSelections => SpoilReason.BadSelections,
                         _ => SpoilReason.Malformed,
                     };
+                    if (e == BallotError.AuthenticationFailed && verifyProofsOfFailures)
+                    {
+                        // Either the voter's ciphertext is bad or some D_i is: the proofs tell which.
+                        for (int k = 0; k < used.Count; k++)
+                        {
+                            if (!ThresholdDecryption.VerifyShare(electionId, verificationKeys[k], ephemerals[b], used[k].Shares[b]))
+                            {
+                                lock (gate)
+                                {
+                                    if (b < firstBadBallot)
+                                    {
+                                        firstBadBallot = b;
+                                        firstBad = $"{used[k].FileOf(b)}: trustee {used[k].Trustee}: ballot {b}: the DLEQ proof of the decryption share does not verify against Y_{used[k].Trustee}";
+                                    }
+                                }
+                                break;
+                            }
+                        }
+                    }
                     if (e != BallotError.None)
                     {
                         continue;
@@ -287,6 +345,10 @@ public static class Tallier
                     }
                 }
             });
+        if (firstBad != null)
+        {
+            throw new TallyException(firstBad + ": tally refused, nothing decrypted");
+        }
         var spoiled = new List<(long, string)>();
         for (int b = 0; b < reasons.Length; b++)
         {

@@ -35,7 +35,7 @@ public sealed class LifecycleFixture : IDisposable
             Duplicates = 0.02,
             BadProofs = 0.01,
             Malformed = 0.01,
-            Ballots = new BallotMix(Ceremony.Result.PublicKey, Contests.CandidateCounts(), OutOfRange: 0.01),
+            Ballots = new BallotMix(Ceremony.Result.PublicKey, Contests.CandidateCounts(), OutOfRange: 0.01, WrongKey: 0.005),
         });
         string input = Path.Combine(Root, "input.log");
         using (var writer = LocalInputLogWriter.Open(input))
@@ -155,18 +155,74 @@ public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
         Assert.False(File.Exists(Path.Combine(out4, TallyResult.FileName)));
     }
 
-    [Fact]
-    public void A_wrong_share_is_caught_by_its_proof()
+    [Theory]
+    [InlineData(TallyProofs.All)]
+    [InlineData(TallyProofs.OnFailure)]
+    public void A_wrong_share_is_caught_by_its_proof(TallyProofs proofs)
     {
-        string dir = Path.Combine(_f.Root, "wrong-share", ShareChunk.TrusteeDirectory(3));
+        string dir = Path.Combine(_f.Root, $"wrong-share-{proofs}", ShareChunk.TrusteeDirectory(3));
         CopyDirectory(_f.TrusteeDir(3), dir);
         int ballot = AlterShare(Directory.GetFiles(dir).Order().First(), 1);
         var w = new StringWriter();
-        int exit = ElectionCommands.Tally(_f.Election.Directory, _f.Data, null, [_f.TrusteeDir(1), _f.TrusteeDir(2), dir, _f.TrusteeDir(4), _f.TrusteeDir(5)], Path.Combine(_f.Root, "tally-wrong"), false, w, w);
+        string outDir = Path.Combine(_f.Root, $"tally-wrong-{proofs}");
+        int exit = ElectionCommands.Tally(_f.Election.Directory, _f.Data, null, [_f.TrusteeDir(1), _f.TrusteeDir(2), dir, _f.TrusteeDir(4), _f.TrusteeDir(5)], outDir, false, w, w, proofs);
         _output.WriteLine(w.ToString());
         Assert.Equal(ElectionCommands.ExitInvalid, exit);
         Assert.Contains($"trustee 3: ballot {ballot}: the DLEQ proof of the decryption share does not verify", w.ToString());
         Assert.Contains("nothing decrypted", w.ToString());
+        Assert.False(File.Exists(Path.Combine(outDir, TallyResult.FileName)));
+    }
+
+    [Fact]
+    public void Combining_first_gives_the_same_result_and_verifies_the_proofs_of_every_ballot_whose_tag_fails()
+    {
+        // Trustees 2, 4, 6, 7, 9 (another set than the fixture's), tag check first.
+        string outDir = Path.Combine(_f.Root, "tally-on-failure");
+        var w = new StringWriter();
+        Assert.Equal(0, ElectionCommands.Tally(_f.Election.Directory, _f.Data, null, [.. new[] { 2, 4, 6, 7, 9 }.Select(_f.TrusteeDir)], outDir, false, w, w, TallyProofs.OnFailure));
+        var fast = TallyResult.Parse(File.ReadAllText(Path.Combine(outDir, TallyResult.FileName)));
+        AssertEqualsChoicesCast(fast);
+        Assert.True(fast.SpoiledByReason().GetValueOrDefault("authentication_failed") > 0 || _f.Voters < 200, "the fixture must hold ballots whose tag fails, or the on-failure path is untested");
+
+        // A wrong share on a ballot whose tag fails anyway (the voter's ciphertext is bad) is found
+        // by the proofs of that ballot, not by the tag.
+        var failing = fast.Spoiled.Where(s => s.Reason == "authentication_failed").Select(s => s.Index).ToHashSet();
+        if (failing.Count > 0)
+        {
+            string dir = Path.Combine(_f.Root, "wrong-share-failing", ShareChunk.TrusteeDirectory(6));
+            CopyDirectory(_f.TrusteeDir(6), dir);
+            int altered = AlterShareOf(dir, failing.Min());
+            var w2 = new StringWriter();
+            Assert.Equal(ElectionCommands.ExitInvalid, ElectionCommands.Tally(_f.Election.Directory, _f.Data, null, [_f.TrusteeDir(2), _f.TrusteeDir(4), dir, _f.TrusteeDir(7), _f.TrusteeDir(9)], Path.Combine(_f.Root, "tally-wrong-failing"), false, w2, w2, TallyProofs.OnFailure));
+            Assert.Contains($"trustee 6: ballot {altered}: the DLEQ proof of the decryption share does not verify", w2.ToString());
+        }
+    }
+
+    [Fact]
+    public void A_bad_proof_beside_a_right_share_refuses_the_full_check_and_changes_no_count_when_combining_first()
+    {
+        string dir = Path.Combine(_f.Root, "bad-proof", ShareChunk.TrusteeDirectory(4));
+        CopyDirectory(_f.TrusteeDir(4), dir);
+        string file = Directory.GetFiles(dir).Order().First();
+        var chunk = ShareChunk.TryDecode(File.ReadAllBytes(file), out _)!;
+        var body = chunk.Body.ToArray();
+        var eph = Tallier.Ephemerals(_f.Ballots);
+        int k = Enumerable.Range(0, chunk.Count).First(i => !eph[chunk.First + i].IsIdentity);
+        RistrettoScalar.Random().Encode(body.AsSpan(k * DecryptionShare.Length + 2 * RistrettoPoint.Length)); // z only: D_i is untouched
+        File.WriteAllBytes(file, ShareChunk.Encode(chunk.ElectionId, chunk.Trustee, chunk.First, chunk.Count, chunk.BallotsDigest, body));
+        string[] dirs = [_f.TrusteeDir(1), _f.TrusteeDir(2), _f.TrusteeDir(3), dir, _f.TrusteeDir(5)];
+
+        var w = new StringWriter();
+        Assert.Equal(ElectionCommands.ExitInvalid, ElectionCommands.Tally(_f.Election.Directory, _f.Data, null, dirs, Path.Combine(_f.Root, "tally-bad-proof-all"), false, w, w, TallyProofs.All));
+        Assert.Contains($"trustee 4: ballot {chunk.First + k}: the DLEQ proof of the decryption share does not verify", w.ToString());
+
+        string outDir = Path.Combine(_f.Root, "tally-bad-proof-on-failure");
+        Assert.Equal(0, ElectionCommands.Tally(_f.Election.Directory, _f.Data, null, dirs, outDir, false, w, w, TallyProofs.OnFailure));
+        AssertEqualsChoicesCast(TallyResult.Parse(File.ReadAllText(Path.Combine(outDir, TallyResult.FileName))));
+        // The auditors' check still refuses it: every proof in the record is verified.
+        var ballots = _f.Ballots;
+        var shares = Tallier.LoadShares([dir], _f.Election.Id, ballots, eph)[4];
+        Assert.Single(Tallier.VerifyProofs(_f.Election.Id, _f.Ceremony.Result, eph, shares));
     }
 
     [Fact]
@@ -363,6 +419,24 @@ public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
         RistrettoPoint.MultiplyBase(RistrettoScalar.Random()).Encode(body.AsSpan(k * DecryptionShare.Length));
         File.WriteAllBytes(path, ShareChunk.Encode(chunk.ElectionId, chunk.Trustee, chunk.First, chunk.Count, chunk.BallotsDigest, body));
         return (int)chunk.First + k;
+    }
+
+    /// <summary>Replaces trustee's share of <paramref name="ballot"/> in the chunk under <paramref name="dir"/> that holds it.</summary>
+    private static int AlterShareOf(string dir, long ballot)
+    {
+        foreach (var path in Directory.GetFiles(dir, "*", SearchOption.AllDirectories))
+        {
+            var chunk = ShareChunk.TryDecode(File.ReadAllBytes(path), out _);
+            if (chunk is null || ballot < chunk.First || ballot >= chunk.First + chunk.Count)
+            {
+                continue;
+            }
+            var body = chunk.Body.ToArray();
+            RistrettoPoint.MultiplyBase(RistrettoScalar.Random()).Encode(body.AsSpan((int)(ballot - chunk.First) * DecryptionShare.Length));
+            File.WriteAllBytes(path, ShareChunk.Encode(chunk.ElectionId, chunk.Trustee, chunk.First, chunk.Count, chunk.BallotsDigest, body));
+            return (int)ballot;
+        }
+        throw new InvalidOperationException($"no shares file under {dir} holds ballot {ballot}");
     }
 
     private static void VoteRecordNullifier(AcceptedVote v, out string nullifier)

@@ -38,7 +38,7 @@ public sealed class MultiPartitionFixture : IDisposable
             Duplicates = 0.04,
             BadProofs = 0.01,
             Malformed = 0.01,
-            Ballots = new BallotMix(Ceremony.Result.PublicKey, Contests.CandidateCounts(), OutOfRange: 0.01),
+            Ballots = new BallotMix(Ceremony.Result.PublicKey, Contests.CandidateCounts(), OutOfRange: 0.01, WrongKey: 0.005),
         });
         Data = Path.Combine(Root, "data");
         var writers = Enumerable.Range(0, Partitions).Select(k => LocalInputLogWriter.Open(Input(k))).ToArray();
