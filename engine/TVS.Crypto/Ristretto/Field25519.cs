@@ -219,41 +219,132 @@ internal readonly struct Field25519
     }
 
     /// <summary>
-    /// The full 128-bit product. The high half comes from mulx: Math.BigMul's out parameter makes
-    /// the JIT spill the low half through memory (measured on the BN254 code, Montgomery.MulHiLo).
+    /// Adds a product to a column kept as low + high·2⁵¹, for operands pre-shifted so that
+    /// <paramref name="aShl8"/>·<paramref name="bShl5"/> = a·b·2¹³: then the high word of the
+    /// 128-bit product is a·b &gt;&gt; 51 and the low word, shifted down 13, is a·b mod 2⁵¹. That
+    /// takes a mulx, an imul, a shift and two adds per product, with no add-with-carry and only two
+    /// ulongs per column (UInt128 column sums put every partial sum on the stack: a 536-byte frame).
+    /// The operands fit: a &lt; 2⁵⁴ gives a·2⁸ &lt; 2⁶², and 19·b·2⁵ &lt; 2^63.3 for b &lt; 2⁵⁴.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static UInt128 M(ulong a, ulong b) =>
-        Bmi2.X64.IsSupported ? new UInt128(Bmi2.X64.MultiplyNoFlags(a, b), a * b) : Math.BigMul(a, b);
+    private static void MulAdd(ref ulong low, ref ulong high, ulong aShl8, ulong bShl5)
+    {
+        // mulx rather than Math.BigMul: the latter's out parameter spills the low half through
+        // memory (measured on the BN254 code, Montgomery.MulHiLo).
+        high += Bmi2.X64.IsSupported ? Bmi2.X64.MultiplyNoFlags(aShl8, bShl5) : Math.BigMul(aShl8, bShl5, out _);
+        low += aShl8 * bShl5 >> 13;
+    }
 
     internal static Field25519 Mul(in Field25519 a, in Field25519 b)
     {
-        ulong a0 = a.L0, a1 = a.L1, a2 = a.L2, a3 = a.L3, a4 = a.L4;
-        ulong b0 = b.L0, b1 = b.L1, b2 = b.L2, b3 = b.L3, b4 = b.L4;
-        // 2²⁵⁵ ≡ 19: a column that would land at 2^(51·(5+k)) lands at 2^(51·k) times 19.
-        // With limbs < 2⁵⁴ each column is at most (1 + 4·19)·2¹⁰⁸ < 2^114.3, so the carry out of
-        // it (>> 51) fits a ulong.
-        ulong b1x19 = b1 * 19, b2x19 = b2 * 19, b3x19 = b3 * 19, b4x19 = b4 * 19;
-        UInt128 c0 = M(a0, b0) + M(a1, b4x19) + M(a2, b3x19) + M(a3, b2x19) + M(a4, b1x19);
-        UInt128 c1 = M(a0, b1) + M(a1, b0) + M(a2, b4x19) + M(a3, b3x19) + M(a4, b2x19);
-        UInt128 c2 = M(a0, b2) + M(a1, b1) + M(a2, b0) + M(a3, b4x19) + M(a4, b3x19);
-        UInt128 c3 = M(a0, b3) + M(a1, b2) + M(a2, b1) + M(a3, b0) + M(a4, b4x19);
-        UInt128 c4 = M(a0, b4) + M(a1, b3) + M(a2, b2) + M(a3, b1) + M(a4, b0);
-        return CarryWide(c0, c1, c2, c3, c4);
+        // 2²⁵⁵ ≡ 19: a product that would land at 2^(51·(5+k)) lands at 2^(51·k) times 19.
+        // With limbs < 2⁵⁴ a column is at most (1 + 4·19)·2¹⁰⁸ < 2^114.3, so its high part (the
+        // column >> 51) is < 2^63.3 and its low part, five terms < 2⁵¹ plus the previous column's
+        // carry, fits a ulong too. The limbs are read where used rather than copied to locals:
+        // fourteen long-lived locals spilled the accumulators instead.
+        const ulong x19Shl5 = 19 << 5;
+        ulong a0 = a.L0 << 8, a1 = a.L1 << 8, a2 = a.L2 << 8, a3 = a.L3 << 8, a4 = a.L4 << 8;
+
+        ulong lo = 0, hi = 0;
+        MulAdd(ref lo, ref hi, a0, b.L0 << 5);
+        MulAdd(ref lo, ref hi, a1, b.L4 * x19Shl5);
+        MulAdd(ref lo, ref hi, a2, b.L3 * x19Shl5);
+        MulAdd(ref lo, ref hi, a3, b.L2 * x19Shl5);
+        MulAdd(ref lo, ref hi, a4, b.L1 * x19Shl5);
+        (ulong r0, ulong carry) = Settle(lo, hi, 0);
+
+        lo = 0; hi = 0;
+        MulAdd(ref lo, ref hi, a0, b.L1 << 5);
+        MulAdd(ref lo, ref hi, a1, b.L0 << 5);
+        MulAdd(ref lo, ref hi, a2, b.L4 * x19Shl5);
+        MulAdd(ref lo, ref hi, a3, b.L3 * x19Shl5);
+        MulAdd(ref lo, ref hi, a4, b.L2 * x19Shl5);
+        (ulong r1, carry) = Settle(lo, hi, carry);
+
+        lo = 0; hi = 0;
+        MulAdd(ref lo, ref hi, a0, b.L2 << 5);
+        MulAdd(ref lo, ref hi, a1, b.L1 << 5);
+        MulAdd(ref lo, ref hi, a2, b.L0 << 5);
+        MulAdd(ref lo, ref hi, a3, b.L4 * x19Shl5);
+        MulAdd(ref lo, ref hi, a4, b.L3 * x19Shl5);
+        (ulong r2, carry) = Settle(lo, hi, carry);
+
+        lo = 0; hi = 0;
+        MulAdd(ref lo, ref hi, a0, b.L3 << 5);
+        MulAdd(ref lo, ref hi, a1, b.L2 << 5);
+        MulAdd(ref lo, ref hi, a2, b.L1 << 5);
+        MulAdd(ref lo, ref hi, a3, b.L0 << 5);
+        MulAdd(ref lo, ref hi, a4, b.L4 * x19Shl5);
+        (ulong r3, carry) = Settle(lo, hi, carry);
+
+        lo = 0; hi = 0;
+        MulAdd(ref lo, ref hi, a0, b.L4 << 5);
+        MulAdd(ref lo, ref hi, a1, b.L3 << 5);
+        MulAdd(ref lo, ref hi, a2, b.L2 << 5);
+        MulAdd(ref lo, ref hi, a3, b.L1 << 5);
+        MulAdd(ref lo, ref hi, a4, b.L0 << 5);
+        (ulong r4, carry) = Settle(lo, hi, carry);
+        return FinishCarry(r0, r1, r2, r3, r4, carry);
     }
 
     internal static Field25519 Square(in Field25519 a)
     {
+        // Cross terms a_i·a_j (i ≠ j) appear twice: the doubling goes into the left operand's
+        // shift (2a·2⁸ = a·2⁹ < 2⁶³). The columns are bounded as in Mul ((1 + 2·2·19)·2¹⁰⁸ at most).
+        const ulong x19Shl5 = 19 << 5;
         ulong a0 = a.L0, a1 = a.L1, a2 = a.L2, a3 = a.L3, a4 = a.L4;
-        // Cross terms a_i·a_j (i ≠ j) appear twice: doubled operands instead of doubled sums.
-        ulong a3x19 = a3 * 19, a4x19 = a4 * 19;
-        ulong a0x2 = a0 * 2, a1x2 = a1 * 2, a2x2 = a2 * 2, a3x2 = a3 * 2;
-        UInt128 c0 = M(a0, a0) + M(a1x2, a4x19) + M(a2x2, a3x19);
-        UInt128 c1 = M(a3, a3x19) + M(a0x2, a1) + M(a2x2, a4x19);
-        UInt128 c2 = M(a1, a1) + M(a0x2, a2) + M(a3x2, a4x19);
-        UInt128 c3 = M(a4, a4x19) + M(a0x2, a3) + M(a1x2, a2);
-        UInt128 c4 = M(a2, a2) + M(a0x2, a4) + M(a1x2, a3);
-        return CarryWide(c0, c1, c2, c3, c4);
+        ulong a3x19 = a3 * x19Shl5, a4x19 = a4 * x19Shl5;
+
+        ulong lo = 0, hi = 0;
+        MulAdd(ref lo, ref hi, a0 << 8, a0 << 5);
+        MulAdd(ref lo, ref hi, a1 << 9, a4x19);
+        MulAdd(ref lo, ref hi, a2 << 9, a3x19);
+        (ulong r0, ulong carry) = Settle(lo, hi, 0);
+
+        lo = 0; hi = 0;
+        MulAdd(ref lo, ref hi, a3 << 8, a3x19);
+        MulAdd(ref lo, ref hi, a0 << 9, a1 << 5);
+        MulAdd(ref lo, ref hi, a2 << 9, a4x19);
+        (ulong r1, carry) = Settle(lo, hi, carry);
+
+        lo = 0; hi = 0;
+        MulAdd(ref lo, ref hi, a1 << 8, a1 << 5);
+        MulAdd(ref lo, ref hi, a0 << 9, a2 << 5);
+        MulAdd(ref lo, ref hi, a3 << 9, a4x19);
+        (ulong r2, carry) = Settle(lo, hi, carry);
+
+        lo = 0; hi = 0;
+        MulAdd(ref lo, ref hi, a4 << 8, a4x19);
+        MulAdd(ref lo, ref hi, a0 << 9, a3 << 5);
+        MulAdd(ref lo, ref hi, a1 << 9, a2 << 5);
+        (ulong r3, carry) = Settle(lo, hi, carry);
+
+        lo = 0; hi = 0;
+        MulAdd(ref lo, ref hi, a2 << 8, a2 << 5);
+        MulAdd(ref lo, ref hi, a0 << 9, a4 << 5);
+        MulAdd(ref lo, ref hi, a1 << 9, a3 << 5);
+        (ulong r4, carry) = Settle(lo, hi, carry);
+        return FinishCarry(r0, r1, r2, r3, r4, carry);
+    }
+
+    /// <summary>A column (low + high·2⁵¹) plus the carry into it: its 51-bit limb and its carry out.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (ulong Limb, ulong Carry) Settle(ulong low, ulong high, ulong carryIn)
+    {
+        low += carryIn;
+        return (low & LowMask, high + (low >> 51));
+    }
+
+    /// <summary>Wraps the top column's carry around (×19) and settles limb 0's overflow into limb 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Field25519 FinishCarry(ulong r0, ulong r1, ulong r2, ulong r3, ulong r4, ulong carry)
+    {
+        // The top column has no ×19 terms: < 5·2¹⁰⁸ + 2⁶⁴, so its carry is < 2^59.4 and 19 times
+        // it fits a ulong.
+        r0 += carry * 19;
+        r1 += r0 >> 51;
+        r0 &= LowMask;
+        return new Field25519(r0, r1, r2, r3, r4);
     }
 
     /// <summary>a^(2^n): n successive squarings.</summary>
@@ -262,27 +353,6 @@ internal readonly struct Field25519
         var r = Square(a);
         for (int i = 1; i < n; i++) r = Square(r);
         return r;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Field25519 CarryWide(UInt128 c0, UInt128 c1, UInt128 c2, UInt128 c3, UInt128 c4)
-    {
-        // Sequential carries through the columns; c4 < 5·2¹⁰⁸ + 2⁶⁴ (no ×19 terms), so its carry
-        // is < 2^59.4 and 19 times it still fits a ulong.
-        c1 += (ulong)(c0 >> 51);
-        ulong r0 = (ulong)c0 & LowMask;
-        c2 += (ulong)(c1 >> 51);
-        ulong r1 = (ulong)c1 & LowMask;
-        c3 += (ulong)(c2 >> 51);
-        ulong r2 = (ulong)c2 & LowMask;
-        c4 += (ulong)(c3 >> 51);
-        ulong r3 = (ulong)c3 & LowMask;
-        ulong carry = (ulong)(c4 >> 51);
-        ulong r4 = (ulong)c4 & LowMask;
-        r0 += carry * 19;
-        r1 += r0 >> 51;
-        r0 &= LowMask;
-        return new Field25519(r0, r1, r2, r3, r4);
     }
 
     /// <summary>(x^(2²⁵⁰ − 1), x¹¹): the shared prefix of the inversion and square-root chains.</summary>
