@@ -5,7 +5,7 @@ namespace TVS.Crypto.Ristretto;
 
 /// <summary>
 /// Variable-time ristretto255 (RFC 9496) in managed code, for the tally's combination of
-/// decryption shares D = Σ λ_i·D_i, about 10× cheaper than t constant-time libsodium
+/// decryption shares D = Σ λ_i·D_i, about 4× cheaper than t constant-time libsodium
 /// multiplications.
 /// <para>
 /// VARIABLE TIME: running time and memory access depend on the scalars and points. Use it for
