@@ -83,8 +83,13 @@ public class TrusteeBenchmarks
     [Benchmark]
     public DecryptionShare ShareWithProof() => ThresholdDecryption.CreateShare(Election, _s, _y, _r);
 
+    /// <summary>DLEQ verification as the tally and the verifier run it: two variable-time two-term Straus multiplications, SHA-512.</summary>
     [Benchmark]
     public bool VerifyShare() => ThresholdDecryption.VerifyShare(Election, _y, _r, _share);
+
+    /// <summary>The same check with libsodium (3 variable + 1 fixed-base constant-time multiplications): what VerifyShare was until 2026-12-04.</summary>
+    [Benchmark]
+    public bool VerifyShareLibsodium() => Dleq.VerifyWithLibsodium(Election, _y, _r, _share.Share, _share.Proof);
 
     [Benchmark]
     public RistrettoPoint CombineFive() => ThresholdDecryption.Combine(_lambda, _shares);

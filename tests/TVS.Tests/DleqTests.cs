@@ -28,6 +28,46 @@ public class DleqTests
         Assert.True(ThresholdDecryption.VerifyShare(Election, y, r, d2));
     }
 
+    /// <summary>
+    /// Verify runs on the managed variable-time multiplication: it must decide exactly as the
+    /// libsodium reference on honest proofs, on proofs made with a chosen nonce (so a and b are
+    /// known), and on every single-field change of share, proof, key and R.
+    /// </summary>
+    [Fact]
+    public void Variable_time_verification_decides_as_libsodium()
+    {
+        int accepted = 0, refused = 0;
+        for (int round = 0; round < 200; round++)
+        {
+            var (s, y, r, d) = Make();
+            var k = round % 2 == 0 ? RistrettoScalar.Random() : RistrettoScalar.FromUInt64((ulong)round); // small nonces too
+            var proof = Dleq.Prove(Election, s, y, r, d.Share, k);
+            var other = RistrettoPoint.MultiplyBase(RistrettoScalar.Random());
+            var cases = new (RistrettoPoint Y, RistrettoPoint R, RistrettoPoint D, DleqProof P)[]
+            {
+                (y, r, d.Share, d.Proof),
+                (y, r, d.Share, proof),
+                (y, r, d.Share + RistrettoPoint.Generator, proof),
+                (y, r, other, proof),
+                (other, r, d.Share, proof),
+                (y, other, d.Share, proof),
+                (y, r, d.Share, proof with { Challenge = proof.Challenge + RistrettoScalar.One }),
+                (y, r, d.Share, proof with { Response = proof.Response + RistrettoScalar.One }),
+                (y, r, d.Share, proof with { Response = RistrettoScalar.Zero }),
+                (y, r, d.Share, proof with { Challenge = RistrettoScalar.Zero }),
+                (y, r, d.Share, proof with { Challenge = -proof.Challenge }),
+            };
+            foreach (var (cy, cr, cd, cp) in cases)
+            {
+                bool reference = Dleq.VerifyWithLibsodium(Election, cy, cr, cd, cp);
+                Assert.Equal(reference, Dleq.Verify(Election, cy, cr, cd, cp));
+                if (reference) accepted++; else refused++;
+            }
+        }
+        Assert.Equal(400, accepted); // the two honest proofs of each round, nothing else
+        Assert.Equal(200 * 9, refused);
+    }
+
     [Fact]
     public void Wrong_share_wrong_key_wrong_R_wrong_election_are_refused()
     {
