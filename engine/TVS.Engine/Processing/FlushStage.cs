@@ -119,20 +119,28 @@ public sealed class FlushWorker
                     _ctx.DeadLetters.Write(_batch);
                 }
             });
+            // At a Sync the checkpoint is signed first and committed with the rows it covers.
+            _batch.SignedCheckpoint = sync ? SignNote(progress) : null;
             Retry("votes and progress", () => _ctx.Votes.Commit(_batch, progress));
             _ctx.Progress = progress;
             RecordCommitted();
             _ctx.Options.OnDurable?.Invoke(progress);
             if (sync)
             {
-                Sign(progress);
+                Published(progress, _batch.SignedCheckpoint!);
             }
         }
         else if (sync && _ctx.Progress.NextOffset > 0 && _signedSize != _ctx.Progress.MmrSize)
         {
             // Nothing new since the last commit (a tick flushed it), but nothing signed covers it
-            // yet: a Sync promises a signed checkpoint of everything durable.
-            Sign(_ctx.Progress);
+            // yet: a Sync promises a signed checkpoint of everything durable. An empty batch with
+            // the same progress stores just the checkpoint.
+            var progress = _ctx.Progress;
+            _batch.Clear();
+            string note = SignNote(progress);
+            _batch.SignedCheckpoint = note;
+            Retry("checkpoint", () => _ctx.Votes.Commit(_batch, progress));
+            Published(progress, note);
         }
         _batch.Clear();
         _records = 0;
@@ -157,9 +165,11 @@ public sealed class FlushWorker
         stats.Committed += _batch.AcceptedCount + _batch.RejectedCount;
     }
 
-    private void Sign(PartitionProgress progress)
+    private string SignNote(in PartitionProgress progress) => new Checkpoint(_ctx.Origin, progress.MmrSize, progress.MmrRoot).Sign(_ctx.Signer);
+
+    /// <summary>After the commit that stored it: the local checkpoint sink, the stats.</summary>
+    private void Published(PartitionProgress progress, string note)
     {
-        string note = new Checkpoint(_ctx.Origin, progress.MmrSize, progress.MmrRoot).Sign(_ctx.Signer);
         Retry("checkpoint", () => _ctx.Checkpoints.Publish(progress.MmrSize, note));
         _ctx.LastSignedCheckpoint = note;
         _ctx.Stats.CheckpointedLeaves = progress.MmrSize;

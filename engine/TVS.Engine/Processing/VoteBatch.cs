@@ -68,9 +68,17 @@ public sealed class VoteBatch
     public long FirstMmrIndex => _acceptedCount == 0 ? -1 : _accepted[0].MmrIndex;
     public long LastMmrIndex => _acceptedCount == 0 ? -1 : _accepted[_acceptedCount - 1].MmrIndex;
 
+    /// <summary>
+    /// The signed checkpoint of this batch's progress (C2SP note), set by the flush stage at a Sync:
+    /// a store that keeps checkpoints (PostgreSQL's <c>checkpoints</c>) writes it in the same
+    /// transaction as the progress it covers, so the authority and the board never disagree.
+    /// </summary>
+    public string? SignedCheckpoint { get; set; }
+
     public void Clear()
     {
         _acceptedCount = _rejectedCount = _entriesLength = _rejectLength = 0;
+        SignedCheckpoint = null;
     }
 
     public void AddAccepted(long mmrIndex, long offset, ReadOnlySpan<byte> record, in Hash256 leafHash, long readTimestamp)

@@ -96,6 +96,9 @@ public sealed class LocalVoteStore : IVoteStore
         return (progress, (long)j["votesLength"]!);
     }
 
+    /// <summary>Bytes of <see cref="VotesFile"/> that are committed (readers stop there; the rest may be a batch being written).</summary>
+    public static long ReadCommittedLength(string directory) => ReadProgress(directory).VotesLength;
+
     /// <summary>Reads every committed vote of the store in <paramref name="directory"/> (auditing, proofs, tests).</summary>
     public static IEnumerable<StoredVote> ReadAll(string directory)
     {

@@ -67,7 +67,7 @@ public sealed class PostgresVoteStore : IVoteStore
             // lost, or an overlap with another owner of the partition) and refuses a gap.
             using var writer = BeginWrite();
             writer.Write(batch);
-            writer.Complete(progress);
+            writer.Complete(progress, batch.SignedCheckpoint);
         }
         catch (PartitionProgressMismatchException)
         {

@@ -190,8 +190,12 @@ public sealed class VoteCopyWriter : IDisposable
         }
     }
 
-    /// <summary>Upserts the partition's progress (never backwards) and commits everything written.</summary>
-    public void Complete(in PartitionProgress progress)
+    /// <summary>
+    /// Upserts the partition's progress (never backwards), stores <paramref name="signedCheckpoint"/>
+    /// (the signed note of <paramref name="progress"/>'s size and root, if any) in <c>checkpoints</c>,
+    /// and commits everything written.
+    /// </summary>
+    public void Complete(in PartitionProgress progress, string? signedCheckpoint = null)
     {
         if (State is not (VoteCopyState.Open or VoteCopyState.Writing))
         {
@@ -203,6 +207,7 @@ public sealed class VoteCopyWriter : IDisposable
             {
                 // Covered by what is stored (a retry whose acknowledgement was lost, or the other
                 // owner got there first): nothing to write, and progress never goes backwards.
+                StoreCheckpoint(progress, signedCheckpoint);
                 _transaction.Commit();
                 State = VoteCopyState.Completed;
                 return;
@@ -225,6 +230,7 @@ public sealed class VoteCopyWriter : IDisposable
                 cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = progress.Rejected });
                 cmd.ExecuteNonQuery();
             }
+            StoreCheckpoint(progress, signedCheckpoint);
             _transaction.Commit();
             State = VoteCopyState.Completed;
         }
@@ -235,6 +241,27 @@ public sealed class VoteCopyWriter : IDisposable
             Cancel();
             throw;
         }
+    }
+
+    // One row per signed size (docs/formats.md "PostgreSQL schema"): a repeat of the same size is
+    // the same tree (the progress check above guarantees the root), so the first note stays.
+    private void StoreCheckpoint(in PartitionProgress progress, string? note)
+    {
+        if (note is null)
+        {
+            return;
+        }
+        using var cmd = new NpgsqlCommand("""
+            insert into checkpoints (election_id, partition, tree_size, root, note)
+            values ($1, $2, $3, $4, $5)
+            on conflict (election_id, partition, tree_size) do nothing
+            """, _connection, _transaction);
+        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = _electionId });
+        cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = _partition });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = progress.MmrSize });
+        cmd.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = progress.MmrRoot.ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = note });
+        cmd.ExecuteNonQuery();
     }
 
     public void Dispose()

@@ -1,0 +1,34 @@
+using TVS.Engine.Ports;
+using TVS.Storage.S3;
+
+namespace TVS.Storage.Board;
+
+/// <summary>
+/// The production bulletin board: objects under <c>{KeyPrefix}{election}/</c> of an S3 bucket
+/// (docs/formats.md "Bulletin board (tlog-tiles)"), written as <see cref="S3BlobSink"/> writes batch
+/// objects (plain bodies with Content-MD5 and SHA-256, read back on non-AWS endpoints). A CDN or
+/// the bucket's static website serves it. Rewriting a tile puts the same bytes again (publishing
+/// is deterministic), so no conditional write is needed.
+/// </summary>
+public sealed class S3BoardStore : IBoardStore
+{
+    private readonly S3BlobSink _objects;
+
+    public S3BoardStore(S3BlobSinkOptions options, Guid electionId)
+    {
+        _objects = new S3BlobSink(options with { KeyPrefix = options.KeyPrefix + $"{electionId:D}/" });
+    }
+
+    public string Location => $"s3://{_objects.Options.Bucket}/{_objects.Options.KeyPrefix}";
+
+    /// <summary>Objects written so far.</summary>
+    public long Puts => _objects.Puts;
+
+    public void EnsureBucket() => _objects.EnsureBucket();
+
+    public void Put(string path, ReadOnlySpan<byte> content) => _objects.Put(path, content);
+
+    public byte[]? TryGet(string path) => _objects.Get(path);
+
+    public void Dispose() => _objects.Dispose();
+}
