@@ -45,6 +45,23 @@ public readonly struct Nullifier : IEquatable<Nullifier>
     [UnscopedRef]
     public ReadOnlySpan<byte> AsSpan() => MemoryMarshal.AsBytes(new ReadOnlySpan<Nullifier>(in this));
 
+    /// <summary>
+    /// Parses exactly 64 hex digits (either case) of a canonical nullifier: a BN254 scalar, below r.
+    /// The form voters, receipts and the gateway's URLs use.
+    /// </summary>
+    public static bool TryParseHex(ReadOnlySpan<char> hex, out Nullifier nullifier)
+    {
+        nullifier = default;
+        Span<byte> bytes = stackalloc byte[Size];
+        if (hex.Length != 2 * Size || Convert.FromHexString(hex, bytes, out _, out int written) != System.Buffers.OperationStatus.Done
+            || written != Size || !TVS.Crypto.Bn254.Fr.TryFromBigEndian(bytes, out _))
+        {
+            return false;
+        }
+        nullifier = FromBytes(bytes);
+        return true;
+    }
+
     /// <summary>Lower-case hex of the 32 bytes.</summary>
     public override string ToString() => Convert.ToHexStringLower(AsSpan());
 

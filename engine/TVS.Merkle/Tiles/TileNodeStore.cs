@@ -12,6 +12,13 @@ public sealed class TileNodeStore : IMmrNodeStore
     private readonly ITileReader _reader;
     private readonly long _treeSize;
 
+    // Nodes above the lowest levels cost up to 127 hashes each and every proof at this size needs
+    // the same right-edge ones: remember them (thread-safe; bounded by the tree's node count
+    // actually asked for, and the store lives as long as its checkpoint is the latest).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, Hash256> _memo = new();
+    private const int MemoFromLevel = 4;
+    private const int MemoLimit = 1 << 20;
+
     public TileNodeStore(ITileReader reader, long treeSize)
     {
         ArgumentNullException.ThrowIfNull(reader);
@@ -33,6 +40,24 @@ public sealed class TileNodeStore : IMmrNodeStore
         long n = MmrPositions.LeafCountAtMost(position);
         int level = (int)(position - MmrPositions.NodeCount(n));
         long index = n >> level;
+        if (level % TilePaths.Height < MemoFromLevel)
+        {
+            return Compute(level, index);
+        }
+        if (_memo.TryGetValue(position, out Hash256 known))
+        {
+            return known;
+        }
+        Hash256 h = Compute(level, index);
+        if (_memo.Count < MemoLimit)
+        {
+            _memo.TryAdd(position, h);
+        }
+        return h;
+    }
+
+    private Hash256 Compute(int level, long index)
+    {
         int tileLevel = level / TilePaths.Height, r = level % TilePaths.Height;
         long first = index << r; // first hash of the tile level that the node covers
         long tileIndex = first >> TilePaths.Height;

@@ -54,6 +54,13 @@ public sealed record GatewayOptions
     public IVoteStatusSource? Status { get; init; }
 
     /// <summary>
+    /// Receipts from the shared stores (PostgreSQL + the bulletin board): an accepted vote's status
+    /// answer carries its receipt (docs/formats.md "Voter receipt"). Consulted before
+    /// <see cref="Status"/>, which still answers pending and rejected votes. Null: no receipts.
+    /// </summary>
+    public TVS.Engine.Board.ReceiptService? Receipts { get; init; }
+
+    /// <summary>
     /// Run request code on the socket I/O threads (Kestrel's UnsafePreferInlineScheduling) rather
     /// than hopping to the thread pool: measured cheaper per request and lower latency (docs/
     /// PERFORMANCE.md, "Gateway"). Pair it with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 in

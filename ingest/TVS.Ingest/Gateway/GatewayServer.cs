@@ -14,6 +14,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.ObjectPool;
 using Prometheus;
 using TVS.Crypto.Bn254;
+using TVS.Engine;
+using TVS.Engine.Board;
 using TVS.Ingest.Kafka;
 
 namespace TVS.Ingest.Gateway;
@@ -229,17 +231,40 @@ public sealed class GatewayServer : IAsyncDisposable
         return WriteError(ctx, 503, code == ErrorCode.MsgSizeTooLarge ? Errors.TooLarge : Errors.KafkaUnavailable);
     }
 
-    private Task Lookup(HttpContext ctx)
+    private async Task Lookup(HttpContext ctx)
     {
         if (!IsThisElection(ctx))
         {
-            return WriteError(ctx, 404, Errors.UnknownElection);
+            await WriteError(ctx, 404, Errors.UnknownElection).ConfigureAwait(false);
+            return;
         }
-        Span<byte> key = stackalloc byte[32];
+        var key = new byte[32];
         var error = ParseNullifier(ctx.Request.RouteValues["nullifier"] as string, key);
         if (error != null)
         {
-            return WriteError(ctx, 400, error);
+            await WriteError(ctx, 400, error).ConfigureAwait(false);
+            return;
+        }
+        if (_options.Receipts is { } receipts)
+        {
+            // The authority first: an accepted vote gets its receipt from PostgreSQL and the board.
+            ReceiptLookup found;
+            try
+            {
+                found = await receipts.LookupAsync(Nullifier.FromBytes(key), ctx.RequestAborted).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _metrics.ReceiptFailures.Inc();
+                ctx.Response.Headers.RetryAfter = "1";
+                await WriteError(ctx, 503, Errors.StoreUnavailable).ConfigureAwait(false);
+                return;
+            }
+            if (found.State != ReceiptState.NotFound)
+            {
+                await WriteJson(ctx, 200, AcceptedJson(found, ctx)).ConfigureAwait(false);
+                return;
+            }
         }
         var status = _options.Status?.Get(key) ?? VoteStatus.Unknown;
         string json = status.State switch
@@ -249,7 +274,27 @@ public sealed class GatewayServer : IAsyncDisposable
             VoteState.Rejected => $"{{\"status\":\"rejected\",\"reason\":{System.Text.Json.JsonSerializer.Serialize(status.Reason ?? "unknown", GatewayJson.Default.String)}}}",
             _ => "",
         };
-        return status.State == VoteState.Unknown ? WriteError(ctx, 404, Errors.UnknownVote) : WriteJson(ctx, 200, Encoding.UTF8.GetBytes(json));
+        await (status.State == VoteState.Unknown ? WriteError(ctx, 404, Errors.UnknownVote) : WriteJson(ctx, 200, Encoding.UTF8.GetBytes(json))).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c>{"status":"accepted","mmrIndex":N,"partition":P,"receipt":{…}}</c>; the receipt is null
+    /// (with Retry-After) while the board's latest checkpoint does not cover the vote yet.
+    /// </summary>
+    private static byte[] AcceptedJson(in ReceiptLookup found, HttpContext ctx)
+    {
+        string head = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{{\"status\":\"accepted\",\"mmrIndex\":{found.Index},\"partition\":{found.Partition},\"receipt\":");
+        if (found.Json is null)
+        {
+            ctx.Response.Headers.RetryAfter = "5";
+            return Encoding.UTF8.GetBytes(head + "null}");
+        }
+        var bytes = new byte[Encoding.UTF8.GetByteCount(head) + found.Json.Length + 1];
+        int n = Encoding.UTF8.GetBytes(head, bytes);
+        found.Json.CopyTo(bytes, n);
+        bytes[^1] = (byte)'}';
+        return bytes;
     }
 
     private async Task Ready(HttpContext ctx)
@@ -388,6 +433,7 @@ public sealed class GatewayServer : IAsyncDisposable
     /// <summary>Every refusal's JSON body, made once: {code, message}.</summary>
     internal static class Errors
     {
+        public static readonly byte[] StoreUnavailable = Make("store_unavailable", "the vote store or the bulletin board did not answer; retry");
         public static readonly byte[] UnknownElection = Make("unknown_election", "this gateway takes votes for another election");
         public static readonly byte[] ContentType = Make("unsupported_media_type", "the body must be application/octet-stream (the sealed envelope)");
         public static readonly byte[] BadNullifier = Make("bad_nullifier", "X-TVS-Nullifier must be 64 hexadecimal digits (32 bytes, big-endian)");
@@ -426,6 +472,7 @@ public sealed class GatewayMetrics
             new HistogramConfiguration { Buckets = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
         BodyFailures = factory.CreateCounter("tvs_gateway_body_failures_total", "request bodies that ended early, arrived too slowly or were abandoned");
         KafkaFailures = factory.CreateCounter("tvs_gateway_kafka_failures_total", "votes Kafka did not acknowledge (answered 503)");
+        ReceiptFailures = factory.CreateCounter("tvs_gateway_receipt_failures_total", "receipt lookups the vote store or the board did not answer (answered 503)");
         InFlight = factory.CreateGauge("tvs_gateway_requests_in_flight", "requests being served");
     }
 
@@ -434,6 +481,8 @@ public sealed class GatewayMetrics
     public Counter BodyFailures { get; }
 
     public Counter KafkaFailures { get; }
+
+    public Counter ReceiptFailures { get; }
 
     public Gauge InFlight { get; }
 
