@@ -5,11 +5,13 @@ using Spectre.Console;
 using TVS.Crypto.Bn254;
 using TVS.Crypto.Groth16;
 using TVS.Crypto.Threshold;
+using TVS.Engine.Board;
 using TVS.Engine.Processing;
 using TVS.Engine.Tally;
 using TVS.Engine.Votes;
 using TVS.LoadGen;
 using TVS.Merkle;
+using TVS.Storage.Board;
 using TVS.Storage.Local;
 
 namespace TVS.Cli;
@@ -42,7 +44,8 @@ public static class DemoCommand
         var rate = new Option<double>("--rate") { Description = "send at most this many records/s (latency below saturation); default: as fast as the engine takes them" };
         var record = new Option<DirectoryInfo?>("--record") { Description = "leave the election record here (default: inside the demo directory)" };
         var engineOnly = new Option<bool>("--engine-only") { Description = "only the engine and its checks, for throughput runs: no registration (simulated voters under simulated signed roots, plus the committed real proofs), no close, tally or record" };
-        foreach (var o in new Option[] { voters, dup, bad, malformed, threads, dir, json, baseline, rate, record, engineOnly })
+        var noBoard = new Option<bool>("--no-board") { Description = "do not publish the bulletin board (DIR/board) while the engine runs (to measure what publishing costs)" };
+        foreach (var o in new Option[] { voters, dup, bad, malformed, threads, dir, json, baseline, rate, record, engineOnly, noBoard })
         {
             demo.Options.Add(o);
         }
@@ -52,17 +55,17 @@ public static class DemoCommand
             Duplicates = r.GetValue(dup),
             BadProofs = r.GetValue(bad),
             Malformed = r.GetValue(malformed),
-        }, Math.Max(1, r.GetValue(threads)), r.GetValue(dir), r.GetValue(json), !r.GetValue(baseline), r.GetValue(rate), r.GetValue(record)?.FullName, r.GetValue(engineOnly)));
+        }, Math.Max(1, r.GetValue(threads)), r.GetValue(dir), r.GetValue(json), !r.GetValue(baseline), r.GetValue(rate), r.GetValue(record)?.FullName, r.GetValue(engineOnly), !r.GetValue(noBoard)));
         return demo;
     }
 
-    public static int Run(LoadMix mix, int verifyThreads, DirectoryInfo? keep, bool json, bool measureBaseline, double rate = 0, string? recordDir = null, bool engineOnly = false)
+    public static int Run(LoadMix mix, int verifyThreads, DirectoryInfo? keep, bool json, bool measureBaseline, double rate = 0, string? recordDir = null, bool engineOnly = false, bool publishBoard = true)
     {
         string root = keep?.FullName ?? Path.Combine(Path.GetTempPath(), "tvs-demo-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
         try
         {
-            return RunIn(root, mix, verifyThreads, json, measureBaseline, rate, recordDir, engineOnly);
+            return RunIn(root, mix, verifyThreads, json, measureBaseline, rate, recordDir, engineOnly, publishBoard);
         }
         finally
         {
@@ -73,7 +76,7 @@ public static class DemoCommand
         }
     }
 
-    private static int RunIn(string root, LoadMix mix, int verifyThreads, bool json, bool measureBaseline, double rate, string? recordDir, bool engineOnly)
+    private static int RunIn(string root, LoadMix mix, int verifyThreads, bool json, bool measureBaseline, double rate, string? recordDir, bool engineOnly, bool publishBoard)
     {
         var console = json ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }) : AnsiConsole.Console;
         string? fixtures = FindFixtures();
@@ -129,7 +132,7 @@ public static class DemoCommand
                 election = ElectionSetup.Load(election.Directory, allowInsecure: true);
                 mix = mix with { Registered = r.Registered, Depth = circuitDepth };
             }
-            return RunElection(election, root, mix, verifyThreads, json, measureBaseline, rate, recordDir, engineOnly, console, registration);
+            return RunElection(election, root, mix, verifyThreads, json, measureBaseline, rate, recordDir, engineOnly, console, registration, publishBoard);
         }
         finally
         {
@@ -138,7 +141,7 @@ public static class DemoCommand
     }
 
     private static int RunElection(ElectionSetup election, string root, LoadMix mix, int verifyThreads, bool json, bool measureBaseline, double rate, string? recordDir, bool engineOnly,
-        IAnsiConsole console, RegistrationOutcome? registration)
+        IAnsiConsole console, RegistrationOutcome? registration, bool publishBoard)
     {
         // 1. Votes are minted before the timed run.
         GeneratedLoad load = null!;
@@ -168,6 +171,15 @@ public static class DemoCommand
         string data = Path.Combine(root, "data");
         var options = new EngineOptions { VerifyThreads = verifyThreads };
         RunSummary summary = null!;
+        // The bulletin board is published while the engine runs, from what it commits (DIR/board).
+        string boardDir = Path.Combine(root, "board");
+        using var board = new LocalBoardStore(boardDir);
+        var boardWarnings = new List<string>();
+        using var follower = publishBoard
+            ? new BoardFollower(board, new LocalBoardSource(data, election.Signer.Verifier), election.Signer.Verifier, election.Origin, () => [0],
+                w => { lock (boardWarnings) { boardWarnings.Add(w); } }, election.Signer, $"tvs/{election.Id:D}/combined")
+            : null;
+        follower?.Start();
         console.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn()).Start(ctx =>
         {
             var task = ctx.AddTask("engine", maxValue: load.Records.Count);
@@ -177,6 +189,9 @@ public static class DemoCommand
                 task.Description = $"engine: {Volatile.Read(ref s.Committed):N0} durable, {Volatile.Read(ref s.ProofsVerified):N0} proofs";
             }, rate);
         });
+
+        bool boardCaughtUp = follower?.Stop() ?? true;
+        var receipts = publishBoard ? DemoBoard.CheckReceipts(election, data, board) : (Checked: 0, Valid: 0);
 
         // 4. The checks.
         var expectedRoot = load.ExpectedRoot();
@@ -194,12 +209,18 @@ public static class DemoCommand
         {
         }
         var (sampled, validProofs) = EmbeddedRun.CheckInclusionSample(election, data, 0, 64);
-        bool ok = countsMatch && rootMatches && checkpointValid && validProofs == sampled && summary.Committed == load.Records.Count && (registration?.Ok ?? true);
+        bool boardOk = !publishBoard || (boardCaughtUp && follower!.PublishedSize(0) == summary.MmrSize && receipts.Valid == receipts.Checked && receipts.Checked == summary.Accepted);
+        bool ok = countsMatch && rootMatches && checkpointValid && validProofs == sampled && summary.Committed == load.Records.Count && (registration?.Ok ?? true) && boardOk;
 
         // 5. Close, decrypt (5 of 9), tally, export, verify.
         string record = recordDir ?? Path.Combine(root, "record");
         var life = engineOnly ? null : Lifecycle(election, data, root, record, load, console);
         ok &= life?.Ok ?? true;
+        if (publishBoard && life is { Closed: true })
+        {
+            // The close statement stands beside the partitions' logs on the board.
+            board.Put(CloseStatement.FileName, File.ReadAllBytes(Path.Combine(data, CloseStatement.FileName)));
+        }
 
         if (json)
         {
@@ -215,6 +236,18 @@ public static class DemoCommand
                 checkpointValid,
                 inclusionProofsChecked = sampled,
                 inclusionProofsValid = validProofs,
+                board = publishBoard ? new
+                {
+                    dir = boardDir,
+                    publishedSize = follower!.PublishedSize(0),
+                    caughtUp = boardCaughtUp,
+                    tilesWritten = follower.TilesWritten,
+                    checkpointsPublished = follower.CheckpointsPublished,
+                    publishSeconds = Math.Round(follower.Busy.TotalSeconds, 3),
+                    failures = follower.Failures,
+                    receiptsChecked = receipts.Checked,
+                    receiptsValid = receipts.Valid,
+                } : null,
                 batchVerifierAloneProofsPerSecond = Math.Round(baseline, 1),
                 proofsPerSecond = Math.Round(load.Records.Count(r => r.Expected is not ("malformed" or "envelope" or "wrong_election" or "nullifier_mismatch" or "unknown_root")) / summary.Seconds, 1),
                 mintSeconds = Math.Round(mintWatch.Elapsed.TotalSeconds, 1),
@@ -278,6 +311,15 @@ public static class DemoCommand
         AnsiConsole.MarkupLine(Check(rootMatches) + " the MMR root equals the RFC 9162 root of the expected accepted list");
         AnsiConsole.MarkupLine(Check(checkpointValid) + $" the final checkpoint is signed by {Markup.Escape(election.Signer.Verifier.VerifierKey)}");
         AnsiConsole.MarkupLine(Check(validProofs == sampled) + $" {validProofs}/{sampled} sampled inclusion proofs verify against it");
+        if (publishBoard)
+        {
+            AnsiConsole.MarkupLine(Check(boardCaughtUp && follower!.PublishedSize(0) == summary.MmrSize) + $" the bulletin board {Markup.Escape(Path.Combine(boardDir, "p0"))} holds every accepted vote as C2SP tlog-tiles ({follower!.TilesWritten:N0} tiles and bundles, {follower.Busy.TotalSeconds:N2} s of publishing), up to the final checkpoint");
+            AnsiConsole.MarkupLine(Check(receipts.Valid == receipts.Checked && receipts.Checked == summary.Accepted) + $" {receipts.Valid:N0}/{receipts.Checked:N0} voter receipts built from the board verify offline (signature, leaf, partition, inclusion proof)");
+            foreach (var w in boardWarnings.Take(5))
+            {
+                AnsiConsole.MarkupLine("[yellow]" + Markup.Escape(w) + "[/]");
+            }
+        }
         AnsiConsole.WriteLine();
         AnsiConsole.WriteLine(summary.Checkpoint ?? "(no checkpoint)");
         if (life?.Result is { } result)

@@ -99,7 +99,7 @@ public sealed class ReceiptService : IDisposable
             {
                 return null;
             }
-            head = new BoardHead(c.Size, text, new TileNodeStore(_tiles, c.Size), now);
+            head = new BoardHead(c.Size, text, new TileNodeStore(new PartitionTiles(_tiles, BoardPublisher.PartitionPrefix(partition)), c.Size), now);
         }
         _heads[partition] = head;
         return head;
@@ -108,6 +108,12 @@ public sealed class ReceiptService : IDisposable
     public void Dispose() => _locator.Dispose();
 
     private sealed record BoardHead(long Size, string Note, TileNodeStore Nodes, long ReadAt);
+
+    /// <summary>One partition's log inside the board.</summary>
+    private sealed class PartitionTiles(CachedTiles tiles, string prefix) : ITileReader
+    {
+        public byte[]? Read(string path) => tiles.Read(prefix + path);
+    }
 
     /// <summary>The board's tiles through a bounded cache (tiles, full or partial, never change under one path).</summary>
     private sealed class CachedTiles(IBoardStore board, int capacity) : ITileReader
