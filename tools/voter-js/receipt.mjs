@@ -197,7 +197,8 @@ export async function parseVerifierKey(vkey) {
 async function openNote(msg, verifier) {
   if (typeof msg !== "string" || msg.length > 1 << 20) fail("bad_checkpoint", "checkpoint is not a string of at most 1 MiB");
   // Valid UTF-8 (no lone surrogates in a JS string) and no control characters but newline.
-  if (!msg.isWellFormed() || /[\u0000-\u0009\u000b-\u001f]/.test(msg)) fail("bad_checkpoint", "checkpoint has control characters or invalid UTF-8");
+  const wellFormed = typeof msg.isWellFormed === "function" ? msg.isWellFormed() : !/\p{Surrogate}/u.test(msg);
+  if (!wellFormed || /[\u0000-\u0009\u000b-\u001f]/.test(msg)) fail("bad_checkpoint", "checkpoint has control characters or invalid UTF-8");
   const split = msg.lastIndexOf("\n\n");
   if (split < 0) fail("bad_checkpoint", "checkpoint has no signature block");
   const text = msg.slice(0, split + 1);
