@@ -3,7 +3,7 @@
 // independently of the C# code that produced them. Four modes:
 //
 //	tlog-verify -key verifier.key -note checkpoint.note [-origin O] [-combined] [-proofs proofs.json|-]
-//	tlog-verify -key verifier.key -tiles DIR [-origin O] [-proofs-every K]
+//	tlog-verify -key verifier.key -tiles DIR [-origin O] [-proofs-every K] [-partitions P]
 //	tlog-verify -make-tiles DIR -entries FILE
 //	tlog-verify -key verifier.key -receipt receipt.json [-partitions P]
 //
@@ -23,8 +23,9 @@
 // (uint16 big-endian length-prefixed records). The tree hash is recomputed from the tiles and must
 // equal the checkpoint root; every entry of [0, size) must hash to its level-0 tile hash; inclusion
 // proofs are built from the tiles (tlog.ProveRecord) and checked (tlog.CheckRecord) for every K-th
-// index, or by default for a handful including the first and the last. Prints
-// "OK tiles size N entries N proofs M".
+// index, or by default for a handful including the first and the last. With -partitions P the
+// origin must be tvs/{electionId}/p{k} and every entry a v1 vote record of that election whose
+// nullifier is in partition k of P. Prints "OK tiles size N entries N proofs M".
 //
 // -make-tiles is a reference writer: it reads FILE (concatenated uint16 big-endian length-prefixed
 // records) and writes into DIR every hash tile and entry bundle that a tlog-tiles log of that size
@@ -91,7 +92,7 @@ func main() {
 	makeTiles := flag.String("make-tiles", "", "write the tiles and entry bundles of -entries into this directory")
 	entriesFile := flag.String("entries", "", "with -make-tiles: uint16-BE length-prefixed records")
 	receiptFile := flag.String("receipt", "", "check this voter receipt (JSON)")
-	partitions := flag.Int("partitions", 0, "with -receipt: the election's partition count (checks the nullifier's partition)")
+	partitions := flag.Int("partitions", 0, "with -receipt or -tiles: the election's partition count (checks the nullifiers' partition; -tiles: and the records)")
 	flag.Parse()
 	var msg string
 	var err error
@@ -107,10 +108,10 @@ func main() {
 			return
 		}
 	case *tilesDir != "":
-		if *keyFile == "" || *proofsEvery < 0 {
+		if *keyFile == "" || *proofsEvery < 0 || *partitions < 0 {
 			usage()
 		}
-		msg, err = checkTiles(*keyFile, *tilesDir, *origin, *proofsEvery)
+		msg, err = checkTiles(*keyFile, *tilesDir, *origin, *proofsEvery, *partitions)
 	case *receiptFile != "":
 		if *keyFile == "" || *partitions < 0 {
 			usage()

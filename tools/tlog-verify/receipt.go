@@ -38,6 +38,7 @@ const (
 	recordHeader      = 347
 	recordElectionID  = 6
 	recordNullifierAt = 55
+	recordLengthAt    = 343
 )
 
 func checkReceipt(keyFile, file string, partitions int) (string, error) {
@@ -103,19 +104,32 @@ func checkReceipt(keyFile, file string, partitions int) (string, error) {
 	if tlog.RecordHash(record) != leaf {
 		return "", errors.New("leafHash is not the RFC 9162 leaf hash of the record")
 	}
-	if len(record) <= recordHeader || !bytes.HasPrefix(record, []byte("TVSV\x01")) {
-		return "", errors.New("record is not a v1 vote record")
+	recordNullifier, err := voteRecordNullifier(record, election)
+	if err != nil {
+		return "", err
 	}
-	if !bytes.Equal(record[recordElectionID:recordElectionID+16], election) {
-		return "", errors.New("record is for another election")
-	}
-	if !bytes.Equal(record[recordNullifierAt:recordNullifierAt+32], nullifier) {
+	if !bytes.Equal(recordNullifier, nullifier) {
 		return "", errors.New("record carries another nullifier")
 	}
 	if err := tlog.CheckRecord(tlog.RecordProof(proof), cp.size, cp.root, r.Index, leaf); err != nil {
 		return "", fmt.Errorf("inclusion proof (index %d, size %d): %w", r.Index, cp.size, err)
 	}
 	return fmt.Sprintf("receipt election %s partition %d index %d size %d root %s", r.ElectionID, r.Partition, r.Index, cp.size, cp.root), nil
+}
+
+// voteRecordNullifier checks the framing of a v1 vote record (magic, version, flags, the ballot
+// length equal to the bytes after the header) and that it is for the election (16 bytes, RFC 4122
+// order), and returns its nullifier. The proof and the values below r are the engine's business;
+// a verifier of the board only needs to know which election and which nullifier a record claims.
+func voteRecordNullifier(record, election []byte) ([]byte, error) {
+	if len(record) <= recordHeader || !bytes.HasPrefix(record, []byte("TVSV\x01\x00")) ||
+		binary.BigEndian.Uint32(record[recordLengthAt:]) != uint32(len(record)-recordHeader) {
+		return nil, errors.New("not a v1 vote record")
+	}
+	if !bytes.Equal(record[recordElectionID:recordElectionID+16], election) {
+		return nil, errors.New("record is for another election")
+	}
+	return record[recordNullifierAt : recordNullifierAt+32], nil
 }
 
 // b64Strict refuses non-canonical padding bits: one record, one encoding.

@@ -3,11 +3,14 @@ package main
 import (
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"golang.org/x/mod/sumdb/note"
@@ -289,7 +292,35 @@ func proofPicker(size, every int64) func(int64) bool {
 	return func(i int64) bool { return set[i] }
 }
 
-func checkTiles(keyFile, dir, origin string, every int64) (string, error) {
+// tvsOrigin is a partition checkpoint's origin, tvs/{electionId}/p{k} (Guid "D" format).
+var tvsOrigin = regexp.MustCompile(`^tvs/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/p(0|[1-9][0-9]{0,3})$`)
+
+// recordCheck returns what -tiles -partitions P checks of each entry: a v1 vote record of the
+// origin's election whose nullifier Kafka's partitioner puts in the origin's partition k (the
+// engine of partition k only ever sees those; nullifier uniqueness across partitions rests on it).
+func recordCheck(origin string, partitions int) (func([]byte) error, error) {
+	m := tvsOrigin.FindStringSubmatch(origin)
+	if m == nil {
+		return nil, fmt.Errorf("checkpoint origin %q is not tvs/{electionId}/p{k}", origin)
+	}
+	election, _ := hex.DecodeString(strings.ReplaceAll(m[1], "-", ""))
+	k, _ := strconv.Atoi(m[2])
+	if k >= partitions {
+		return nil, fmt.Errorf("checkpoint origin %q: partition %d of %d", origin, k, partitions)
+	}
+	return func(rec []byte) error {
+		nullifier, err := voteRecordNullifier(rec, election)
+		if err != nil {
+			return err
+		}
+		if p := partitionOf(nullifier, partitions); p != k {
+			return fmt.Errorf("nullifier %x belongs to partition %d, not %d", nullifier, p, k)
+		}
+		return nil
+	}, nil
+}
+
+func checkTiles(keyFile, dir, origin string, every int64, partitions int) (string, error) {
 	msg, err := readBounded(dir, "checkpoint", maxNote)
 	if err != nil {
 		return "", err
@@ -300,6 +331,12 @@ func checkTiles(keyFile, dir, origin string, every int64) (string, error) {
 	}
 	if origin != "" && cp.origin != origin {
 		return "", fmt.Errorf("checkpoint: origin %q, expected %q", cp.origin, origin)
+	}
+	checkRecord := func([]byte) error { return nil }
+	if partitions > 0 {
+		if checkRecord, err = recordCheck(cp.origin, partitions); err != nil {
+			return "", err
+		}
 	}
 	size := cp.size
 	if size == 0 {
@@ -356,6 +393,9 @@ func checkTiles(keyFile, dir, origin string, every int64) (string, error) {
 			h := tlog.RecordHash(rec)
 			if h != hashes[j] {
 				return "", fmt.Errorf("%s: entry %d hashes to %s, the level-0 tile holds %s", rel, i, h, hashes[j])
+			}
+			if err := checkRecord(rec); err != nil {
+				return "", fmt.Errorf("%s: entry %d: %w", rel, i, err)
 			}
 			if prove(i) {
 				p, err := tlog.ProveRecord(size, i, hr)

@@ -2,8 +2,10 @@ package main
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,13 +20,21 @@ import (
 // signed by a fresh key; it returns the board directory, the verifier key file and the records.
 func board(t *testing.T, size int, origin string) (string, string, [][]byte) {
 	t.Helper()
-	dir := t.TempDir()
 	records := make([][]byte, size)
-	var entries []byte
 	for i := range records {
 		records[i] = []byte(fmt.Sprintf("record %d %s", i, strings.Repeat("x", i%7)))
-		entries = binary.BigEndian.AppendUint16(entries, uint16(len(records[i])))
-		entries = append(entries, records[i]...)
+	}
+	dir, key := boardOf(t, records, origin)
+	return dir, key, records
+}
+
+func boardOf(t *testing.T, records [][]byte, origin string) (string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	var entries []byte
+	for _, r := range records {
+		entries = binary.BigEndian.AppendUint16(entries, uint16(len(r)))
+		entries = append(entries, r...)
 	}
 	entriesFile := filepath.Join(t.TempDir(), "entries")
 	must(t, os.WriteFile(entriesFile, entries, 0o644))
@@ -33,10 +43,10 @@ func board(t *testing.T, size int, origin string) (string, string, [][]byte) {
 	root, _, err := treeHash(records)
 	must(t, err)
 	if rootB64 != base64.StdEncoding.EncodeToString(root[:]) {
-		t.Fatalf("size %d: printed root %s, tree hash %s", size, rootB64, root)
+		t.Fatalf("size %d: printed root %s, tree hash %s", len(records), rootB64, root)
 	}
-	keyFile := writeCheckpoint(t, dir, origin, int64(size), root)
-	return filepath.Join(dir, "board"), keyFile, records
+	keyFile := writeCheckpoint(t, dir, origin, int64(len(records)), root)
+	return filepath.Join(dir, "board"), keyFile
 }
 
 // writeCheckpoint signs origin/size/root with a fresh key into dir/board/checkpoint.
@@ -65,7 +75,7 @@ func must(t *testing.T, err error) {
 func TestTilesAcceptsEveryShape(t *testing.T) {
 	for _, size := range []int{0, 1, 2, 3, 255, 256, 257, 300, 511, 512, 513, 65535, 65536, 65537, 70000} {
 		dir, key, _ := board(t, size, "tvs/e/p0")
-		msg, err := checkTiles(key, dir, "tvs/e/p0", 0)
+		msg, err := checkTiles(key, dir, "tvs/e/p0", 0, 0)
 		if err != nil {
 			t.Fatalf("size %d: %v", size, err)
 		}
@@ -75,7 +85,7 @@ func TestTilesAcceptsEveryShape(t *testing.T) {
 		}
 	}
 	dir, key, _ := board(t, 1000, "tvs/e/p0")
-	msg, err := checkTiles(key, dir, "", 1)
+	msg, err := checkTiles(key, dir, "", 1, 0)
 	if err != nil || msg != "tiles size 1000 entries 1000 proofs 1000" {
 		t.Fatalf("every proof: %q %v", msg, err)
 	}
@@ -153,7 +163,7 @@ func TestTilesRefusesTampering(t *testing.T) {
 	for _, c := range cases {
 		dir, key, _ := board(t, size, "tvs/e/p0")
 		c.tamper(dir)
-		_, err := checkTiles(key, dir, "", 0)
+		_, err := checkTiles(key, dir, "", 0, 0)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
 		}
@@ -175,20 +185,20 @@ func TestTilesRefusesTampering(t *testing.T) {
 	// Wrong key, wrong origin, another root.
 	dir, _, _ := board(t, 300, "tvs/e/p0")
 	_, other, _ := board(t, 1, "tvs/e/p0")
-	if _, err := checkTiles(other, dir, "", 0); err == nil || !strings.Contains(err.Error(), "no verifiable signatures") {
+	if _, err := checkTiles(other, dir, "", 0, 0); err == nil || !strings.Contains(err.Error(), "no verifiable signatures") {
 		t.Errorf("other key: %v", err)
 	}
 	dir, key, _ := board(t, 300, "tvs/e/p0")
-	if _, err := checkTiles(key, dir, "tvs/e/p1", 0); err == nil || !strings.Contains(err.Error(), "origin") {
+	if _, err := checkTiles(key, dir, "tvs/e/p1", 0, 0); err == nil || !strings.Contains(err.Error(), "origin") {
 		t.Errorf("origin: %v", err)
 	}
 	root, _, _ := treeHash([][]byte{[]byte("other")})
 	key = writeCheckpoint(t, filepath.Dir(dir), "tvs/e/p0", 300, root)
-	if _, err := checkTiles(key, dir, "", 0); err == nil || !strings.Contains(err.Error(), "differs from the checkpoint root") {
+	if _, err := checkTiles(key, dir, "", 0, 0); err == nil || !strings.Contains(err.Error(), "differs from the checkpoint root") {
 		t.Errorf("root: %v", err)
 	}
 	key = writeCheckpoint(t, filepath.Dir(dir), "tvs/e/p0", 299, root)
-	if _, err := checkTiles(key, dir, "", 0); err == nil || !strings.Contains(err.Error(), "tile/0/001.p/43: open") {
+	if _, err := checkTiles(key, dir, "", 0, 0); err == nil || !strings.Contains(err.Error(), "tile/0/001.p/43: open") {
 		t.Errorf("size: %v", err)
 	}
 }
@@ -240,8 +250,95 @@ func remove(t *testing.T, dir, rel string) {
 	must(t, os.Remove(filepath.Join(dir, rel)))
 }
 
-// Kafka's UtilsTest.testMurmur2 vectors.
+const election = "6f1c2b9e-8d4a-4e3b-9a7c-2f5e1d0b3a94"
+
+// voteRecord is a v1 vote record (docs/formats.md "Vote record (v1)") of the election with the
+// nullifier; proof, root and ballot are filler, the board check does not look at them.
+func voteRecord(electionID string, nullifier []byte, ballot int) []byte {
+	r := make([]byte, recordHeader+ballot)
+	copy(r, "TVSV\x01\x00")
+	id, _ := hex.DecodeString(strings.ReplaceAll(electionID, "-", ""))
+	copy(r[recordElectionID:], id)
+	r[22] = 20
+	copy(r[recordNullifierAt:], nullifier)
+	binary.BigEndian.PutUint32(r[recordLengthAt:], uint32(ballot))
+	for i := recordLengthAt + 4; i < len(r); i++ {
+		r[i] = byte(i)
+	}
+	return r
+}
+
+// nullifierIn is the n-th of the nullifiers SHA-256("nullifier i") that land in partition k.
+func nullifierIn(k, partitions, n int) []byte {
+	for i := 0; ; i++ {
+		h := sha256.Sum256([]byte(fmt.Sprintf("nullifier %d", i)))
+		if partitionOf(h[:], partitions) == k {
+			if n == 0 {
+				return h[:]
+			}
+			n--
+		}
+	}
+}
+
+func TestTilesPartitionsChecksTheRecords(t *testing.T) {
+	const size = 600
+	origin := "tvs/" + election + "/p1"
+	records := func() [][]byte {
+		rs := make([][]byte, size)
+		for i := range rs {
+			rs[i] = voteRecord(election, nullifierIn(1, 4, i), 1+i%300)
+		}
+		return rs
+	}
+	dir, key := boardOf(t, records(), origin)
+	if msg, err := checkTiles(key, dir, origin, 0, 4); err != nil || msg != "tiles size 600 entries 600 proofs 7" {
+		t.Fatalf("%q %v", msg, err)
+	}
+	// With -partitions the origin must be a TVS partition's, and one that exists.
+	if _, err := checkTiles(key, dir, "", 0, 1); err == nil || !strings.Contains(err.Error(), "partition 1 of 1") {
+		t.Errorf("p1 of 1: %v", err)
+	}
+	dir2, key2 := boardOf(t, records(), "tvs/e/p1")
+	if _, err := checkTiles(key2, dir2, "", 0, 4); err == nil || !strings.Contains(err.Error(), "is not tvs/{electionId}/p{k}") {
+		t.Errorf("origin: %v", err)
+	}
+	for _, c := range []struct {
+		name   string
+		change func([]byte) []byte
+		want   string
+	}{
+		{"another partition", func(r []byte) []byte { return voteRecord(election, nullifierIn(2, 4, 0), 10) }, "tile/entries/001: entry 300: nullifier "},
+		{"another election", func(r []byte) []byte { return voteRecord("00000000-0000-4000-8000-000000000000", r[55:87], 10) }, "entry 300: record is for another election"},
+		{"ballot length", func(r []byte) []byte { return append(r, 0) }, "entry 300: not a v1 vote record"},
+		{"flags", func(r []byte) []byte { r[5] = 1; return r }, "entry 300: not a v1 vote record"},
+		{"header only", func(r []byte) []byte { return r[:recordHeader] }, "entry 300: not a v1 vote record"},
+	} {
+		rs := records()
+		rs[300] = c.change(rs[300])
+		dir, key := boardOf(t, rs, origin)
+		if _, err := checkTiles(key, dir, "", 0, 4); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+		if _, err := checkTiles(key, dir, "", 0, 0); err != nil {
+			t.Errorf("%s without -partitions: %v", c.name, err)
+		}
+	}
+}
+
+// Kafka's UtilsTest.testMurmur2 vectors, then keys SHA-256("tvs receipt nullifier i") with their
+// murmur2 and partitions among 4, 7 and 64 as the C# engine's KeyPartitioner computes them.
 func TestMurmur2(t *testing.T) {
+	for i, c := range []struct {
+		m           int32
+		p4, p7, p64 int
+	}{{609715270, 2, 3, 6}, {685736407, 3, 6, 23}, {1326691488, 0, 3, 32}, {68703332, 0, 5, 36},
+		{-1030312630, 2, 5, 10}, {-941118124, 0, 0, 20}, {-269054764, 0, 3, 20}, {-97523176, 0, 0, 24}} {
+		k := sha256.Sum256([]byte(fmt.Sprintf("tvs receipt nullifier %d", i)))
+		if m, p := murmur2(k[:]), [3]int{partitionOf(k[:], 4), partitionOf(k[:], 7), partitionOf(k[:], 64)}; m != c.m || p != [3]int{c.p4, c.p7, c.p64} {
+			t.Errorf("key %d: murmur2 %d partitions %v, C# says %d %d %d %d", i, m, p, c.m, c.p4, c.p7, c.p64)
+		}
+	}
 	for s, want := range map[string]int32{"21": -973932308, "foobar": -790332482, "a-little-bit-long-string": -985981536,
 		"a-little-bit-longer-string": -1486304829, "lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8": -58897971, "abc": 479470107} {
 		if got := murmur2([]byte(s)); got != want {

@@ -32,7 +32,7 @@ export const CODES = Object.freeze([
   "size_mismatch", // the checkpoint's tree size is not treeSize
   "bad_index", // index outside [0, treeSize)
   "bad_leaf", // leafHash is not SHA-256(0x00 || record)
-  "bad_record", // the record is not a v1 vote record (length, magic, version)
+  "bad_record", // the record is not a v1 vote record (magic, version, flags, ballot length)
   "wrong_nullifier", // the record's nullifier is not the receipt's
   "bad_proof", // the inclusion proof does not lead from leafHash to the checkpoint's root
   "record_mismatch", // the record is not the one the voter's device sealed (expectedRecord)
@@ -46,12 +46,15 @@ class Refusal extends Error {
 }
 const fail = (code, message) => { throw new Refusal(code, message); };
 
-// Offsets in the v1 vote record plaintext (docs/formats.md "Vote record (v1)").
+// Offsets in the v1 vote record plaintext (docs/formats.md "Vote record (v1)"). Only the framing,
+// the election id and the nullifier are looked at: the proof is the engine's and the record
+// verifier's business, the receipt only says where this record is.
 const RECORD_MAGIC = [0x54, 0x56, 0x53, 0x56]; // "TVSV"
 const RECORD_VERSION = 1;
 const RECORD_HEADER = 347; // fixed part; the ballot (at least 1 byte) follows
 const ELECTION_ID_AT = 6; // 16 bytes, RFC 4122 byte order
 const NULLIFIER_AT = 55; // 32 bytes, big-endian
+const BALLOT_LENGTH_AT = 343; // u32 big-endian: the bytes after the header
 
 // A proof of an index in a tree of n < 2^53 leaves has fewer than 54 hashes; bounding the
 // array keeps a hostile receipt from costing more than that.
@@ -311,7 +314,8 @@ async function check(receipt, election, expectedRecord) {
   if (cp.size !== treeSize) fail("size_mismatch", `checkpoint size ${cp.size}, receipt treeSize ${treeSize}`);
   if (index >= treeSize) fail("bad_index", `index ${index} outside a tree of ${treeSize}`);
   if (!equalBytes(await leafHash(record), leaf)) fail("bad_leaf", "leafHash is not SHA-256(0x00 || record)");
-  if (record.length <= RECORD_HEADER || RECORD_MAGIC.some((b, i) => record[i] !== b) || record[4] !== RECORD_VERSION) {
+  const ballotLength = record.length > RECORD_HEADER ? new DataView(record.buffer, record.byteOffset).getUint32(BALLOT_LENGTH_AT) : -1;
+  if (ballotLength !== record.length - RECORD_HEADER || RECORD_MAGIC.some((b, i) => record[i] !== b) || record[4] !== RECORD_VERSION || record[5] !== 0) {
     fail("bad_record", "record is not a v1 vote record");
   }
   if (!equalBytes(record.subarray(ELECTION_ID_AT, ELECTION_ID_AT + 16), fromHex(electionId.replace(/-/g, "")))) {

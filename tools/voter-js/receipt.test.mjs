@@ -272,6 +272,9 @@ test("every tampering gets its code", async () => {
 
   await expectCode(withRecord(receipt, (r) => { r[0] ^= 1; }), election, "bad_record");
   await expectCode(withRecord(receipt, (r) => { r[4] = 2; }), election, "bad_record");
+  await expectCode(withRecord(receipt, (r) => { r[5] = 1; }), election, "bad_record");
+  await expectCode(withRecord(receipt, (r) => { r[346] ^= 1; }), election, "bad_record");
+  await expectCode({ ...receipt, record: b64(Buffer.concat([unb64(receipt.record), Buffer.of(0)])), leafHash: b64(H(Buffer.of(0), unb64(receipt.record), Buffer.of(0))) }, election, "bad_record");
   await expectCode({ ...receipt, record: b64(unb64(receipt.record).subarray(0, 347)), leafHash: b64(H(Buffer.of(0), unb64(receipt.record).subarray(0, 347))) }, election, "bad_record");
   await expectCode({ ...receipt, record: "", leafHash: b64(H(Buffer.of(0))) }, election, "bad_record");
 
