@@ -21,7 +21,9 @@
 // -tiles checks one partition's board published as a C2SP tlog-tiles log: DIR/checkpoint (signed
 // note), the hash tiles DIR/tile/{L}/{N}[.p/{W}] and the entry bundles DIR/tile/entries/{N}[.p/{W}]
 // (uint16 big-endian length-prefixed records). The tree hash is recomputed from the tiles and must
-// equal the checkpoint root; every entry of [0, size) must hash to its level-0 tile hash; inclusion
+// equal the checkpoint root; every full tile must hash to its entry in its parent tile (checked
+// here: tlog.TileHashReader misses some, see authenticateFullTiles); tiles must be exactly 8,192
+// bytes, or W*32 for a partial one; bundles hold exactly their W records, none empty; every entry of [0, size) must hash to its level-0 tile hash; inclusion
 // proofs are built from the tiles (tlog.ProveRecord) and checked (tlog.CheckRecord) for every K-th
 // index, or by default for a handful including the first and the last. With -partitions P the
 // origin must be tvs/{electionId}/p{k} and every entry a v1 vote record of that election whose
