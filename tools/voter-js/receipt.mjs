@@ -59,6 +59,7 @@ const BALLOT_LENGTH_AT = 343; // u32 big-endian: the bytes after the header
 // A proof of an index in a tree of n < 2^53 leaves has fewer than 54 hashes; bounding the
 // array keeps a hostile receipt from costing more than that.
 const MAX_PROOF = 64;
+const MAX_RECEIPT = 4 << 20;
 // C2SP signed-note: verifiers must accept at least 16 signatures; Go's note.Open stops at 100.
 const MAX_SIGNATURES = 100;
 // Key name rules (signed-note): non-empty, no Unicode space, no "+".
@@ -266,6 +267,9 @@ async function check(receipt, election, expectedRecord) {
   if (!subtle) throw new Error("Web Crypto (globalThis.crypto.subtle) is not available");
   let r = receipt;
   if (typeof r === "string") {
+    // A receipt is a record (at most ~88 KB in base64) and a checkpoint of a few hundred bytes:
+    // anything this large is not one, and is not worth parsing.
+    if (r.length > MAX_RECEIPT) fail("bad_json", `receipt text longer than ${MAX_RECEIPT} characters`);
     try { r = JSON.parse(r); } catch { fail("bad_json", "receipt is not JSON"); }
   }
   if (!isObject(r)) fail("bad_json", "receipt is not a JSON object");

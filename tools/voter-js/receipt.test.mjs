@@ -177,7 +177,7 @@ test("every tampering gets its code", async () => {
   assert.deepEqual(await verifyReceipt(receipt, election, { expectedRecord: s.record }), { ok: true, electionId: ELECTION, partition: 2, index: 123, treeSize: 300, root: b64(s.tree.mth(0, 300)) });
 
   // Not JSON, not an object.
-  for (const bad of ["{", "", "[]", "null", "42", null, 7, [receipt]]) await expectCode(bad, election, "bad_json");
+  for (const bad of ["{", "", "[]", "null", "42", null, 7, [receipt], " ".repeat(4 << 20) + JSON.stringify(receipt)]) await expectCode(bad, election, "bad_json");
   // Every field missing, of the wrong type or encoding.
   for (const f of Object.keys(receipt)) {
     const { [f]: _, ...without } = receipt;
