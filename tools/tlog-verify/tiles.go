@@ -175,7 +175,7 @@ func (r rawTileHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 // the checkpoint root.
 //
 // tlog.TileHashReader is meant to do this for the tiles it reads, but in golang.org/x/mod (0.7.0 as
-// Debian packages it, and the upstream copies looked at) it starts that loop at len(stx), the
+// Debian packages it; an upstream copy looked at has the same loop) it starts that loop at len(stx), the
 // number of subtree hashes of the tree hash, rather than at the number of distinct tiles holding
 // them; when several of them share a tile (size 70,000: six hashes in three tiles) the first tiles
 // fetched for the requested indexes are returned unauthenticated. TestTilesRefusesTampering has
