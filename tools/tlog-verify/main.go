@@ -1,10 +1,13 @@
 // Command tlog-verify checks TVS checkpoints and proofs with Go's own implementations of signed
 // notes (golang.org/x/mod/sumdb/note) and RFC 6962/9162 Merkle trees (golang.org/x/mod/sumdb/tlog),
-// independently of the C# code that produced them.
+// independently of the C# code that produced them. Four modes:
 //
 //	tlog-verify -key verifier.key -note checkpoint.note [-origin O] [-combined] [-proofs proofs.json|-]
+//	tlog-verify -key verifier.key -tiles DIR [-origin O] [-proofs-every K] [-partitions P]
+//	tlog-verify -make-tiles DIR -entries FILE
+//	tlog-verify -key verifier.key -receipt receipt.json [-partitions P]
 //
-// The checkpoint note must be signed by the verifier key (note.Open) and hold a C2SP
+// -note: the checkpoint note must be signed by the verifier key (note.Open) and hold a C2SP
 // tlog-checkpoint body (origin, size, base64 root, optional extension lines). proofs.json:
 //
 //	{"leaves":      ["base64 leaf data", ...],  // optional: all leaves; then the root is recomputed
@@ -14,7 +17,29 @@
 //
 // -combined checks a combined checkpoint: every extension line "p{k} {size} {b64 root}", the
 // size equal to their number and the root equal to the tree of those lines.
-// Exit status 0 and "OK ..." on success; 1 with the reason otherwise; 2 on bad usage.
+//
+// -tiles checks one partition's board published as a C2SP tlog-tiles log: DIR/checkpoint (signed
+// note), the hash tiles DIR/tile/{L}/{N}[.p/{W}] and the entry bundles DIR/tile/entries/{N}[.p/{W}]
+// (uint16 big-endian length-prefixed records). The tree hash is recomputed from the tiles and must
+// equal the checkpoint root; every full tile must hash to its entry in its parent tile (checked
+// here: tlog.TileHashReader misses some, see authenticateFullTiles); tiles must be exactly 8,192
+// bytes, or W*32 for a partial one; bundles hold exactly their W records, none empty; every entry of [0, size) must hash to its level-0 tile hash; inclusion
+// proofs are built from the tiles (tlog.ProveRecord) and checked (tlog.CheckRecord) for every K-th
+// index, or by default for a handful including the first and the last. With -partitions P the
+// origin must be tvs/{electionId}/p{k} and every entry a v1 vote record of that election whose
+// nullifier is in partition k of P. Prints "OK tiles size N entries N proofs M".
+//
+// -make-tiles is a reference writer: it reads FILE (concatenated uint16 big-endian length-prefixed
+// records) and writes into DIR every hash tile and entry bundle that a tlog-tiles log of that size
+// holds (the full tiles and the partial tiles of exactly that size), computed with tlog.StoredHashes,
+// tlog.NewTiles and tlog.ReadTileData, then prints the tree hash in base64 on a line of its own.
+//
+// -receipt checks a TVS voter receipt (docs/formats.md "Voter receipt"): the checkpoint note,
+// its origin tvs/{electionId}/p{partition}, its size, the record's election id and nullifier, the
+// leaf hash (tlog.RecordHash of the record) and its inclusion proof (tlog.CheckRecord); with
+// -partitions also the nullifier's partition (Kafka's murmur2 partitioner).
+//
+// Exit status 0 and "OK ..." on success; 1 with "FAIL: reason" otherwise; 2 on bad usage.
 package main
 
 import (
@@ -64,17 +89,52 @@ func main() {
 	origin := flag.String("origin", "", "required origin (optional)")
 	combined := flag.Bool("combined", false, "check the checkpoint as a combined checkpoint")
 	proofFile := flag.String("proofs", "", "JSON proofs file, - for stdin (optional)")
+	tilesDir := flag.String("tiles", "", "check the tlog-tiles board of one partition in this directory")
+	proofsEvery := flag.Int64("proofs-every", 0, "with -tiles: check an inclusion proof for every K-th index (default: a handful)")
+	makeTiles := flag.String("make-tiles", "", "write the tiles and entry bundles of -entries into this directory")
+	entriesFile := flag.String("entries", "", "with -make-tiles: uint16-BE length-prefixed records")
+	receiptFile := flag.String("receipt", "", "check this voter receipt (JSON)")
+	partitions := flag.Int("partitions", 0, "with -receipt or -tiles: the election's partition count (checks the nullifiers' partition; -tiles: and the records)")
 	flag.Parse()
-	if *keyFile == "" || *noteFile == "" {
-		flag.Usage()
-		os.Exit(2)
+	var msg string
+	var err error
+	switch {
+	case *makeTiles != "":
+		if *entriesFile == "" {
+			usage()
+		}
+		msg, err = writeTiles(*makeTiles, *entriesFile)
+		if err == nil {
+			// The tree hash alone, so a caller can read it without parsing.
+			fmt.Println(msg)
+			return
+		}
+	case *tilesDir != "":
+		if *keyFile == "" || *proofsEvery < 0 || *partitions < 0 {
+			usage()
+		}
+		msg, err = checkTiles(*keyFile, *tilesDir, *origin, *proofsEvery, *partitions)
+	case *receiptFile != "":
+		if *keyFile == "" || *partitions < 0 {
+			usage()
+		}
+		msg, err = checkReceipt(*keyFile, *receiptFile, *partitions)
+	default:
+		if *keyFile == "" || *noteFile == "" {
+			usage()
+		}
+		msg, err = run(*keyFile, *noteFile, *origin, *combined, *proofFile)
 	}
-	msg, err := run(*keyFile, *noteFile, *origin, *combined, *proofFile)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL:", err)
 		os.Exit(1)
 	}
 	fmt.Println("OK", msg)
+}
+
+func usage() {
+	flag.Usage()
+	os.Exit(2)
 }
 
 func run(keyFile, noteFile, origin string, combined bool, proofFile string) (string, error) {

@@ -116,6 +116,72 @@ public sealed class GoTlogInteropTests(ITestOutputHelper output) : IDisposable
         Run(tool, 0, "-key", keyFile, "-note", noteFile, "-origin", h.Election.Origin(0), "-proofs", proofs);
     }
 
+    /// <summary>
+    /// Voter receipts (docs/formats.md "Voter receipt") made from the engine's own output (its
+    /// accepted records, MMR proofs and signed checkpoint, its election.json) pass both independent
+    /// verifiers, tools/voter-js/receipt.mjs (node, Web Crypto) and tlog-verify -receipt (Go), and a
+    /// receipt with one proof hash altered fails both.
+    /// </summary>
+    [Fact]
+    public void ReceiptVerifiersAcceptTheEnginesReceipts()
+    {
+        string? tool = BuildVerifier();
+        if (tool is null)
+        {
+            return;
+        }
+        if (ExternalTools.Run("node", "--version", _dir, TimeSpan.FromSeconds(20)).ExitCode != 0)
+        {
+            Assert.False(ExternalTools.IsCi, "node is missing; CI requires the receipt check (tests/run.sh)");
+            output.WriteLine("SKIPPED: node is missing");
+            return;
+        }
+        using var h = new TVS.Tests.Engine.EngineHarness(new TVS.LoadGen.LoadMix { Voters = 120, Seed = 11 });
+        string data = h.DataDir();
+        h.Run(data);
+        var votes = TVS.Storage.Local.LocalVoteStore.ReadAll(TVS.Storage.Local.LocalPartition.VotesDirectory(data, 0)).ToList();
+        string note = File.ReadAllText(Path.Combine(TVS.Storage.Local.LocalPartition.CheckpointDirectory(data, 0), TVS.Storage.Local.LocalCheckpointSink.LatestFile));
+        using var nodes = TVS.Storage.FileMmrNodeStore.Open(TVS.Storage.Local.LocalPartition.MmrFile(data, 0));
+        var mmr = new MerkleMountainRange(nodes);
+        long size = votes.Count;
+        string keyFile = Write("receipt.vkey", h.Election.Signer.Verifier.VerifierKey + "\n");
+        string election = Path.Combine(h.Election.Directory, TVS.LoadGen.ElectionSetup.ManifestFile);
+        string script = Path.Combine(ExternalTools.RepoRoot(), "tools", "voter-js", "receipt.mjs");
+        foreach (var vote in new[] { votes[0], votes[votes.Count / 2], votes[^1] })
+        {
+            Hash256[] proof = mmr.GetInclusionProof(vote.MmrIndex, size);
+            object Receipt(IEnumerable<string> inclusionProof) => new
+            {
+                version = 1,
+                electionId = h.Election.Id.ToString("D"),
+                nullifier = Convert.ToHexStringLower(vote.Record.AsSpan(55, 32)),
+                partition = 0,
+                index = vote.MmrIndex,
+                record = Convert.ToBase64String(vote.Record),
+                leafHash = mmr.GetLeafHash(vote.MmrIndex).ToBase64(),
+                treeSize = size,
+                inclusionProof,
+                checkpoint = note,
+            };
+            string good = Write($"receipt-{vote.MmrIndex}.json", JsonSerializer.Serialize(Receipt(proof.Select(p => p.ToBase64()))));
+            string record = Path.Combine(_dir, $"record-{vote.MmrIndex}.bin");
+            File.WriteAllBytes(record, vote.Record);
+            byte[] altered = proof[^1].ToArray();
+            altered[0] ^= 1;
+            string bad = Write($"bad-{vote.MmrIndex}.json", JsonSerializer.Serialize(Receipt(proof.SkipLast(1).Select(p => p.ToBase64()).Append(Convert.ToBase64String(altered)))));
+
+            var js = ExternalTools.Run("node", $"\"{script}\" verify --receipt \"{good}\" --election \"{election}\" --record \"{record}\"", _dir, TimeSpan.FromMinutes(1));
+            output.WriteLine($"receipt.mjs {vote.MmrIndex} -> {js.ExitCode}: {js.Stdout.Trim()} {js.Stderr.Trim()}");
+            Assert.True(js.ExitCode == 0, js.Stdout + js.Stderr);
+            Assert.StartsWith("OK receipt", js.Stdout, StringComparison.Ordinal);
+            js = ExternalTools.Run("node", $"\"{script}\" verify --receipt \"{bad}\" --election \"{election}\"", _dir, TimeSpan.FromMinutes(1));
+            Assert.Equal(1, js.ExitCode);
+            Assert.StartsWith("FAIL bad_proof:", js.Stdout, StringComparison.Ordinal);
+            Run(tool, 0, "-key", keyFile, "-receipt", good, "-partitions", "1");
+            Run(tool, 1, "-key", keyFile, "-receipt", bad);
+        }
+    }
+
     private string WriteProofs(string name, MerkleMountainRange mmr, int size, IEnumerable<string> leaves, int[] indexes, int[] olds)
         => Write(name, JsonSerializer.Serialize(new
         {
