@@ -60,6 +60,27 @@ public sealed class EngineSettings
     public string? S3SecretKey { get; set; }
     public string? S3KeyPrefix { get; set; }
 
+    /// <summary>
+    /// Where the bulletin board goes (docs/formats.md "Bulletin board (tlog-tiles)"): a directory, or
+    /// absent for S3 under <see cref="S3Bucket"/> (prefix <see cref="S3KeyPrefix"/> + election id)
+    /// when one is set, else <c>{Data}/board</c>. <see cref="PublishBoard"/> false: none (another
+    /// process, e.g. <c>tvs board publish</c>, publishes).
+    /// </summary>
+    public string? Board { get; set; }
+    public bool PublishBoard { get; set; } = true;
+    public int BoardIntervalMs { get; set; } = 1000;
+
+    /// <summary>The S3 settings as the blob sink and the board store take them (null without a bucket).</summary>
+    public TVS.Storage.S3.S3BlobSinkOptions? S3Options() => S3Bucket is { } bucket ? new TVS.Storage.S3.S3BlobSinkOptions
+    {
+        Bucket = bucket,
+        ServiceUrl = S3Endpoint,
+        Region = S3Region,
+        AccessKey = S3AccessKey,
+        SecretKey = S3SecretKey,
+        KeyPrefix = S3KeyPrefix ?? "",
+    } : null;
+
     /// <summary>Prometheus /metrics and /healthz port (Kafka mode; docs/ops/metrics.md): absent = no exporter, 0 = any free port (logged).</summary>
     public int? MetricsPort { get; set; }
     public string MetricsHost { get; set; } = "0.0.0.0";

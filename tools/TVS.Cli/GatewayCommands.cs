@@ -1,6 +1,11 @@
 using System.CommandLine;
 using System.Net;
+using TVS.Engine.Board;
+using TVS.Engine.Ports;
 using TVS.Ingest.Gateway;
+using TVS.Storage.Board;
+using TVS.Storage.Postgres;
+using TVS.Storage.S3;
 
 namespace TVS.Cli;
 
@@ -21,7 +26,11 @@ public static class GatewayCommands
         var noStatus = new Option<bool>("--no-status") { Description = "no in-memory status book (GET …/votes/{nullifier} answers 404)" };
         var noInlineIo = new Option<bool>("--no-inline-io") { Description = "run request code on the thread pool, not on the socket I/O threads" };
         var kafkaConfig = new Option<string[]>("--kafka-config") { Description = "extra librdkafka producer setting KEY=VALUE (repeatable; e.g. security.protocol=ssl, linger.ms=5)", AllowMultipleArgumentsPerToken = false };
-        foreach (var o in new Option[] { bootstrap, election, port, listen, rate, burst, connections, noStatus, noInlineIo, kafkaConfig })
+        var receiptsPg = new Option<string?>("--receipts-pg") { Description = "PostgreSQL connection string: accepted votes' status answers carry their receipt (needs --board and --election-dir)" };
+        var board = new Option<string?>("--board") { Description = "the bulletin board receipts are proven from: a directory, or s3://BUCKET[/PREFIX] (objects under PREFIX/{election}/)" };
+        var electionDir = new Option<DirectoryInfo?>("--election-dir") { Description = "the election directory (its public election.json: checkpoint key, partitions)" };
+        var s3Endpoint = new Option<string?>("--s3-endpoint") { Description = "S3-compatible endpoint for an s3:// board (credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the SDK's chain)" };
+        foreach (var o in new Option[] { bootstrap, election, port, listen, rate, burst, connections, noStatus, noInlineIo, kafkaConfig, receiptsPg, board, electionDir, s3Endpoint })
         {
             run.Options.Add(o);
         }
@@ -36,9 +45,51 @@ public static class GatewayCommands
             MaxConnections = r.GetValue(connections),
             KafkaExtra = ParseSettings(r.GetValue(kafkaConfig)),
             InlineIo = !r.GetValue(noInlineIo),
+            Receipts = Receipts(r.GetValue(election), r.GetValue(receiptsPg), r.GetValue(board), r.GetValue(electionDir)?.FullName, r.GetValue(s3Endpoint)),
         }, !r.GetValue(noStatus)));
         gateway.Subcommands.Add(run);
         return gateway;
+    }
+
+    /// <summary>The receipt service of --receipts-pg/--board/--election-dir, or null when not asked for.</summary>
+    internal static ReceiptService? Receipts(Guid electionId, string? pg, string? board, string? electionDir, string? s3Endpoint)
+    {
+        if (pg is null && board is null)
+        {
+            return null;
+        }
+        if (pg is null || board is null || electionDir is null)
+        {
+            throw new ArgumentException("receipts need --receipts-pg, --board and --election-dir together");
+        }
+        var (id, key, _) = ElectionCommands.ReadPublicElection(electionDir);
+        if (id != electionId)
+        {
+            throw new ArgumentException($"--election-dir holds election {id:D}, the gateway serves {electionId:D}");
+        }
+        IBoardStore store;
+        if (board.StartsWith("s3://", StringComparison.Ordinal))
+        {
+            string rest = board["s3://".Length..];
+            int slash = rest.IndexOf('/');
+            string bucket = slash < 0 ? rest : rest[..slash];
+            string prefix = slash < 0 ? "" : rest[(slash + 1)..].TrimEnd('/') + "/";
+            store = new S3BoardStore(new S3BlobSinkOptions
+            {
+                Bucket = bucket,
+                ServiceUrl = s3Endpoint,
+                KeyPrefix = prefix == "/" ? "" : prefix,
+                AccessKey = Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID"),
+                SecretKey = Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY"),
+                VerifyReadBack = false,
+            }, electionId);
+        }
+        else
+        {
+            store = new LocalBoardStore(board);
+        }
+        var dataSource = PostgresVoteStore.CreateDataSource(pg);
+        return new ReceiptService(electionId, key, new PostgresVoteLocator(dataSource, electionId, ownsDataSource: true), store);
     }
 
     private static Dictionary<string, string>? ParseSettings(string[]? settings)
@@ -83,6 +134,7 @@ public static class GatewayCommands
         finally
         {
             server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            options.Receipts?.Dispose();
         }
         return 0;
     }

@@ -1,9 +1,11 @@
 using Npgsql;
+using TVS.Engine.Board;
 using TVS.Engine.Ports;
 using TVS.Engine.Processing;
 using TVS.Ingest.Kafka;
 using TVS.LoadGen;
 using TVS.Storage;
+using TVS.Storage.Board;
 using TVS.Storage.Local;
 using TVS.Storage.Postgres;
 using TVS.Storage.S3;
@@ -143,6 +145,7 @@ public sealed class KafkaEngineHost : IPartitionHandler, IDisposable
         })
         { IsBackground = true, Name = "tvs-host-watch" };
         watcher.Start();
+        using var board = StartBoard();
         try
         {
             _runner.Run(failed.Token);
@@ -153,6 +156,10 @@ public sealed class KafkaEngineHost : IPartitionHandler, IDisposable
             watcher.Join();
             _runner.Dispose();
             _runner = null;
+            if (board is not null && !board.Follower.Stop())
+            {
+                _log("board: the last round failed; the board lags the authority until a publisher runs again (tvs board publish)");
+            }
         }
         lock (_failures)
         {
@@ -160,6 +167,46 @@ public sealed class KafkaEngineHost : IPartitionHandler, IDisposable
             {
                 throw new InvalidOperationException(string.Join("; ", _failures));
             }
+        }
+    }
+
+    /// <summary>The board follower of this member (null when PublishBoard is off), for metrics and tests.</summary>
+    public BoardFollower? Board { get; private set; }
+
+    /// <summary>
+    /// The bulletin board, published from the authority (PostgreSQL's checkpoints and rows, or the
+    /// local stores without it) for the partitions this member owns, on its own thread: an S3 outage
+    /// delays the board, never the engines.
+    /// </summary>
+    private BoardHandle? StartBoard()
+    {
+        if (!_settings.PublishBoard)
+        {
+            return null;
+        }
+        IBoardStore store = _settings.Board is null && _settings.S3Options() is { } s3
+            ? new S3BoardStore(s3, _election.Id)
+            : new LocalBoardStore(_settings.Board ?? Path.Combine(_settings.Data!, "board"));
+        IBoardSource source = _dataSource is not null
+            ? new PostgresBoardSource(_dataSource, _election.Id)
+            : new LocalBoardSource(_settings.Data!, _election.Signer.Verifier);
+        var follower = new BoardFollower(store, source, _election.Signer.Verifier, _election.Origin, () => Owned, _log,
+            _election.Signer, $"tvs/{_election.Id:D}/combined")
+        { Interval = TimeSpan.FromMilliseconds(Math.Max(100, _settings.BoardIntervalMs)) };
+        Board = follower;
+        follower.Start();
+        _log($"board: publishing to {store.Location}");
+        return new BoardHandle(follower, store);
+    }
+
+    private sealed class BoardHandle(BoardFollower follower, IBoardStore store) : IDisposable
+    {
+        public BoardFollower Follower { get; } = follower;
+
+        public void Dispose()
+        {
+            Follower.Dispose();
+            store.Dispose();
         }
     }
 
@@ -203,17 +250,9 @@ public sealed class KafkaEngineHost : IPartitionHandler, IDisposable
                 disposables.Push(votes);
             }
             IBlobSink blobs = local.Blobs;
-            if (_settings.S3Bucket is { } bucket)
+            if (_settings.S3Options() is { } s3Options)
             {
-                var s3 = new S3BlobSink(new S3BlobSinkOptions
-                {
-                    Bucket = bucket,
-                    ServiceUrl = _settings.S3Endpoint,
-                    Region = _settings.S3Region,
-                    AccessKey = _settings.S3AccessKey,
-                    SecretKey = _settings.S3SecretKey,
-                    KeyPrefix = _settings.S3KeyPrefix ?? "",
-                });
+                var s3 = new S3BlobSink(s3Options);
                 disposables.Push(s3);
                 blobs = s3;
             }

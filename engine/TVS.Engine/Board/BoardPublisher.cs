@@ -84,6 +84,14 @@ public sealed class BoardPublisher
             throw new InvalidDataException($"partition {Partition}: the committed records [0, {latest.Size}) hash to {root}, the signed checkpoint says {latest.Root}");
         }
         _builder.WritePartials(_tiles);
+        // Two publishers of one partition (a Kafka rebalance) write the same tiles; never let the
+        // slower one move the public checkpoint back.
+        if (_board.TryGet(PartitionPrefix(Partition) + TilePaths.Checkpoint) is { } current
+            && Checkpoint.Open(Encoding.UTF8.GetString(current), _verifier, _origin).Size > latest.Size)
+        {
+            _builder = null;
+            return new BoardPublication(Partition, from, from, (int)(_tiles.Writes - writesBefore), false);
+        }
         _board.Put(PartitionPrefix(Partition) + TilePaths.Checkpoint, Encoding.UTF8.GetBytes(latest.Note));
         _publishedNote = latest.Note;
         PublishedSize = latest.Size;
