@@ -43,15 +43,13 @@ using (var cmd = new NpgsqlCommand("select count(*) from votes where election_id
 var nullifiers = new List<string>(votes);
 if (stored != votes)
 {
+    // A bench database of its own: start from an empty schema (whatever the migrations are now).
     using (var c = dataSource.OpenConnection())
+    using (var cmd = new NpgsqlCommand("drop schema public cascade; create schema public", c))
     {
-        foreach (var sql in new[] { "delete from votes where election_id = $1", "delete from partition_progress where election_id = $1", "delete from checkpoints where election_id = $1" })
-        {
-            using var cmd = new NpgsqlCommand(sql, c);
-            cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = election });
-            cmd.ExecuteNonQuery();
-        }
+        cmd.ExecuteNonQuery();
     }
+    PostgresMigrator.Migrate(dataSource);
     if (Directory.Exists(boardDir))
     {
         Directory.Delete(boardDir, recursive: true);

@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Confluent.Kafka;
 using Npgsql;
+using TVS.Engine.Board;
 using TVS.Engine.Ports;
 using TVS.Engine.Processing;
 using TVS.Ingest.Gateway;
@@ -13,9 +14,11 @@ using TVS.Ingest.Kafka;
 using TVS.LoadGen;
 using TVS.Merkle;
 using TVS.Storage;
+using TVS.Storage.Board;
 using TVS.Storage.Local;
 using TVS.Storage.Postgres;
 using TVS.Storage.S3;
+using TVS.Tests.Merkle;
 using TVS.Tests.Storage;
 using Xunit.Abstractions;
 
@@ -587,9 +590,70 @@ public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
         }
         Assert.Equal(rows, events.Count);
 
+        AssertBoard(t, rows);
+
         // And against the load generator's own expectation: the accepted nullifiers, whatever the order.
         Assert.Equal(_p.Load.ExpectedCounts.GetValueOrDefault("accepted"), rows);
         _output.WriteLine($"matches the embedded reference: {rows:N0} rows, {objects:N0} objects ({torn.Count} torn uploads of killed writers ignored: {string.Join(", ", torn)}), {deadLetters:N0} dead letters ({letters.Count:N0} before deduplication), {validated.Count:N0} validated events");
+    }
+
+    /// <summary>
+    /// The bulletin board the engines published to S3 (under {election}/p{k}/): each partition's
+    /// checkpoint at the reference's size and root, the tiles verified by Go's tlog (tree hash from
+    /// tiles, every entry against level 0, proofs), and receipts from PostgreSQL and the board
+    /// verified offline for a sample of accepted votes.
+    /// </summary>
+    private void AssertBoard(Target t, long rows)
+    {
+        var election = _p.Election;
+        string dir = Path.Combine(t.Root, "board-copy");
+        using var board = new S3BoardStore(t.S3, election.Id);
+        using var objects = new S3BlobSink(t.S3);
+        string key = Path.Combine(t.Root, "board.vkey");
+        File.WriteAllText(key, election.Signer.Verifier.VerifierKey + "\n");
+        var go = TlogVerifyTool.Build(_output, t.Root);
+        for (int p = 0; p < Partitions; p++)
+        {
+            var note = board.TryGet($"p{p}/checkpoint");
+            Assert.True(note is not null, $"p{p}: no checkpoint on the board");
+            var c = Checkpoint.Open(Encoding.UTF8.GetString(note!), election.Signer.Verifier, election.Origin(p));
+            Assert.Equal(_p.Reference[p].Progress.MmrSize, c.Size);
+            Assert.Equal(_p.Reference[p].Progress.MmrRoot, c.Root);
+            foreach (string k in objects.ListKeys($"{election.Id:D}/p{p}/"))
+            {
+                string file = Path.Combine(dir, k);
+                Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+                File.WriteAllBytes(file, objects.Get(k)!);
+            }
+            if (go is not null)
+            {
+                var (exit, stdout, stderr) = go.Run("-key", key, "-tiles", Path.Combine(dir, election.Id.ToString("D"), $"p{p}"), "-origin", election.Origin(p),
+                    "-partitions", Partitions.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                Assert.True(exit == 0, $"p{p}: tlog-verify -tiles: {stdout} {stderr}");
+            }
+        }
+        Assert.NotNull(board.TryGet(BoardFollower.CombinedPath));
+
+        using var dataSource = PostgresVoteStore.CreateDataSource(t.ConnectionString);
+        using var receipts = new ReceiptService(election.Id, election.Signer.Verifier, new PostgresVoteLocator(dataSource, election.Id), new S3BoardStore(t.S3, election.Id));
+        var rng = new Random(5);
+        int checkedReceipts = 0;
+        for (int p = 0; p < Partitions; p++)
+        {
+            var accepted = _p.Reference[p].Accepted;
+            for (int k = 0; k < Math.Min(20, accepted.Count); k++)
+            {
+                var v = accepted[k == 0 ? accepted.Count - 1 : rng.Next(accepted.Count)];
+                var n = TVS.Engine.Nullifier.FromBytes(v.Record.AsSpan(55, 32));
+                var found = receipts.LookupAsync(n, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+                Assert.Equal(ReceiptState.Ready, found.State);
+                Assert.True(Receipt.TryParse(found.Json, out var receipt, out var bad), bad?.Message);
+                var verdict = receipt!.Verify(election.Id, Partitions, election.Signer.Verifier, v.Record);
+                Assert.True(verdict.Ok, $"p{p} vote {v.MmrIndex}: {verdict.Code}: {verdict.Message}");
+                checkedReceipts++;
+            }
+        }
+        _output.WriteLine($"board: {Partitions} partitions verified by Go's tlog from S3, {checkedReceipts} receipts from PostgreSQL and the board verified ({rows:N0} rows)");
     }
 
     private List<ConsumeResult<byte[], byte[]>> ReadTopicFrom(string topic, Dictionary<int, long> starts)
