@@ -74,39 +74,39 @@ public sealed record Receipt(
         }
         if (Int(o, "version") != Version)
         {
-            error = ReceiptVerdict.Fail("bad_json", $"version must be {Version}");
+            error = ReceiptVerdict.Fail("unsupported_version", $"version must be {Version}");
             return false;
         }
         if (Str(o, "electionId") is not { } id || !Guid.TryParseExact(id, "D", out Guid election))
         {
-            error = ReceiptVerdict.Fail("bad_json", "electionId must be a UUID");
+            error = ReceiptVerdict.Fail("malformed", "electionId must be a UUID");
             return false;
         }
         if (Str(o, "nullifier") is not { } nh || !Nullifier.TryParseHex(nh, out Nullifier nullifier))
         {
-            error = ReceiptVerdict.Fail("bad_json", "nullifier must be 64 hex digits");
+            error = ReceiptVerdict.Fail("malformed", "nullifier must be 64 hex digits");
             return false;
         }
         long? partition = Int(o, "partition"), index = Int(o, "index"), size = Int(o, "treeSize");
         if (partition is not >= 0 and <= int.MaxValue || index is not >= 0 || size is not >= 0)
         {
-            error = ReceiptVerdict.Fail("bad_json", "partition, index and treeSize must be non-negative integers");
+            error = ReceiptVerdict.Fail("malformed", "partition, index and treeSize must be non-negative integers");
             return false;
         }
         byte[]? record = Base64(Str(o, "record"));
         if (record is null || record.Length > VoteRecord.MaxPlaintext)
         {
-            error = ReceiptVerdict.Fail("bad_json", "record must be base64 of a v1 vote record");
+            error = ReceiptVerdict.Fail("malformed", "record must be base64 of a v1 vote record");
             return false;
         }
         if (Str(o, "leafHash") is not { } lh || !Hash256.TryFromBase64(lh, out Hash256 leafHash))
         {
-            error = ReceiptVerdict.Fail("bad_json", "leafHash must be base64 of 32 bytes");
+            error = ReceiptVerdict.Fail("malformed", "leafHash must be base64 of 32 bytes");
             return false;
         }
         if (o["inclusionProof"] is not JsonArray proofArray || proofArray.Count > 64)
         {
-            error = ReceiptVerdict.Fail("bad_json", "inclusionProof must be an array of at most 64 hashes");
+            error = ReceiptVerdict.Fail("malformed", "inclusionProof must be an array of at most 64 hashes");
             return false;
         }
         var proof = new Hash256[proofArray.Count];
@@ -114,13 +114,13 @@ public sealed record Receipt(
         {
             if (proofArray[i] is not JsonValue v || !v.TryGetValue(out string? s) || !Hash256.TryFromBase64(s, out proof[i]))
             {
-                error = ReceiptVerdict.Fail("bad_json", $"inclusionProof[{i}] must be base64 of 32 bytes");
+                error = ReceiptVerdict.Fail("malformed", $"inclusionProof[{i}] must be base64 of 32 bytes");
                 return false;
             }
         }
         if (Str(o, "checkpoint") is not { Length: > 0 } checkpoint)
         {
-            error = ReceiptVerdict.Fail("bad_json", "checkpoint must be the signed note");
+            error = ReceiptVerdict.Fail("malformed", "checkpoint must be the signed note");
             return false;
         }
         receipt = new Receipt(election, nullifier, (int)partition!.Value, index!.Value, record, leafHash, size!.Value, proof, checkpoint);
@@ -145,7 +145,20 @@ public sealed record Receipt(
         }
         catch (NoteException e)
         {
-            return ReceiptVerdict.Fail("bad_signature", "the checkpoint is not signed by the election's key: " + e.Message);
+            // The same distinctions as tools/voter-js/receipt.mjs (docs/formats.md "Voter receipt").
+            string code = e.Message.StartsWith("invalid signature", StringComparison.Ordinal) ? "bad_signature"
+                : e.Message.StartsWith("note has no signature by a known key", StringComparison.Ordinal) ? "unknown_key"
+                : "bad_checkpoint";
+            return ReceiptVerdict.Fail(code, "the checkpoint is not signed by the election's key: " + e.Message);
+        }
+        catch (FormatException e)
+        {
+            return ReceiptVerdict.Fail("bad_checkpoint", "the checkpoint is not a tlog-checkpoint: " + e.Message);
+        }
+        int expectedPartition = KeyPartitioner.PartitionOf(Nullifier.AsSpan(), partitions);
+        if (Partition != expectedPartition)
+        {
+            return ReceiptVerdict.Fail("wrong_partition", $"the nullifier belongs to partition {expectedPartition} of {partitions}, the receipt says {Partition}");
         }
         string origin = string.Create(CultureInfo.InvariantCulture, $"tvs/{electionId:D}/p{Partition}");
         if (signed.Origin != origin)
@@ -158,7 +171,7 @@ public sealed record Receipt(
         }
         if (Index >= TreeSize)
         {
-            return ReceiptVerdict.Fail("size_mismatch", $"index {Index} is not below the tree size {TreeSize}");
+            return ReceiptVerdict.Fail("bad_index", $"index {Index} is not below the tree size {TreeSize}");
         }
         if (Rfc9162.HashLeaf(Record) != LeafHash)
         {
@@ -166,7 +179,7 @@ public sealed record Receipt(
         }
         if (!VoteRecord.TryParse(Record, out var parsed, out _))
         {
-            return ReceiptVerdict.Fail("bad_leaf", "the record is not a well-formed v1 vote record");
+            return ReceiptVerdict.Fail("bad_record", "the record is not a well-formed v1 vote record");
         }
         if (parsed.ElectionId != electionId)
         {
@@ -175,11 +188,6 @@ public sealed record Receipt(
         if (!((ReadOnlySpan<byte>)parsed.NullifierBytes).SequenceEqual(Nullifier.AsSpan()))
         {
             return ReceiptVerdict.Fail("wrong_nullifier", "the record's nullifier is not the receipt's");
-        }
-        int expectedPartition = KeyPartitioner.PartitionOf(Nullifier.AsSpan(), partitions);
-        if (Partition != expectedPartition)
-        {
-            return ReceiptVerdict.Fail("wrong_partition", $"the nullifier belongs to partition {expectedPartition} of {partitions}, the receipt says {Partition}");
         }
         if (!Rfc9162.VerifyInclusion(Index, TreeSize, LeafHash, InclusionProof, signed.Root))
         {
