@@ -177,7 +177,7 @@ public static class DemoCommand
         var boardWarnings = new List<string>();
         using var follower = publishBoard
             ? new BoardFollower(board, new LocalBoardSource(data, election.Signer.Verifier), election.Signer.Verifier, election.Origin, () => [0],
-                w => { lock (boardWarnings) { boardWarnings.Add(w); } }, election.Signer, $"tvs/{election.Id:D}/combined")
+                w => { lock (boardWarnings) { boardWarnings.Add(w); } }, election.Signer, $"tvs/{election.Id:D}/combined", election.Partitions)
             : null;
         follower?.Start();
         console.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn()).Start(ctx =>

@@ -191,7 +191,7 @@ public sealed class KafkaEngineHost : IPartitionHandler, IDisposable
             ? new PostgresBoardSource(_dataSource, _election.Id)
             : new LocalBoardSource(_settings.Data!, _election.Signer.Verifier);
         var follower = new BoardFollower(store, source, _election.Signer.Verifier, _election.Origin, () => Owned, _log,
-            _election.Signer, $"tvs/{_election.Id:D}/combined")
+            _election.Signer, $"tvs/{_election.Id:D}/combined", _election.Partitions)
         { Interval = TimeSpan.FromMilliseconds(Math.Max(100, _settings.BoardIntervalMs)) };
         Board = follower;
         follower.Start();

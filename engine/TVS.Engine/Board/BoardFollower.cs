@@ -24,6 +24,8 @@ public sealed class BoardFollower : IDisposable
     private readonly NoteSigner? _combinedSigner;
     private readonly string? _combinedOrigin;
     private readonly Dictionary<int, BoardPublisher> _publishers = [];
+    private readonly SortedSet<int> _seen = [];
+    private readonly int _electionPartitions;
     private readonly Func<IReadOnlyCollection<int>> _partitions;
     private readonly Action<string> _warn;
     private readonly CancellationTokenSource _stop = new();
@@ -31,10 +33,11 @@ public sealed class BoardFollower : IDisposable
     private long _failures;
 
     /// <param name="partitions">The partitions to publish, asked again every round (a Kafka member's set changes with rebalances).</param>
-    /// <param name="combinedSigner">Signs the combined checkpoint (origin <paramref name="combinedOrigin"/>); null publishes none.</param>
+    /// <param name="combinedSigner">Signs the combined checkpoint (origin <paramref name="combinedOrigin"/>) of the heads the board shows for partitions 0..<paramref name="electionPartitions"/>−1 (whoever publishes them); null publishes none.</param>
     public BoardFollower(IBoardStore board, IBoardSource source, NoteVerifier verifier, Func<int, string> origin, Func<IReadOnlyCollection<int>> partitions,
-        Action<string> warn, NoteSigner? combinedSigner = null, string? combinedOrigin = null)
+        Action<string> warn, NoteSigner? combinedSigner = null, string? combinedOrigin = null, int electionPartitions = 0)
     {
+        _electionPartitions = electionPartitions;
         _board = board;
         _source = source;
         _verifier = verifier;
@@ -76,13 +79,25 @@ public sealed class BoardFollower : IDisposable
     }
 
     /// <summary>One round over every partition; returns whether it completed. Not concurrent with the loop: call it when the loop is stopped or never started.</summary>
-    public bool RunOnce()
+    public bool RunOnce() => RunOnce(final: false);
+
+    /// <param name="final">Also every partition published before (a stopping Kafka member owns none any more, but the checkpoints its engines signed at their revocation must still go up).</param>
+    private bool RunOnce(bool final)
     {
         long start = Stopwatch.GetTimestamp();
         try
         {
             bool moved = false;
-            foreach (int p in _partitions().Order())
+            var partitions = new SortedSet<int>(_partitions());
+            lock (_seen)
+            {
+                _seen.UnionWith(partitions);
+                if (final)
+                {
+                    partitions.UnionWith(_seen);
+                }
+            }
+            foreach (int p in partitions)
             {
                 BoardPublisher publisher;
                 lock (_publishers)
@@ -128,10 +143,11 @@ public sealed class BoardFollower : IDisposable
     private void PublishCombined()
     {
         var heads = new List<PartitionHead>();
+        // Every partition of the election the board has a head for, published by this member or another.
         int[] partitions;
-        lock (_publishers)
+        lock (_seen)
         {
-            partitions = [.. _publishers.Keys.Order()];
+            partitions = [.. Enumerable.Range(0, _electionPartitions).Union(_seen).Order()];
         }
         foreach (int p in partitions)
         {
@@ -171,7 +187,7 @@ public sealed class BoardFollower : IDisposable
         _thread = null;
         for (int i = 0; i < attempts; i++)
         {
-            if (RunOnce())
+            if (RunOnce(final: true))
             {
                 return true;
             }

@@ -214,7 +214,7 @@ public sealed class BoardAndReceiptsTests(ITestOutputHelper output) : IDisposabl
             using var board = new S3BoardStore(s3, _election);
             var warnings = new List<string>();
             using var follower = new BoardFollower(board, new PostgresBoardSource(dataSource, _election), _signer.Verifier, Origin, () => [0, 1],
-                w => { lock (warnings) { warnings.Add(w); } }, _signer, $"tvs/{_election:D}/combined")
+                w => { lock (warnings) { warnings.Add(w); } }, _signer, $"tvs/{_election:D}/combined", Partitions)
             { Interval = TimeSpan.FromMilliseconds(100) };
             follower.Start();
             Commit(cs, 600, seed: 3, sign: true);
