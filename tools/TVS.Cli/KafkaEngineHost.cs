@@ -230,9 +230,10 @@ public sealed class KafkaEngineHost : IPartitionHandler, IDisposable
             {
                 Partition = p,
                 OnWarning = w => _log($"partition {p}: {w}"),
+                OnInfo = i => _log($"partition {p}: {i}"),
             };
             var engine = new PartitionEngine(_election.CreateOpener(), _election.CreateAdmission(), _election.Signer, _election.Origin(p),
-                options, local.Nullifiers, local.Mmr, input, committing, blobs, deadLetters, local.Checkpoints);
+                options, local.Nullifiers, local.Mmr, input, committing, blobs, deadLetters, local.Checkpoints, history: votes as IVoteHistory);
             var running = new Running(p, engine, input, committing, [.. disposables]);
             running.Thread = new Thread(() => RunEngine(running)) { Name = $"tvs-ingest-p{p}", IsBackground = false };
             running.Thread.Start();
