@@ -80,7 +80,7 @@ public static class RestoreBench
                 {
                     results.Add(ReadOnly(dataSource, election.Id, n, mode));
                     Log($"{m}: read alone {results[^1].Seconds:F1} s ({results[^1].VotesPerSecond:N0} rows/s, {results[^1].AllocatedBytes / (double)n:F0} bytes allocated per row)");
-                    results.Add(Restore(dataSource, election, Path.Combine(root, $"data-{m}-{round}"), n, mode, progress));
+                    results.Add(Restore(dataSource, election, Path.Combine(root, $"data-{results.Count}"), n, mode, progress));
                     Log($"{m}: restore {results[^1].Seconds:F1} s ({results[^1].VotesPerSecond:N0} votes/s, {results[^1].AllocatedBytes / (double)n:F0} bytes allocated per vote, peak working set {results[^1].PeakWorkingSetBytes >> 20} MiB)");
                 }
             }

@@ -159,6 +159,121 @@ public class RestoreTests
         Assert.Contains("restore: the vote store holds MMR index 6 where 5 was due: a gap", e.Message);
     }
 
+    [Fact]
+    public void Tvs_engine_run_over_a_local_log_with_Postgres_and_S3_settings_restores_a_deleted_data_directory()
+    {
+        if (!TestServices.Postgres(_output, out string cs) || !TestServices.S3(_output, out var s3))
+        {
+            return;
+        }
+        using var h = new EngineHarness(Mix(34));
+        string data = h.DataDir();
+        var env = new Dictionary<string, string>
+        {
+            ["TVS_Engine__Postgres"] = cs,
+            ["TVS_Engine__S3Bucket"] = s3.Bucket,
+            ["TVS_Engine__S3Endpoint"] = s3.ServiceUrl!,
+            ["TVS_Engine__S3AccessKey"] = s3.AccessKey!,
+            ["TVS_Engine__S3SecretKey"] = s3.SecretKey!,
+        };
+        // kill -9 once something is committed in PostgreSQL, then lose the data directory.
+        long killedAt;
+        using (var p = StartEngine(h, data, env, json: false))
+        {
+            var deadline = DateTime.UtcNow.AddMinutes(3);
+            while (!p.HasExited && CommittedOffset(cs, h) < h.Offsets[h.Offsets.Length / 3] && DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(10);
+            }
+            Assert.False(p.HasExited, "the engine finished before the kill: make the load larger");
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit();
+        }
+        Thread.Sleep(500);
+        killedAt = CommittedOffset(cs, h);
+        Directory.Delete(data, recursive: true);
+
+        var output = new System.Text.StringBuilder();
+        var errors = new System.Text.StringBuilder();
+        using (var p = StartEngine(h, data, env, json: true, output, errors))
+        {
+            Assert.True(p.WaitForExit(TimeSpan.FromMinutes(5)));
+            p.WaitForExit(); // and the output's end
+            string stdout = output.ToString(), stderr = errors.ToString();
+            Assert.True(p.ExitCode == 0, stderr);
+            _output.WriteLine(stderr);
+            var summary = System.Text.Json.Nodes.JsonNode.Parse(stdout)!;
+            Assert.Equal(killedAt, (long)summary["ResumedFromOffset"]!);
+            Assert.Equal((long)summary["MmrSize"]! - (long)summary["Accepted"]!, (long)summary["Restored"]!);
+            Assert.True((long)summary["Restored"]! > 0);
+            Assert.Equal(0, (long)summary["Replayed"]!);
+            Assert.Contains("no proof verified again", stderr, StringComparison.Ordinal);
+            Assert.Contains("votes to PostgreSQL, batch objects to S3 bucket", stderr, StringComparison.Ordinal);
+        }
+        using var store = PostgresVoteStore.Open(cs, h.Election.Id, 0);
+        var reference = h.Run(h.DataDir("reference"));
+        Assert.Equal(reference.Progress, store.LoadProgress());
+        AssertRowsOnce(cs, h, reference.Progress.MmrSize);
+        using var reader = new TVS.Storage.S3.S3BlobSink(s3);
+        Assert.NotEmpty(reader.ListKeys($"elections/{h.Election.Id:D}/p0/"));
+    }
+
+    private static long CommittedOffset(string cs, EngineHarness h)
+    {
+        try
+        {
+            using var store = PostgresVoteStore.Open(cs, h.Election.Id, 0);
+            return store.LoadProgress().NextOffset;
+        }
+        catch (NpgsqlException)
+        {
+            return 0;
+        }
+    }
+
+    private static System.Diagnostics.Process StartEngine(EngineHarness h, string data, Dictionary<string, string> env, bool json,
+        System.Text.StringBuilder? output = null, System.Text.StringBuilder? errors = null)
+    {
+        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } d ? d : "dotnet";
+        var psi = new System.Diagnostics.ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tvs.dll"));
+        psi.ArgumentList.Add("engine");
+        psi.ArgumentList.Add("run");
+        if (json)
+        {
+            psi.ArgumentList.Add("--json");
+        }
+        psi.Environment["TVS_Engine__Mode"] = "test";
+        psi.Environment["TVS_Engine__Election"] = h.Election.Directory;
+        psi.Environment["TVS_Engine__Data"] = data;
+        psi.Environment["TVS_Engine__Input"] = h.InputPath;
+        psi.Environment["TVS_Engine__StopAtEnd"] = "true";
+        psi.Environment["TVS_Engine__VerifyThreads"] = "2";
+        psi.Environment["TVS_Engine__FlushMaxVotes"] = "200";
+        psi.Environment["TVS_Engine__CheckpointEveryRecords"] = "100000";
+        foreach (var (k, v) in env)
+        {
+            psi.Environment[k] = v;
+        }
+        var p = System.Diagnostics.Process.Start(psi)!;
+        p.OutputDataReceived += (_, e) => Append(output, e.Data);
+        p.ErrorDataReceived += (_, e) => Append(errors, e.Data);
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return p;
+    }
+
+    private static void Append(System.Text.StringBuilder? to, string? line)
+    {
+        if (to != null && line != null)
+        {
+            lock (to)
+            {
+                to.AppendLine(line);
+            }
+        }
+    }
+
     /// <summary>The election's rows: exactly the committed MMR size, each index and each nullifier once.</summary>
     private static void AssertRowsOnce(string cs, EngineHarness h, long mmrSize)
     {
