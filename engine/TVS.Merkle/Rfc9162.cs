@@ -30,7 +30,9 @@ public static class Rfc9162
     /// <summary>SHA-256(0x00 ‖ leaf) into <paramref name="destination"/> (32 bytes).</summary>
     public static void HashLeaf(ReadOnlySpan<byte> leaf, Span<byte> destination)
     {
-        if (leaf.Length <= 256)
+        // On the stack up to 1 KiB: a v1 vote record (347 bytes + ballot) hashes without allocating
+        // (the verify stage and recovery hash one per vote); larger leaves take the incremental hash.
+        if (leaf.Length <= 1024)
         {
             Span<byte> buf = stackalloc byte[1 + leaf.Length];
             buf[0] = LeafPrefix;

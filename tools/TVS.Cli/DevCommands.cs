@@ -43,6 +43,7 @@ public static class DevCommands
         votes.Options.Add(output);
         votes.SetAction(r => WriteVotes(r.GetValue(election), r.GetValue(count), r.GetValue(ballot), r.GetValue(key), r.GetValue(output)!));
         dev.Subcommands.Add(votes);
+        dev.Subcommands.Add(RestoreBench.Build());
         return dev;
     }
 

@@ -5,6 +5,8 @@ using TVS.LoadGen;
 using TVS.Merkle;
 using TVS.Storage;
 using TVS.Storage.Local;
+using TVS.Storage.Postgres;
+using TVS.Storage.S3;
 
 namespace TVS.Cli;
 
@@ -28,7 +30,30 @@ public sealed record RunSummary(
     string? Checkpoint,
     Dictionary<string, double> StageMicrosPerRecord,
     long ResumedFromOffset,
-    long CommittedBefore);
+    long CommittedBefore,
+    long Restored = 0,
+    double RestoreSeconds = 0);
+
+/// <summary>
+/// Shared stores for an embedded run (docs/operations.md, "`tvs engine run`"): accepted votes and
+/// progress in PostgreSQL, batch objects in S3; null keeps the local file.
+/// </summary>
+public sealed record EmbeddedServices(string? Postgres, S3BlobSinkOptions? S3)
+{
+    /// <summary>The services <paramref name="settings"/> name (Postgres, S3Bucket and the S3 settings), or null when none.</summary>
+    public static EmbeddedServices? From(EngineSettings settings)
+        => settings.Postgres is null && settings.S3Bucket is null ? null : new EmbeddedServices(settings.Postgres, settings.S3Bucket is { } bucket
+            ? new S3BlobSinkOptions
+            {
+                Bucket = bucket,
+                ServiceUrl = settings.S3Endpoint,
+                Region = settings.S3Region,
+                AccessKey = settings.S3AccessKey,
+                SecretKey = settings.S3SecretKey,
+                KeyPrefix = settings.S3KeyPrefix ?? "",
+            }
+            : null);
+}
 
 /// <summary>
 /// Runs one partition engine on the embedded stores of a data directory over a local input log:
@@ -37,12 +62,14 @@ public sealed record RunSummary(
 public static class EmbeddedRun
 {
     public static RunSummary Run(ElectionSetup election, string dataDir, string inputPath, EngineOptions options, bool stopAtEnd,
-        CancellationToken stop, Action<EngineStats>? onTick = null, double recordsPerSecond = 0)
+        CancellationToken stop, Action<EngineStats>? onTick = null, double recordsPerSecond = 0, EmbeddedServices? services = null)
     {
         using var partition = LocalPartition.Open(dataDir, options.Partition, FasterNullifierStoreOptions.ForExpectedKeys(1_000_000));
         using var log = LocalInputLog.Open(inputPath);
         IInputLog input = recordsPerSecond > 0 ? new PacedInputLog(log, recordsPerSecond) : log;
-        var engine = partition.CreateEngine(election.CreateOpener(), election.CreateAdmission(), election.Signer, election.Origin(options.Partition), options, input);
+        using var pg = services?.Postgres is { } cs ? PostgresVoteStore.Open(cs, election.Id, options.Partition) : null;
+        using var s3 = services?.S3 is { } s3Options ? new S3BlobSink(s3Options) : null;
+        var engine = partition.CreateEngine(election.CreateOpener(), election.CreateAdmission(), election.Signer, election.Origin(options.Partition), options, input, pg, s3);
         var sw = Stopwatch.StartNew();
         Exception? failure = null;
         var thread = new Thread(() =>
@@ -81,7 +108,8 @@ public static class EmbeddedRun
             s.Latency.Percentile(0.50), s.Latency.Percentile(0.99), s.Latency.MaxMicroseconds,
             Process.GetCurrentProcess().PeakWorkingSet64,
             progress.MmrSize, progress.MmrRoot.ToHex(), progress.NextOffset, engine.LastSignedCheckpoint,
-            stages, engine.Recovery.ReplayFrom, engine.Recovery.Committed.Accepted + engine.Recovery.Committed.Rejected);
+            stages, engine.Recovery.ReplayFrom, engine.Recovery.Committed.Accepted + engine.Recovery.Committed.Rejected,
+            engine.Recovery.Restored, Math.Round(engine.Recovery.RestoreTime.TotalSeconds, 3));
     }
 
     /// <summary>Checks <paramref name="samples"/> random accepted votes' inclusion proofs against the latest signed checkpoint of the data directory.</summary>

@@ -164,11 +164,6 @@ public static class EngineCommands
             Console.Error.WriteLine("tvs engine run: Engine:Election, Engine:Data and one of Engine:Input (a local input log) or Engine:Kafka (bootstrap servers) must be set (config file or TVS_Engine__Election, …)");
             return ExitUnusable;
         }
-        if (settings.Input != null && (settings.Postgres != null || settings.S3Bucket != null))
-        {
-            Console.Error.WriteLine("tvs engine run: Engine:Postgres and Engine:S3Bucket go with Engine:Kafka (the embedded run over a local input log keeps every store local)");
-            return ExitUnusable;
-        }
         if (File.Exists(Path.Combine(settings.Data, TVS.Engine.Tally.CloseStatement.FileName)))
         {
             // tvs election close signed the final state: no vote may be added after it.
@@ -224,7 +219,15 @@ public static class EngineCommands
             RunSummary summary;
             try
             {
-                summary = EmbeddedRun.Run(election, settings.Data, settings.Input!, settings.ToOptions(), settings.StopAtEnd, stop.Token, s =>
+                // Postgres and S3 settings apply here too: votes and progress in PostgreSQL, batch
+                // objects in S3, so a lost data directory is restored from them (docs/operations.md).
+                var services = EmbeddedServices.From(settings);
+                if (services != null)
+                {
+                    Console.Error.WriteLine($"votes to {(services.Postgres != null ? "PostgreSQL" : "local files")}, batch objects to {(services.S3 != null ? $"S3 bucket {services.S3.Bucket}" : "local files")}");
+                }
+                var options = settings.ToOptions() with { OnInfo = Console.Error.WriteLine };
+                summary = EmbeddedRun.Run(election, settings.Data, settings.Input!, options, settings.StopAtEnd, stop.Token, services: services, onTick: s =>
                 {
                     if (Environment.TickCount64 - lastStatus >= settings.StatusIntervalSeconds * 1000L)
                     {
@@ -248,7 +251,7 @@ public static class EngineCommands
             }
             else
             {
-                Console.Out.WriteLine($"resumed at offset {summary.ResumedFromOffset} ({summary.CommittedBefore:N0} records already durable, {summary.Replayed:N0} re-derived)");
+                Console.Out.WriteLine($"resumed at offset {summary.ResumedFromOffset} ({summary.CommittedBefore:N0} records already durable, {summary.Restored:N0} accepted votes restored from the vote store in {summary.RestoreSeconds:N1} s, {summary.Replayed:N0} re-derived)");
                 Console.Out.WriteLine($"durable {summary.Committed:N0} records this run: accepted {summary.Accepted:N0}, rejected {summary.Rejected:N0} ({string.Join(", ", summary.RejectedByReason.Select(kv => $"{kv.Key} {kv.Value}"))})");
                 Console.Out.WriteLine($"{summary.VotesPerSecond:N0} records/s, latency p50 {summary.LatencyP50Micros / 1000.0:N1} ms p99 {summary.LatencyP99Micros / 1000.0:N1} ms");
                 Console.Out.WriteLine($"MMR {summary.MmrSize} root {summary.MmrRoot}, input offset {summary.NextOffset}");

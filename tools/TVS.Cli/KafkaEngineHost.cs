@@ -24,8 +24,9 @@ namespace TVS.Cli;
 /// <remarks>
 /// <para>Rebalances: a revoked partition's engine is stopped the graceful way (drain, commit, sign,
 /// commit the offset) before the group hands it on; a newly assigned one recovers from the
-/// committed progress and whatever local checkpoint this machine has for it (none: it replays the
-/// partition from the start, re-deriving and writing nothing twice). A lost partition (this member
+/// committed progress and whatever local checkpoint this machine has for it (none, or one behind
+/// the progress: it restores the votes in between from the vote store's rows and reads Kafka from
+/// the committed offset, verifying no proof twice; docs/pipeline.md "Recovery"). A lost partition (this member
 /// missed its session) is stopped with offset commits fenced off: its last writes are the same
 /// rows the new owner derives, and the store skips what is already committed.</para>
 /// <para>A partition engine that fails (a store that does not belong to the partition, records lost
@@ -269,9 +270,10 @@ public sealed class KafkaEngineHost : IPartitionHandler, IDisposable
             {
                 Partition = p,
                 OnWarning = w => _log($"partition {p}: {w}"),
+                OnInfo = i => _log($"partition {p}: {i}"),
             };
             var engine = new PartitionEngine(_election.CreateOpener(), _election.CreateAdmission(), _election.Signer, _election.Origin(p),
-                options, local.Nullifiers, local.Mmr, input, committing, blobs, deadLetters, local.Checkpoints);
+                options, local.Nullifiers, local.Mmr, input, committing, blobs, deadLetters, local.Checkpoints, history: votes as IVoteHistory);
             var running = new Running(p, engine, input, committing, [.. disposables]);
             running.Thread = new Thread(() => RunEngine(running)) { Name = $"tvs-ingest-p{p}", IsBackground = false };
             running.Thread.Start();

@@ -38,6 +38,15 @@ public sealed record EngineOptions
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// Recovery restores the nullifier set and the MMR from the vote store's committed rows
+    /// (<see cref="Ports.IVoteHistory"/>, when the store offers it) whenever the local nullifier
+    /// checkpoint is behind the committed progress, instead of reading the input again from the
+    /// checkpoint and verifying its proofs a second time (docs/pipeline.md, "Recovery"). False
+    /// forces the replay (benchmarks compare the two).
+    /// </summary>
+    public bool RestoreFromHistory { get; init; } = true;
+
+    /// <summary>
     /// Called by the flush stage after each batch is durable (votes and progress committed), with
     /// the new progress: where Kafka offsets are committed (DESIGN.md: after the batch is durable),
     /// metrics updated, waiters released. Per batch, never per vote; must not throw.
@@ -46,4 +55,7 @@ public sealed record EngineOptions
 
     /// <summary>Called (rarely, never per vote) when a sink fails and the engine retries; null: stderr.</summary>
     public Action<string>? OnWarning { get; init; }
+
+    /// <summary>Called once per run with how recovery resumed (restored votes, replay start); null: nothing.</summary>
+    public Action<string>? OnInfo { get; init; }
 }

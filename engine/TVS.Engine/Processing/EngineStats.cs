@@ -24,6 +24,12 @@ public sealed class EngineStats
     /// <summary>Records re-derived on replay whose verdict was already durable (flush thread).</summary>
     public long Replayed;
 
+    /// <summary>
+    /// Accepted votes whose nullifier and MMR leaf recovery restored from the vote store's history
+    /// (<see cref="Ports.IVoteHistory"/>) instead of reading and verifying them again (ingest thread, before the stages start).
+    /// </summary>
+    public long VotesRestored;
+
     /// <summary>Proofs checked by the verify workers (all threads, interlocked) and those refused.</summary>
     public long ProofsVerified;
     public long ProofsRefused;

@@ -6,8 +6,12 @@ using TVS.Merkle;
 
 namespace TVS.Engine.Processing;
 
-/// <summary>How a run resumed: the committed progress found and the local checkpoint replay started from.</summary>
-public readonly record struct RecoveryInfo(PartitionProgress Committed, NullifierCheckpoint Checkpoint, long ReplayFrom);
+/// <summary>
+/// How a run resumed: the committed progress found, the local checkpoint the input is read again
+/// from (after a restore: the one it took at the committed progress), the offset reading starts
+/// at, and how many accepted votes were restored from the vote store's history (and how long that took).
+/// </summary>
+public readonly record struct RecoveryInfo(PartitionProgress Committed, NullifierCheckpoint Checkpoint, long ReplayFrom, long Restored = 0, TimeSpan RestoreTime = default);
 
 /// <summary>
 /// One partition's engine: recovers its stores, then runs the ingest thread (the ring's single
@@ -18,14 +22,19 @@ public readonly record struct RecoveryInfo(PartitionProgress Committed, Nullifie
 /// Recovery (DESIGN.md, "Durability and recovery"): the committed progress P comes from the vote
 /// store; the nullifier store returns to its last checkpoint K, which the commit stage only ever
 /// takes once everything before it is durable, so K ≤ P; the MMR is cut to K's size (its nodes up
-/// to there were fsynced before K was taken); input is read again from K's offset. Records before
-/// P's offset are re-derived (nullifiers, MMR) but not written again; the MMR root must come out
-/// equal to P's at P's size, or the engine stops.
+/// to there were fsynced before K was taken). If K is behind P and the vote store keeps its rows
+/// (<see cref="IVoteHistory"/>), the accepted votes between them are restored from the store
+/// (nullifiers with their indexes, MMR leaves from the records; the root must equal P's), a
+/// nullifier checkpoint is taken at P and input is read from P's offset: no proof is verified
+/// twice. Otherwise input is read again from K's offset: records before P's offset are re-derived
+/// (nullifiers, MMR) but not written again; the MMR root must come out equal to P's at P's size,
+/// or the engine stops.
 /// </remarks>
 public sealed class PartitionEngine
 {
     private readonly PartitionContext _ctx;
     private readonly IInputLog _input;
+    private readonly IVoteHistory? _history;
     private readonly Guid _electionId;
 
     public PartitionEngine(
@@ -40,7 +49,8 @@ public sealed class PartitionEngine
         IVoteStore votes,
         IBlobSink blobs,
         IDeadLetterSink deadLetters,
-        ICheckpointSink checkpoints)
+        ICheckpointSink checkpoints,
+        IVoteHistory? history = null)
     {
         if (opener.ElectionId != admission.ElectionId)
         {
@@ -53,6 +63,8 @@ public sealed class PartitionEngine
         }
         _electionId = opener.ElectionId;
         _input = input;
+        // A wrapper around the vote store (Kafka's offset-committing one) passes the inner store's history.
+        _history = history ?? votes as IVoteHistory;
         _ctx = new PartitionContext(options, new SlotArena(options.ArenaBytes), opener, admission, nullifiers, mmr, votes, blobs, deadLetters, checkpoints, signer, origin, new EngineStats());
     }
 
@@ -124,10 +136,86 @@ public sealed class PartitionEngine
         {
             throw new InvalidDataException($"the MMR's root at {checkpoint.Count} leaves is {_ctx.Mmr.Root}, the committed progress says {committed.MmrRoot}: the MMR node file does not belong to this partition's history");
         }
+        long restored = 0;
+        var restoreTime = TimeSpan.Zero;
+        if (_history != null && _ctx.Options.RestoreFromHistory && checkpoint.CoveredPosition < committed.NextOffset)
+        {
+            long started = Stopwatch.GetTimestamp();
+            restored = Restore(_history, checkpoint, committed);
+            checkpoint = _ctx.Nullifiers.LastCheckpoint;
+            restoreTime = Stopwatch.GetElapsedTime(started);
+        }
         _ctx.Committed = committed;
         _ctx.Progress = committed;
         _input.Seek(checkpoint.CoveredPosition);
-        return new RecoveryInfo(committed, checkpoint, checkpoint.CoveredPosition);
+        _ctx.Options.OnInfo?.Invoke(restored > 0 || restoreTime > TimeSpan.Zero
+            ? $"restored {restored:N0} accepted votes (MMR {checkpoint.Count - restored:N0} → {checkpoint.Count:N0}) from the vote store in {restoreTime.TotalSeconds:F1} s, no proof verified again; reading input from offset {checkpoint.CoveredPosition}"
+            : $"resuming from the local checkpoint (MMR {checkpoint.Count:N0}, offset {checkpoint.CoveredPosition}); committed progress: offset {committed.NextOffset}, MMR {committed.MmrSize:N0}");
+        return new RecoveryInfo(committed, checkpoint, checkpoint.CoveredPosition, restored, restoreTime);
+    }
+
+    /// <summary>
+    /// Brings the nullifier store and the MMR from the local checkpoint <paramref name="from"/> to
+    /// the committed progress <paramref name="to"/> with the vote store's rows: every row's index
+    /// must follow the previous one, its nullifier must be new and equal the record's, and the MMR
+    /// root at <paramref name="to"/>'s size must be <paramref name="to"/>'s root. Then the MMR is
+    /// fsynced and a nullifier checkpoint covering <paramref name="to"/>'s offset is taken, so the
+    /// invariants hold as if the engine had processed the records itself (nullifier checkpoint ≤
+    /// committed progress, the MMR file holds its leaves). Rejected records left no state: nothing
+    /// to restore for them. Throws <see cref="InvalidDataException"/> when the history does not
+    /// give exactly the committed state; a crash midway leaves the old checkpoint in force.
+    /// </summary>
+    private long Restore(IVoteHistory history, NullifierCheckpoint from, PartitionProgress to)
+    {
+        var restorer = new HistoryRestorer(_ctx.Nullifiers, _ctx.Mmr, from.Count);
+        long rows = history.ReadHistory(from.Count, to.MmrSize, restorer.OnRow);
+        if (restorer.Next != to.MmrSize || rows != to.MmrSize - from.Count)
+        {
+            throw new InvalidDataException(
+                $"restore: the vote store's history gave {rows} votes up to MMR index {restorer.Next}, the committed progress needs indexes {from.Count}..{to.MmrSize - 1}: accepted votes are missing from the vote store");
+        }
+        if (_ctx.Mmr.Root != to.MmrRoot)
+        {
+            throw new InvalidDataException(
+                $"restore: the MMR rebuilt from the vote store's records has root {_ctx.Mmr.Root} at {to.MmrSize} leaves, the committed progress says {to.MmrRoot}: the rows do not belong to this progress");
+        }
+        _ctx.Mmr.Flush();
+        var k = _ctx.Nullifiers.Checkpoint(to.NextOffset);
+        if (k.Count != to.MmrSize)
+        {
+            throw new InvalidDataException($"restore: the nullifier checkpoint holds {k.Count} nullifiers, the committed MMR {to.MmrSize}");
+        }
+        _ctx.Stats.VotesRestored += rows;
+        return rows;
+    }
+
+    /// <summary>The restore's per-row work: one instance per restore, so a row costs no allocation.</summary>
+    private sealed class HistoryRestorer(INullifierStore nullifiers, MerkleMountainRange mmr, long first)
+    {
+        public long Next { get; private set; } = first;
+
+        public void OnRow(long mmrIndex, ReadOnlySpan<byte> nullifier, ReadOnlySpan<byte> record)
+        {
+            if (mmrIndex != Next)
+            {
+                throw new InvalidDataException($"restore: the vote store holds MMR index {mmrIndex} where {Next} was due: {(mmrIndex < Next ? "an index stored twice" : "a gap")}");
+            }
+            if (nullifier.Length != Nullifier.Size || record.Length < VoteRecord.HeaderSize || !record.Slice(VoteRecord.NullifierOffset, Nullifier.Size).SequenceEqual(nullifier))
+            {
+                throw new InvalidDataException($"restore: the vote at MMR index {mmrIndex} has a nullifier that is not its record's (or a record of {record.Length} bytes)");
+            }
+            var result = nullifiers.TryInsert(Nullifier.FromBytes(nullifier), mmrIndex);
+            if (!result.IsInserted)
+            {
+                throw new InvalidDataException($"restore: the nullifier of MMR index {mmrIndex} was already used at index {result.ExistingMmrIndex}");
+            }
+            long appended = mmr.AppendLeafHash(Rfc9162.HashLeaf(record));
+            if (appended != mmrIndex)
+            {
+                throw new InvalidDataException($"restore: the MMR appended index {appended} for vote {mmrIndex}");
+            }
+            Next = mmrIndex + 1;
+        }
     }
 
     private void Ingest(Pipeline<VoteSlot> pipeline, long resumeOffset, CancellationToken stop, bool stopAtEnd)

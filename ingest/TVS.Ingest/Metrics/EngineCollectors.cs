@@ -23,6 +23,7 @@ internal sealed class EngineCollectors
         VotesAccepted = f.CreateCounter("tvs_engine_votes_accepted_total", "votes accepted and durable", p);
         VotesRejected = f.CreateCounter("tvs_engine_votes_rejected_total", "records refused and durable (dead letters)", p);
         Rejections = f.CreateCounter("tvs_engine_rejections_total", "refused records by reason code (docs/formats.md reason codes)", ["partition", "reason"]);
+        VotesRestored = f.CreateCounter("tvs_engine_votes_restored_total", "accepted votes recovery restored from the vote store's rows (nullifier and MMR leaf; their proofs are not verified again)", p);
         ProofsVerified = f.CreateCounter("tvs_engine_proofs_verified_total", "Groth16 proofs checked by the verify workers", p);
         ProofsRefused = f.CreateCounter("tvs_engine_proofs_refused_total", "Groth16 proofs refused by the verify workers", p);
         StageBusySeconds = f.CreateCounter("tvs_engine_stage_busy_seconds_total", "time each pipeline stage spent processing batches", ["partition", "stage"]);
@@ -55,6 +56,7 @@ internal sealed class EngineCollectors
     public Counter VotesAccepted { get; }
     public Counter VotesRejected { get; }
     public Counter Rejections { get; }
+    public Counter VotesRestored { get; }
     public Counter ProofsVerified { get; }
     public Counter ProofsRefused { get; }
     public Counter StageBusySeconds { get; }

@@ -71,6 +71,7 @@ internal sealed class PartitionSeries
         _c.RecordsReplayed.WithLabels(_label).IncTo(replayed);
         _c.VotesAccepted.WithLabels(_label).IncTo(Volatile.Read(ref s.Accepted));
         _c.VotesRejected.WithLabels(_label).IncTo(Volatile.Read(ref s.Rejected));
+        _c.VotesRestored.WithLabels(_label).IncTo(Volatile.Read(ref s.VotesRestored));
         _c.ProofsVerified.WithLabels(_label).IncTo(Interlocked.Read(ref s.ProofsVerified));
         _c.ProofsRefused.WithLabels(_label).IncTo(Interlocked.Read(ref s.ProofsRefused));
         _c.RecordsInFlight.WithLabels(_label).Set(Math.Max(0, read - committed - replayed));
@@ -172,6 +173,7 @@ internal sealed class PartitionSeries
         _c.RecordsReplayed.RemoveLabelled(_label);
         _c.VotesAccepted.RemoveLabelled(_label);
         _c.VotesRejected.RemoveLabelled(_label);
+        _c.VotesRestored.RemoveLabelled(_label);
         _c.ProofsVerified.RemoveLabelled(_label);
         _c.ProofsRefused.RemoveLabelled(_label);
         foreach (var reason in _rejections.Keys)

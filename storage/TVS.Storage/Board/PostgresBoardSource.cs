@@ -1,7 +1,5 @@
-using System.Data;
 using Npgsql;
 using TVS.Engine.Ports;
-using TVS.Engine.Votes;
 using TVS.Merkle;
 
 namespace TVS.Storage.Board;
@@ -47,26 +45,8 @@ public sealed class PostgresBoardSource(NpgsqlDataSource dataSource, Guid electi
 
     public void ReadRecords(int partition, long from, long to, CommittedRecordVisitor visitor)
     {
-        using var connection = dataSource.OpenConnection();
-        using var cmd = new NpgsqlCommand(
-            "select mmr_index, record from votes where election_id = $1 and partition = $2 and mmr_index >= $3 and mmr_index < $4 order by mmr_index", connection);
-        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = electionId });
-        cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = partition });
-        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = from });
-        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = to });
-        // Rows stream (sequential access) into one reused buffer: memory stays bounded whatever the range.
-        using var reader = cmd.ExecuteReader(CommandBehavior.SequentialAccess);
-        byte[] record = new byte[VoteRecord.MaxPlaintext];
-        while (reader.Read())
-        {
-            long index = reader.GetInt64(0);
-            long length = reader.GetBytes(1, 0, null, 0, 0);
-            if (length > record.Length)
-            {
-                throw new InvalidDataException($"{electionId:D}/p{partition}: the record of vote {index} has {length} bytes, more than a v1 record can");
-            }
-            int n = (int)reader.GetBytes(1, 0, record, 0, (int)length);
-            visitor(index, record.AsSpan(0, n));
-        }
+        // The rows a restoring engine reads (PostgresVoteStore.ReadHistory: votes_by_position, streamed into reused buffers).
+        using var store = new PostgresVoteStore(dataSource, electionId, partition);
+        store.ReadHistory(from, to, (index, _, record) => visitor(index, record));
     }
 }

@@ -72,9 +72,13 @@ public sealed class LocalPartition : IDisposable
         }
     }
 
-    /// <summary>An engine over these stores reading <paramref name="input"/>.</summary>
-    public PartitionEngine CreateEngine(VoteOpener opener, VoteAdmission admission, NoteSigner signer, string origin, EngineOptions options, IInputLog input)
-        => new(opener, admission, signer, origin, options with { Partition = Partition }, Nullifiers, Mmr, input, Votes, Blobs, DeadLetters, Checkpoints);
+    /// <summary>
+    /// An engine over these stores reading <paramref name="input"/>; <paramref name="votes"/> and
+    /// <paramref name="blobs"/> replace the local vote store and batch objects (PostgreSQL, S3).
+    /// </summary>
+    public PartitionEngine CreateEngine(VoteOpener opener, VoteAdmission admission, NoteSigner signer, string origin, EngineOptions options, IInputLog input,
+        IVoteStore? votes = null, IBlobSink? blobs = null)
+        => new(opener, admission, signer, origin, options with { Partition = Partition }, Nullifiers, Mmr, input, votes ?? Votes, blobs ?? Blobs, DeadLetters, Checkpoints);
 
     public void Dispose()
     {

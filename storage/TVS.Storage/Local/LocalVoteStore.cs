@@ -21,9 +21,10 @@ public sealed record StoredVote(long MmrIndex, long Offset, byte[] Record)
 /// docs/formats.md) and the partition's progress in <c>progress.json</c>, replaced atomically
 /// after the votes are fsynced. The progress names the committed length of the vote file, so
 /// opening the store cuts whatever a crash left after it: a commit is all or nothing, and
-/// repeating a commit rewrites the same bytes at the same place.
+/// repeating a commit rewrites the same bytes at the same place. Its committed votes are the
+/// partition's <see cref="IVoteHistory"/> (read from the start of the file: entries have no index).
 /// </summary>
-public sealed class LocalVoteStore : IVoteStore
+public sealed class LocalVoteStore : IVoteStore, IVoteHistory
 {
     public const string VotesFile = "votes.log";
     public const string ProgressFile = "progress.json";
@@ -98,6 +99,43 @@ public sealed class LocalVoteStore : IVoteStore
 
     /// <summary>Bytes of <see cref="VotesFile"/> that are committed (readers stop there; the rest may be a batch being written).</summary>
     public static long ReadCommittedLength(string directory) => ReadProgress(directory).VotesLength;
+
+    /// <inheritdoc/>
+    public long ReadHistory(long fromIndex, long toIndex, VoteHistoryRow onRow)
+    {
+        if (fromIndex >= toIndex)
+        {
+            return 0;
+        }
+        using var f = new FileStream(Path.Combine(_directory, VotesFile), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
+        Span<byte> header = stackalloc byte[VoteBatch.EntryHeaderSize];
+        var record = new byte[VoteRecord.MaxPlaintext];
+        long position = 0, rows = 0;
+        while (position < _committedLength)
+        {
+            f.ReadExactly(header);
+            long index = BinaryPrimitives.ReadInt64BigEndian(header);
+            int n = BinaryPrimitives.ReadInt32BigEndian(header[16..]);
+            if (n < VoteRecord.HeaderSize || n > VoteRecord.MaxPlaintext)
+            {
+                throw new InvalidDataException($"{_directory}/{VotesFile}: entry at {position} has record length {n}");
+            }
+            position += header.Length + n;
+            if (index < fromIndex)
+            {
+                f.Seek(n, SeekOrigin.Current);
+                continue;
+            }
+            if (index >= toIndex)
+            {
+                break;
+            }
+            f.ReadExactly(record.AsSpan(0, n));
+            onRow(index, record.AsSpan(55, 32), record.AsSpan(0, n));
+            rows++;
+        }
+        return rows;
+    }
 
     /// <summary>Reads every committed vote of the store in <paramref name="directory"/> (auditing, proofs, tests).</summary>
     public static IEnumerable<StoredVote> ReadAll(string directory)

@@ -1,3 +1,4 @@
+using System.Data;
 using Npgsql;
 using TVS.Engine.Ports;
 using TVS.Engine.Processing;
@@ -12,8 +13,9 @@ namespace TVS.Storage.Postgres;
 /// thread only. A failure (connection refused, server shut down, serialization, a terminated
 /// backend) is thrown: the flush stage retries with back-off, and the next call takes a fresh
 /// connection from the data source. A repeated commit is harmless (<see cref="PostgresCommitMode"/>).
+/// Its rows are the partition's <see cref="IVoteHistory"/>: recovery restores from them.
 /// </summary>
-public sealed class PostgresVoteStore : IVoteStore
+public sealed class PostgresVoteStore : IVoteStore, IVoteHistory
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
@@ -97,6 +99,74 @@ public sealed class PostgresVoteStore : IVoteStore
         }
     }
 
+    /// <summary>
+    /// How <see cref="ReadHistory"/> reads: a plain query streamed with sequential access into
+    /// reused buffers (the default: no allocation per row), or <c>copy (select …) to stdout
+    /// (format binary)</c> (one array per record; kept for the comparison in docs/PERFORMANCE.md).
+    /// </summary>
+    public PostgresHistoryRead HistoryRead { get; init; } = PostgresHistoryRead.Query;
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// <c>votes</c> only (never <c>nullifiers</c>: the record holds the nullifier), through the index
+    /// <c>votes_by_position</c>; on a connection of its own, so it may run while nothing else does
+    /// (recovery, before the flush stage starts). Rows stream from the server as they are read.
+    /// </remarks>
+    public long ReadHistory(long fromIndex, long toIndex, VoteHistoryRow onRow)
+    {
+        if (fromIndex >= toIndex)
+        {
+            return 0;
+        }
+        const string Select = "select mmr_index, nullifier_hash, record from votes where election_id = $1 and partition = $2 and mmr_index >= $3 and mmr_index < $4 order by mmr_index";
+        using var connection = _dataSource.OpenConnection();
+        if (HistoryRead == PostgresHistoryRead.Copy)
+        {
+            return CopyHistory(connection, fromIndex, toIndex, onRow);
+        }
+        using var cmd = new NpgsqlCommand(Select, connection) { CommandTimeout = 0 };
+        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = ElectionId });
+        cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = Partition });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = fromIndex });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = toIndex });
+        using var reader = cmd.ExecuteReader(CommandBehavior.SequentialAccess);
+        var nullifier = new byte[33];
+        var record = new byte[TVS.Engine.Votes.VoteRecord.MaxPlaintext + 1];
+        long rows = 0;
+        while (reader.Read())
+        {
+            long index = reader.GetInt64(0);
+            int n = (int)reader.GetBytes(1, 0, nullifier, 0, nullifier.Length);
+            int r = (int)reader.GetBytes(2, 0, record, 0, record.Length);
+            if (r == record.Length)
+            {
+                throw new InvalidDataException($"votes row {ElectionId}/p{Partition} index {index}: a record longer than {record.Length - 1} bytes");
+            }
+            onRow(index, nullifier.AsSpan(0, n), record.AsSpan(0, r));
+            rows++;
+        }
+        return rows;
+    }
+
+    private long CopyHistory(NpgsqlConnection connection, long fromIndex, long toIndex, VoteHistoryRow onRow)
+    {
+        // COPY takes no parameters: the values are numbers and a uuid, formatted invariantly.
+        string sql = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"copy (select mmr_index, nullifier_hash, record from votes where election_id = '{ElectionId:D}' and partition = {Partition} and mmr_index >= {fromIndex} and mmr_index < {toIndex} order by mmr_index) to stdout (format binary)");
+        using var export = connection.BeginBinaryExport(sql);
+        export.Timeout = TimeSpan.Zero;
+        long rows = 0;
+        while (export.StartRow() >= 0)
+        {
+            long index = export.Read<long>();
+            byte[] nullifier = export.Read<byte[]>();
+            byte[] record = export.Read<byte[]>();
+            onRow(index, nullifier, record);
+            rows++;
+        }
+        return rows;
+    }
+
     /// <summary>The committed votes of this partition in MMR order (auditing, proofs, tests).</summary>
     public List<StoredVote> ReadAll()
     {
@@ -169,4 +239,14 @@ public sealed class PostgresVoteStore : IVoteStore
             return _entries.AsMemory(0, entries.Length);
         }
     }
+}
+
+/// <summary>How <see cref="PostgresVoteStore.ReadHistory"/> reads the rows.</summary>
+public enum PostgresHistoryRead
+{
+    /// <summary>A query read with sequential access into reused buffers.</summary>
+    Query,
+
+    /// <summary><c>copy (select …) to stdout (format binary)</c> through Npgsql's binary exporter.</summary>
+    Copy,
 }

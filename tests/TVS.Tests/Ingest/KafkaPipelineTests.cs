@@ -788,6 +788,75 @@ public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
     }
 
     [Fact]
+    public void Kill_9_and_a_lost_data_directory_restore_from_PostgreSQL_and_verify_no_proof_twice()
+    {
+        if (!TryTarget(out var t))
+        {
+            return;
+        }
+        using (t)
+        {
+            var rng = new Random(Environment.TickCount);
+            long total = _p.TotalRecords;
+            var kills = new List<string>();
+            for (int k = 1; k <= 2; k++)
+            {
+                long start = CommittedRecords(t, _p.Election.Id);
+                using var engine = new EngineProcess(_p, t, "a");
+                WaitForLog(engine, "assigned, engine started", Partitions, TimeSpan.FromMinutes(3), settle: TimeSpan.Zero);
+                // Somewhere in the first 15–35 % of what is left, so that a good part remains after both kills.
+                long target = start + Math.Max(1, (long)((total - start) * (0.15 + 0.2 * rng.NextDouble())));
+                WaitForCommitted(t, target, TimeSpan.FromMinutes(10), engine);
+                Thread.Sleep(rng.Next(0, 200));
+                engine.Kill();
+                // The machine's disk is lost with it: FASTER, the MMR node files, the signed checkpoints.
+                Directory.Delete(t.Data("a"), recursive: true);
+                kills.Add($"{CommittedRecords(t, _p.Election.Id):N0}");
+            }
+            // A commit whose COMMIT was already in the killed process's socket may still land: let it.
+            Thread.Sleep(2000);
+            long committedAtRestart = CommittedRecords(t, _p.Election.Id);
+            long mmrAtRestart = 0;
+            for (int p = 0; p < Partitions; p++)
+            {
+                using var store = PostgresVoteStore.Open(t.ConnectionString, _p.Election.Id, p);
+                mmrAtRestart += store.LoadProgress().MmrSize;
+            }
+            Assert.True(committedAtRestart < total, "everything was durable before the restart: nothing would be tested");
+            using (var last = new EngineProcess(_p, t, "a", metrics: true))
+            {
+                WaitForLog(last, "assigned, engine started", Partitions, TimeSpan.FromMinutes(3), settle: TimeSpan.Zero);
+                WaitForCommitted(t, total, TimeSpan.FromMinutes(15), last);
+                var address = System.Text.RegularExpressions.Regex.Match(last.Log, @"metrics on (http://\S+)");
+                Assert.True(address.Success, Tail(last.Log));
+                string scrape = "";
+                double Sum(string metric) => scrape.Split('\n')
+                    .Where(l => l.StartsWith(metric + "{", StringComparison.Ordinal))
+                    .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+                for (var until = DateTime.UtcNow.AddSeconds(10); ;)
+                {
+                    scrape = Scrape(new Uri(address.Groups[1].Value));
+                    if (Sum("tvs_engine_votes_accepted_total") + Sum("tvs_engine_votes_rejected_total") >= total - committedAtRestart || DateTime.UtcNow > until)
+                    {
+                        break;
+                    }
+                    Thread.Sleep(200);
+                }
+                double restored = Sum("tvs_engine_votes_restored_total"), verified = Sum("tvs_engine_proofs_verified_total"), replayed = Sum("tvs_engine_records_replayed_total");
+                _output.WriteLine($"killed at {string.Join(", ", kills)} committed records, data directory deleted each time; restarted at {committedAtRestart:N0} committed records (MMR {mmrAtRestart:N0}): restored {restored:N0} votes, verified {verified:N0} proofs for the {total - committedAtRestart:N0} records left, re-derived {replayed:N0}");
+                // Nothing before the committed offsets was read again, so no proof was verified twice:
+                // the restarted member only verified proofs of records never committed before.
+                Assert.Equal(0, replayed);
+                Assert.True(restored > 0 && restored <= mmrAtRestart, $"restored {restored}, MMR at restart {mmrAtRestart}");
+                Assert.True(verified <= total - committedAtRestart, $"{verified} proofs verified for {total - committedAtRestart} records not yet committed");
+                Assert.Contains("no proof verified again", last.Log, StringComparison.Ordinal);
+                Assert.Equal(0, last.Terminate(TimeSpan.FromMinutes(2)));
+            }
+            AssertMatchesReference(t, killed: true);
+        }
+    }
+
+    [Fact]
     public void Two_engines_in_one_group_split_the_partitions_and_a_rebalance_loses_nothing()
     {
         if (!TryTarget(out var t))
