@@ -227,14 +227,23 @@ public static class EngineCommands
                     Console.Error.WriteLine($"votes to {(services.Postgres != null ? "PostgreSQL" : "local files")}, batch objects to {(services.S3 != null ? $"S3 bucket {services.S3.Bucket}" : "local files")}");
                 }
                 var options = settings.ToOptions() with { OnInfo = Console.Error.WriteLine };
-                summary = EmbeddedRun.Run(election, settings.Data, settings.Input!, options, settings.StopAtEnd, stop.Token, services: services, onTick: s =>
+                using var boardSource = settings.Postgres is { } cs && settings.PublishBoard ? TVS.Storage.Postgres.PostgresVoteStore.CreateDataSource(cs) : null;
+                using var board = EngineBoard.Start(settings, election, boardSource, () => [settings.Partition], Console.Error.WriteLine);
+                try
                 {
-                    if (Environment.TickCount64 - lastStatus >= settings.StatusIntervalSeconds * 1000L)
+                    summary = EmbeddedRun.Run(election, settings.Data, settings.Input!, options, settings.StopAtEnd, stop.Token, services: services, onTick: s =>
                     {
-                        lastStatus = Environment.TickCount64;
-                        Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss} read {Volatile.Read(ref s.Read):N0} durable {Volatile.Read(ref s.Committed):N0} accepted {Volatile.Read(ref s.Accepted):N0} rejected {Volatile.Read(ref s.Rejected):N0}");
-                    }
-                });
+                        if (Environment.TickCount64 - lastStatus >= settings.StatusIntervalSeconds * 1000L)
+                        {
+                            lastStatus = Environment.TickCount64;
+                            Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss} read {Volatile.Read(ref s.Read):N0} durable {Volatile.Read(ref s.Committed):N0} accepted {Volatile.Read(ref s.Accepted):N0} rejected {Volatile.Read(ref s.Rejected):N0}");
+                        }
+                    });
+                }
+                finally
+                {
+                    board?.Stop(Console.Error.WriteLine);
+                }
             }
             catch (Exception e) when (e is InvalidOperationException or InvalidDataException or IOException)
             {

@@ -146,7 +146,9 @@ public sealed class KafkaEngineHost : IPartitionHandler, IDisposable
         })
         { IsBackground = true, Name = "tvs-host-watch" };
         watcher.Start();
-        using var board = StartBoard();
+        // The board is published from the authority, on its own thread: an S3 outage delays it, never the engines.
+        using var board = EngineBoard.Start(_settings, _election, _dataSource, () => Owned, _log);
+        Board = board?.Follower;
         try
         {
             _runner.Run(failed.Token);
@@ -157,10 +159,7 @@ public sealed class KafkaEngineHost : IPartitionHandler, IDisposable
             watcher.Join();
             _runner.Dispose();
             _runner = null;
-            if (board is not null && !board.Follower.Stop())
-            {
-                _log("board: the last round failed; the board lags the authority until a publisher runs again (tvs board publish)");
-            }
+            board?.Stop(_log);
         }
         lock (_failures)
         {
@@ -173,43 +172,6 @@ public sealed class KafkaEngineHost : IPartitionHandler, IDisposable
 
     /// <summary>The board follower of this member (null when PublishBoard is off), for metrics and tests.</summary>
     public BoardFollower? Board { get; private set; }
-
-    /// <summary>
-    /// The bulletin board, published from the authority (PostgreSQL's checkpoints and rows, or the
-    /// local stores without it) for the partitions this member owns, on its own thread: an S3 outage
-    /// delays the board, never the engines.
-    /// </summary>
-    private BoardHandle? StartBoard()
-    {
-        if (!_settings.PublishBoard)
-        {
-            return null;
-        }
-        IBoardStore store = _settings.Board is null && _settings.S3Options() is { } s3
-            ? new S3BoardStore(s3, _election.Id)
-            : new LocalBoardStore(_settings.Board ?? Path.Combine(_settings.Data!, "board"));
-        IBoardSource source = _dataSource is not null
-            ? new PostgresBoardSource(_dataSource, _election.Id)
-            : new LocalBoardSource(_settings.Data!, _election.Signer.Verifier);
-        var follower = new BoardFollower(store, source, _election.Signer.Verifier, _election.Origin, () => Owned, _log,
-            _election.Signer, $"tvs/{_election.Id:D}/combined", _election.Partitions)
-        { Interval = TimeSpan.FromMilliseconds(Math.Max(100, _settings.BoardIntervalMs)) };
-        Board = follower;
-        follower.Start();
-        _log($"board: publishing to {store.Location}");
-        return new BoardHandle(follower, store);
-    }
-
-    private sealed class BoardHandle(BoardFollower follower, IBoardStore store) : IDisposable
-    {
-        public BoardFollower Follower { get; } = follower;
-
-        public void Dispose()
-        {
-            Follower.Dispose();
-            store.Dispose();
-        }
-    }
 
     public void OnAssigned(AssignedPartition assigned)
     {

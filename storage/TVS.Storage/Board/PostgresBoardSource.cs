@@ -1,6 +1,7 @@
 using Npgsql;
 using TVS.Engine.Ports;
 using TVS.Merkle;
+using TVS.Storage.Postgres;
 
 namespace TVS.Storage.Board;
 
