@@ -237,6 +237,46 @@ public sealed class BoardTileInteropTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
+    public void The_same_publisher_retries_after_a_failed_tile_write()
+    {
+        string? tool = TlogVerifyTool.Get(output);
+        if (tool is null)
+        {
+            return;
+        }
+        using var signer = NoteSigner.Generate("tvs.example/board");
+        const string origin = "tvs.example/e1/p0";
+        string keyFile = Path.Combine(_dir, "board.vkey");
+        File.WriteAllText(keyFile, signer.Verifier.VerifierKey + "\n");
+        string root = Path.Combine(_dir, "board");
+        var source = new MemorySource(signer, origin);
+        source.Grow(1000, SmallEntry);
+        using var board = new LocalBoardStore(root);
+        // S3 down for one put, in the middle of the round: a full level-0 tile (after its bundle).
+        bool down = true;
+        var flaky = new FailingBoard(board, p => down && p == "p0/tile/0/002");
+        var publisher = new BoardPublisher(flaky, source, 0, signer.Verifier, origin);
+        Assert.Throws<IOException>(() => publisher.PublishOnce());
+        Assert.Null(board.TryGet("p0/checkpoint"));
+        down = false;
+        var done = publisher.PublishOnce();
+        Assert.True(done.CheckpointWritten);
+        Assert.Equal(1000, done.ToSize);
+        GoAccepts(tool, keyFile, root, 1000);
+
+        // Again on a board that has a checkpoint: the retry resumes from it.
+        source.Grow(800, SmallEntry);
+        down = true;
+        flaky = new FailingBoard(board, p => down && p == "p0/tile/entries/005");
+        publisher = new BoardPublisher(flaky, source, 0, signer.Verifier, origin);
+        Assert.Throws<IOException>(() => publisher.PublishOnce());
+        Assert.Equal(1000, BoardSize(root, signer.Verifier, origin));
+        down = false;
+        Assert.Equal(1800, publisher.PublishOnce().ToSize);
+        GoAccepts(tool, keyFile, root, 1800);
+    }
+
+    [Fact]
     public void A_lost_board_is_rebuilt_from_the_authority_and_a_damaged_tile_is_refused_then_rebuilt()
     {
         string? tool = TlogVerifyTool.Get(output);
