@@ -59,8 +59,12 @@ export function proofBytes(points) {
   return new Uint8Array(Buffer.concat(points.map((p) => be32(BigInt(p)))));
 }
 
+/** Largest ballot (VoteRecord.MaxBallot): 347 + 65,188 = 65,535 bytes, one tlog-tiles entry (uint16 length). */
+export const MAX_BALLOT = 65535 - 347;
+
 /** The v1 plaintext: "TVSV" ‖ 1 ‖ 0 ‖ id ‖ depth ‖ root ‖ nullifier ‖ proof (256) ‖ L (u32) ‖ ballot. */
 export function voteRecord(electionId, depth, root, nullifier, proof256, ballot) {
+  if (ballot.length < 1 || ballot.length > MAX_BALLOT) throw new Error(`ballot length must be 1..${MAX_BALLOT}`);
   if (BigInt(root) >= R || BigInt(nullifier) >= R) throw new Error("root and nullifier must be < r");
   const head = Buffer.alloc(347);
   head.write("TVSV", 0, "ascii");

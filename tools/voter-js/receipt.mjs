@@ -13,6 +13,10 @@
 //
 //   node receipt.mjs verify --receipt FILE --election election.json [--record FILE]
 //     prints "OK ..." (exit 0) or "FAIL code: message" (exit 1); bad usage exits 2.
+//   node receipt.mjs verify-all --dir DIR --election election.json
+//     checks every DIR/*.json receipt (with DIR/NAME.record as the sealed record when present) in
+//     one process; prints "FAIL NAME code: message" per refused receipt, then
+//     "checked N ok N failed N" (exit 0 when every receipt passed, 1 otherwise).
 
 const subtle = globalThis.crypto?.subtle;
 const utf8 = new TextEncoder();
@@ -352,11 +356,13 @@ async function main(argv) {
   const args = {};
   const [verb, ...rest] = argv;
   for (let i = 0; i < rest.length; i += 2) {
-    if (!["--receipt", "--election", "--record"].includes(rest[i]) || rest[i + 1] === undefined) args.bad = true;
+    if (!["--receipt", "--election", "--record", "--dir"].includes(rest[i]) || rest[i + 1] === undefined) args.bad = true;
     else args[rest[i].slice(2)] = rest[i + 1];
   }
-  if (verb !== "verify" || args.bad || !args.receipt || !args.election) {
-    console.error("usage: node receipt.mjs verify --receipt FILE --election election.json [--record FILE]");
+  if (verb === "verify-all" && !args.bad && args.dir && args.election && !args.receipt && !args.record) return verifyAll(args.dir, args.election);
+  if (verb !== "verify" || args.bad || !args.receipt || !args.election || args.dir) {
+    console.error("usage: node receipt.mjs verify --receipt FILE --election election.json [--record FILE]\n"
+      + "       node receipt.mjs verify-all --dir DIR --election election.json");
     return 2;
   }
   let receipt, election, record;
@@ -375,6 +381,40 @@ async function main(argv) {
   }
   console.log(`OK receipt election ${r.electionId} partition ${r.partition} index ${r.index} of ${r.treeSize} root ${r.root}${record ? " record matches" : ""}`);
   return 0;
+}
+
+/** Many receipts in one process (an auditor's or a test's batch): DIR/*.json, each with DIR/NAME.record if present. */
+async function verifyAll(dir, electionFile) {
+  const { readFile, readdir } = await import("node:fs/promises");
+  const { join } = await import("node:path");
+  let election, names;
+  try {
+    election = await readFile(electionFile, "utf8");
+    names = (await readdir(dir)).filter((n) => n.endsWith(".json")).sort();
+  } catch (e) {
+    console.log(`FAIL io: ${e.message}`);
+    return 1;
+  }
+  const present = new Set(await readdir(dir));
+  let ok = 0, failed = 0;
+  for (const name of names) {
+    const base = name.slice(0, -".json".length);
+    let r;
+    try {
+      const receipt = await readFile(join(dir, name), "utf8");
+      const record = present.has(`${base}.record`) ? new Uint8Array(await readFile(join(dir, `${base}.record`))) : undefined;
+      r = await verifyReceipt(receipt, election, { expectedRecord: record });
+    } catch (e) {
+      r = { ok: false, code: "io", message: e.message };
+    }
+    if (r.ok) ok++;
+    else {
+      failed++;
+      console.log(`FAIL ${base} ${r.code}: ${r.message}`);
+    }
+  }
+  console.log(`checked ${names.length} ok ${ok} failed ${failed}`);
+  return failed === 0 ? 0 : 1;
 }
 
 // Run as a program under node; imported (or in a browser) nothing happens.

@@ -36,8 +36,8 @@ public static class BallotCipher
 {
     public const byte Version = 1;
 
-    /// <summary>The engine's cap on a ballot (VoteRecord.MaxBallot).</summary>
-    public const int MaxBallotBytes = 65536;
+    /// <summary>The engine's cap on a ballot (VoteRecord.MaxBallot = 65,535 − 347: a whole vote record fits one tlog-tiles entry).</summary>
+    public const int MaxBallotBytes = 65_188;
 
     public const int HeaderLength = 1 + RistrettoPoint.Length;
     public const int TagLength = 16;

@@ -55,8 +55,28 @@ public sealed class BoardPublisher
     /// <summary>The board path of partition <paramref name="partition"/>'s log: <c>p{k}/</c>.</summary>
     public static string PartitionPrefix(int partition) => $"p{partition}/";
 
-    /// <summary>Publishes up to the authority's latest checkpoint; does nothing if the board has it already.</summary>
+    /// <summary>
+    /// Publishes up to the authority's latest checkpoint; does nothing if the board has it already.
+    /// After a failure (a store's put, the authority) the next call resumes from what the board
+    /// really holds, as a new publisher would.
+    /// </summary>
     public BoardPublication PublishOnce()
+    {
+        try
+        {
+            return Publish();
+        }
+        catch
+        {
+            // A put that failed inside TileBuilder.Append leaves it mid-tile (the tile counted,
+            // not written): never append to it again.
+            _builder = null;
+            _publishedNote = null;
+            throw;
+        }
+    }
+
+    private BoardPublication Publish()
     {
         var latest = _source.LatestCheckpoint(Partition);
         _builder ??= Resume(latest);

@@ -39,7 +39,12 @@ public readonly struct VoteRecord
     public const byte Version = 1;
     public const int MinDepth = 1;
     public const int MaxDepth = 32;
-    public const int MaxBallot = 65_536;
+    /// <summary>
+    /// Largest ballot: a whole record (<see cref="MaxPlaintext"/> = 65,535 bytes) must fit one entry
+    /// of the bulletin board's tlog-tiles bundles, whose length prefix is a uint16
+    /// (<see cref="TVS.Merkle.Tiles.TileBuilder.MaxEntry"/>).
+    /// </summary>
+    public const int MaxBallot = ushort.MaxValue - HeaderSize;
 
     // Offsets of the fixed part.
     internal const int VersionOffset = 4;
@@ -54,6 +59,7 @@ public readonly struct VoteRecord
     /// <summary>Size of the fixed part; the ballot starts here.</summary>
     public const int HeaderSize = 347;
     public const int BallotOffset = HeaderSize;
+    /// <summary>Largest record: 65,535 bytes, one tlog-tiles entry.</summary>
     public const int MaxPlaintext = HeaderSize + MaxBallot;
     /// <summary>Largest Kafka record value (envelope body): the largest plaintext + 48.</summary>
     public const int MaxEnvelope = MaxPlaintext + HpkeEnvelope.Overhead;
@@ -241,7 +247,7 @@ public readonly struct VoteRecord
         ArgumentOutOfRangeException.ThrowIfGreaterThan(depth, MaxDepth);
         if (ballot.Length is 0 or > MaxBallot)
         {
-            throw new ArgumentOutOfRangeException(nameof(ballot), "ballot length must be 1..65,536");
+            throw new ArgumentOutOfRangeException(nameof(ballot), "ballot length must be 1..65,188");
         }
         int total = HeaderSize + ballot.Length;
         if (destination.Length < total)

@@ -17,7 +17,7 @@ public static class VoteSealer
     {
         if (ballot.Length is 0 or > VoteRecord.MaxBallot)
         {
-            throw new ArgumentOutOfRangeException(nameof(ballot), "ballot length must be 1..65,536");
+            throw new ArgumentOutOfRangeException(nameof(ballot), "ballot length must be 1..65,188");
         }
         var plaintext = new byte[VoteRecord.HeaderSize + ballot.Length];
         VoteRecord.Write(electionId, depth, root, nullifier, proof, ballot, plaintext);

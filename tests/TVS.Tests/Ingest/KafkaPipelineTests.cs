@@ -611,7 +611,7 @@ public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
         using var objects = new S3BlobSink(t.S3);
         string key = Path.Combine(t.Root, "board.vkey");
         File.WriteAllText(key, election.Signer.Verifier.VerifierKey + "\n");
-        var go = TlogVerifyTool.Build(_output, t.Root);
+        string? go = TlogVerifyTool.Get(_output);
         for (int p = 0; p < Partitions; p++)
         {
             var note = board.TryGet($"p{p}/checkpoint");
@@ -627,7 +627,7 @@ public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
             }
             if (go is not null)
             {
-                var (exit, stdout, stderr) = go.Run("-key", key, "-tiles", Path.Combine(dir, election.Id.ToString("D"), $"p{p}"), "-origin", election.Origin(p),
+                var (exit, stdout, stderr) = TlogVerifyTool.Run(go, t.Root, "-key", key, "-tiles", Path.Combine(dir, election.Id.ToString("D"), $"p{p}"), "-origin", election.Origin(p),
                     "-partitions", Partitions.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 Assert.True(exit == 0, $"p{p}: tlog-verify -tiles: {stdout} {stderr}");
             }

@@ -57,6 +57,33 @@ public class VoteRecordTests : IClassFixture<VoteTestKit>
     }
 
     [Fact]
+    public void The_largest_record_is_one_tlog_tiles_entry()
+    {
+        // A record is published whole as one entry of the board's bundles (uint16 length).
+        Assert.Equal(65_188, VoteRecord.MaxBallot);
+        Assert.Equal(TVS.Merkle.Tiles.TileBuilder.MaxEntry, VoteRecord.MaxPlaintext);
+        Assert.Equal(65_583, VoteRecord.MaxEnvelope);
+        Assert.Equal(VoteRecord.MaxBallot, TVS.Crypto.Threshold.BallotCipher.MaxBallotBytes);
+
+        var v = _kit.MakeVote(new byte[VoteRecord.MaxBallot]);
+        Assert.Equal(VoteRecord.MaxPlaintext, v.Plaintext.Length);
+        Assert.Equal(VoteRecord.MaxEnvelope, v.Envelope.Length);
+        var buffer = new byte[VoteRecord.MaxPlaintext];
+        var reason = _kit.Opener.Open(v.Key, v.Envelope, buffer, out _, out int n);
+        Assert.True(reason.IsAccepted, reason.Code());
+        Assert.Equal(VoteRecord.MaxPlaintext, n);
+        TVS.Merkle.Tiles.TileBuilder.Empty().Append(buffer.AsSpan(0, n), new NullSink());
+        Assert.Throws<ArgumentOutOfRangeException>(() => _kit.MakeVote(new byte[VoteRecord.MaxBallot + 1]));
+    }
+
+    private sealed class NullSink : TVS.Merkle.Tiles.ITileSink
+    {
+        public void Write(string path, ReadOnlySpan<byte> content)
+        {
+        }
+    }
+
+    [Fact]
     public void The_proof_binds_the_ballot()
     {
         var v = _kit.MakeVote();
