@@ -12,7 +12,6 @@ namespace TVS.Tests.Merkle;
 /// </summary>
 public sealed class GoTlogInteropTests(ITestOutputHelper output) : IDisposable
 {
-    private const string XModSource = "/usr/share/gocode/src/golang.org/x/mod";
     private readonly string _dir = Directory.CreateTempSubdirectory("tvs-tlog-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, true);
@@ -20,7 +19,7 @@ public sealed class GoTlogInteropTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void GoAcceptsTvsCheckpointsAndProofsAndRejectsTampering()
     {
-        string? tool = BuildVerifier();
+        string? tool = TlogVerifyTool.Get(output);
         if (tool is null)
         {
             return;
@@ -95,7 +94,7 @@ public sealed class GoTlogInteropTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void GoAcceptsTheEnginesCheckpointAndProofs()
     {
-        string? tool = BuildVerifier();
+        string? tool = TlogVerifyTool.Get(output);
         if (tool is null)
         {
             return;
@@ -125,7 +124,7 @@ public sealed class GoTlogInteropTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void ReceiptVerifiersAcceptTheEnginesReceipts()
     {
-        string? tool = BuildVerifier();
+        string? tool = TlogVerifyTool.Get(output);
         if (tool is null)
         {
             return;
@@ -209,66 +208,8 @@ public sealed class GoTlogInteropTests(ITestOutputHelper output) : IDisposable
 
     private void Run(string tool, int expectedExit, params string[] args)
     {
-        (int exit, string stdout, string stderr) = Exec(tool, null, args);
+        (int exit, string stdout, string stderr) = TlogVerifyTool.Run(tool, _dir, args);
         output.WriteLine($"tlog-verify {string.Join(' ', args.Select(Path.GetFileName))} -> {exit}: {stdout.Trim()} {stderr.Trim()}");
         Assert.True(exit == expectedExit, $"tlog-verify exited {exit}, expected {expectedExit}: {stdout} {stderr}");
-    }
-
-    /// <summary>Builds tools/tlog-verify into the temp dir; null (after a message) when Go is missing outside CI.</summary>
-    private string? BuildVerifier()
-    {
-        string? go = FindGo();
-        if (go is null || !Directory.Exists(XModSource))
-        {
-            string why = go is null ? "go is not installed" : $"{XModSource} is missing (golang-golang-x-mod-dev)";
-            Assert.False(Environment.GetEnvironmentVariable("CI") == "true", $"{why}; CI requires the Go interop check (tests/run.sh installs it)");
-            output.WriteLine($"SKIPPED: {why}; install golang-go golang-golang-x-mod-dev to run the Go interop check");
-            return null;
-        }
-        string root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "TVS.sln")))
-        {
-            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("TVS.sln not found above the test binaries");
-        }
-        string exe = Path.Combine(_dir, "tlog-verify");
-        (int exit, string stdout, string stderr) = Exec(go, Path.Combine(root, "tools", "tlog-verify"), "build", "-o", exe, ".");
-        Assert.True(exit == 0, $"go build failed: {stdout} {stderr}");
-        return exe;
-    }
-
-    private static string? FindGo()
-    {
-        IEnumerable<string> dirs = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
-            .Concat(["/usr/lib/go/bin", "/usr/local/go/bin"]);
-        return dirs.Select(d => Path.Combine(d, "go")).FirstOrDefault(File.Exists);
-    }
-
-    private (int Exit, string Stdout, string Stderr) Exec(string file, string? workDir, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = workDir ?? _dir,
-        };
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        // Offline build against the Debian sources (go.mod replace); never download.
-        psi.Environment["GOPROXY"] = "off";
-        psi.Environment["GOFLAGS"] = "-mod=mod";
-        psi.Environment["GO111MODULE"] = "on";
-        psi.Environment["GOTOOLCHAIN"] = "local";
-        psi.Environment["GOSUMDB"] = "off";
-        using Process p = Process.Start(psi)!;
-        Task<string> so = p.StandardOutput.ReadToEndAsync();
-        Task<string> se = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(3)))
-        {
-            p.Kill(true);
-            Assert.Fail($"{file} timed out");
-        }
-        return (p.ExitCode, so.Result, se.Result);
     }
 }

@@ -85,14 +85,9 @@ public sealed class BoardAndReceiptsTests(ITestOutputHelper output) : IDisposabl
         {
             return;
         }
-        string db = TestServices.CreateDatabase(admin, "tvs_board_");
-        string cs = new NpgsqlConnectionStringBuilder(admin) { Database = db }.ConnectionString;
+        var (db, cs) = MigratedDatabase(admin);
         try
         {
-            using (var ds = PostgresVoteStore.CreateDataSource(cs))
-            {
-                PostgresMigrator.Migrate(ds);
-            }
             Commit(cs, 700, seed: 1, sign: true);
 
             // The checkpoint is in PostgreSQL, at the committed progress's size and root.
@@ -202,14 +197,9 @@ public sealed class BoardAndReceiptsTests(ITestOutputHelper output) : IDisposabl
         {
             return;
         }
-        string db = TestServices.CreateDatabase(admin, "tvs_board_");
-        string cs = new NpgsqlConnectionStringBuilder(admin) { Database = db }.ConnectionString;
+        var (db, cs) = MigratedDatabase(admin);
         try
         {
-            using (var ds = PostgresVoteStore.CreateDataSource(cs))
-            {
-                PostgresMigrator.Migrate(ds);
-            }
             using var dataSource = PostgresVoteStore.CreateDataSource(cs);
             using var board = new S3BoardStore(s3, _election);
             var warnings = new List<string>();
@@ -260,6 +250,16 @@ public sealed class BoardAndReceiptsTests(ITestOutputHelper output) : IDisposabl
             NpgsqlConnection.ClearAllPools();
             TestServices.DropDatabase(admin, db);
         }
+    }
+
+    /// <summary>A throwaway database with TVS's schema: its name and connection string.</summary>
+    private static (string Db, string Cs) MigratedDatabase(string admin)
+    {
+        string db = TestServices.CreateDatabase(admin, "tvs_board_");
+        string cs = new NpgsqlConnectionStringBuilder(admin) { Database = db }.ConnectionString;
+        using var ds = PostgresVoteStore.CreateDataSource(cs);
+        PostgresMigrator.Migrate(ds);
+        return (db, cs);
     }
 
     private sealed class Tiles(IBoardStore board, string prefix) : ITileReader
