@@ -138,7 +138,7 @@ using (var board = new LocalBoardStore(boardDir))
 Console.Error.WriteLine($"board published (or resumed) in {publishWatch.Elapsed.TotalSeconds:N1} s");
 
 using var kafka = MockKafkaCluster.Start(1, partitions);
-var receipts = new ReceiptService(election, signer.Verifier, new PostgresVoteLocator(PostgresVoteStore.CreateDataSource(conn), election, ownsDataSource: true), new LocalBoardStore(boardDir));
+var receipts = new ReceiptService(election, signer.Verifier, new PostgresVoteLocator(PostgresVoteStore.CreateDataSource(conn + ";Max Auto Prepare=8"), election, ownsDataSource: true), new LocalBoardStore(boardDir));
 var server = await GatewayServer.StartAsync(new GatewayOptions
 {
     ElectionId = election,

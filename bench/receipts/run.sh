@@ -19,7 +19,7 @@ psql=("$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)/psql" -X -q -h 12
 out="$here/out"; mkdir -p "$out"
 dotnet build "$here/ReceiptsBench.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
 fifo="$out/stdin"; rm -f "$fifo"; mkfifo "$fifo"
-dotnet "$here/bin/Release/net10.0/ReceiptsBench.dll" "Host=127.0.0.1;Port=$pgport;Username=tvs_test;Database=tvs_receipts_bench;Maximum Pool Size=64" \
+dotnet "$here/bin/Release/net10.0/ReceiptsBench.dll" "Host=127.0.0.1;Port=$pgport;Username=tvs_test;Database=tvs_receipts_bench;Maximum Pool Size=32" \
   "$votes" "$partitions" "$out/board" "$out" "$port" <"$fifo" >"$out/serve.txt" &
 server=$!
 exec 3>"$fifo"

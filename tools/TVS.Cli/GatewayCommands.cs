@@ -88,7 +88,13 @@ public static class GatewayCommands
         {
             store = new LocalBoardStore(board);
         }
-        var dataSource = PostgresVoteStore.CreateDataSource(pg);
+        // One statement, thousands of times a second: prepared once per connection (Npgsql auto-prepare).
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(pg);
+        if (builder.MaxAutoPrepare == 0)
+        {
+            builder.MaxAutoPrepare = 8;
+        }
+        var dataSource = PostgresVoteStore.CreateDataSource(builder.ConnectionString);
         return new ReceiptService(electionId, key, new PostgresVoteLocator(dataSource, electionId, ownsDataSource: true), store);
     }
 
