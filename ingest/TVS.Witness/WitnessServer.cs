@@ -44,7 +44,9 @@ public sealed class WitnessServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(options.Listen);
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxBodyBytes);
+        // Kestrel's own cap is looser than ours so that a refused body can be drained and the 413
+        // delivered on a live connection; the handler never buffers more than MaxBodyBytes + 1.
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxBodyBytes + 64L * 1024);
         var app = builder.Build();
         var server = new WitnessServer(app, service, options);
         app.MapPost("/add-checkpoint", server.AddCheckpointAsync);

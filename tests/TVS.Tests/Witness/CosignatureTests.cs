@@ -96,7 +96,7 @@ public class CosignatureTests
     {
         using var w1 = CosignatureSigner.Generate("w1");
         using var w2 = CosignatureSigner.Generate("w2");
-        using var same = CosignatureSigner.FromSeed("w1b", Convert.FromBase64String(w1.SignerKey.Split('+')[4])[1..]);
+        using var same = CosignatureSigner.FromSeed("w1b", WitnessTestLog.SeedOf(w1.SignerKey));
         string[] keys = [w1.Verifier.VerifierKey, w2.Verifier.VerifierKey];
         var m = new JsonObject { ["witnesses"] = new JsonArray(keys.Select(k => (JsonNode)JsonValue.Create(k)).ToArray()), ["witnessQuorum"] = 2 };
         WitnessPolicy p = WitnessPolicy.FromManifest(m)!;
@@ -123,7 +123,7 @@ public class CosignatureTests
     {
         // The log key signs two different trees of size 10; each is shown to a different witness.
         using var honest = new WitnessTestLog(prefix: "vote");
-        using var evil = new WitnessTestLog(prefix: "other", signer: NoteSigner.FromSeed(honest.Origin, Convert.FromBase64String(honest.Signer.SignerKey.Split('+')[4])[1..]));
+        using var evil = new WitnessTestLog(prefix: "other", signer: NoteSigner.FromSeed(honest.Origin, WitnessTestLog.SeedOf(honest.Signer.SignerKey)));
         using var w1 = CosignatureSigner.Generate("w1");
         using var w2 = CosignatureSigner.Generate("w2");
         CosignatureVerifier[] listed = [w1.Verifier, w2.Verifier];

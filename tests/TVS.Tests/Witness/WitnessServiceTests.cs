@@ -70,7 +70,7 @@ public sealed class WitnessServiceTests : IDisposable
     [Fact]
     public async Task RefusesForkAtTheSameSize()
     {
-        using var fork = new WitnessTestLog(prefix: "fork", signer: NoteSigner.FromSeed(_log.Origin, Convert.FromBase64String(_log.Signer.SignerKey.Split('+')[4])[1..]));
+        using var fork = new WitnessTestLog(prefix: "fork", signer: NoteSigner.FromSeed(_log.Origin, WitnessTestLog.SeedOf(_log.Signer.SignerKey)));
         WitnessService s = NewService();
         Assert.Equal(200, (await Add(s, _log.Body(0, 10))).Status);
         WitnessResponse r = await Add(s, WitnessClient.RequestBody(10, [], fork.Note(10)));
@@ -82,7 +82,7 @@ public sealed class WitnessServiceTests : IDisposable
     [Fact]
     public async Task RefusesALargerTreeNotConsistentWithTheCosignedOne()
     {
-        using var fork = new WitnessTestLog(prefix: "fork", signer: NoteSigner.FromSeed(_log.Origin, Convert.FromBase64String(_log.Signer.SignerKey.Split('+')[4])[1..]));
+        using var fork = new WitnessTestLog(prefix: "fork", signer: NoteSigner.FromSeed(_log.Origin, WitnessTestLog.SeedOf(_log.Signer.SignerKey)));
         WitnessService s = NewService();
         Assert.Equal(200, (await Add(s, _log.Body(0, 10))).Status);
         // The other tree's own (valid) proof from 10 to 20: it does not start from the cosigned root.

@@ -34,6 +34,9 @@ internal sealed class WitnessTestLog : IDisposable
     public byte[] Body(long oldSize, long newSize) => Encoding.UTF8.GetBytes(WitnessClient.RequestBody(oldSize, Proof(oldSize, newSize), Note(newSize)));
 
     public void Dispose() => Signer.Dispose();
+
+    /// <summary>The Ed25519 seed in a <c>PRIVATE+KEY+name+hash+base64</c> key text (the base64 may hold '+').</summary>
+    public static byte[] SeedOf(string signerKey) => Convert.FromBase64String(signerKey.Split('+', 5)[4])[1..];
 }
 
 /// <summary>A temporary directory deleted at dispose.</summary>
