@@ -223,3 +223,44 @@ public sealed class WitnessServiceTests : IDisposable
         Assert.Throws<FormatException>(() => WitnessLog.ParseAll(["nonsense"]));
     }
 }
+
+public sealed class CheckpointCosignerTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task CollectsAQuorumAndRelearnsSizesAfterAPublisherRestart()
+    {
+        using var log = new WitnessTestLog();
+        using var k1 = CosignatureSigner.Generate("w1");
+        using var k2 = CosignatureSigner.Generate("w2");
+        using var k3 = CosignatureSigner.Generate("w3");
+        var logs = new[] { new WitnessLog(log.Origin, [log.Signer.Verifier]) };
+        WitnessServer Start(CosignatureSigner k) => WitnessServer.StartAsync(new WitnessService(k, logs, new WitnessState(Path.Combine(_dir.Path, k.Name), [log.Origin])), new WitnessOptions { Listen = "http://127.0.0.1:0" }).GetAwaiter().GetResult();
+        await using WitnessServer s1 = Start(k1), s2 = Start(k2);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        ICheckpointWitness[] witnesses =
+        [
+            new WitnessClient(http, s1.Address, k1.Verifier),
+            new WitnessClient(http, s2.Address, k2.Verifier),
+            new WitnessClient(http, new Uri("http://127.0.0.1:1/"), k3.Verifier), // down
+        ];
+        var policy = TVS.Engine.Election.WitnessPolicy.Create([k1.Verifier.VerifierKey, k2.Verifier.VerifierKey, k3.Verifier.VerifierKey], 2);
+        var cosigner = new TVS.Engine.Board.CheckpointCosigner(witnesses, policy);
+        Func<long, long, IReadOnlyList<Hash256>> proof = (a, b) => log.Proof(a, b);
+
+        var first = await cosigner.CosignAsync(log.Note(5), proof);
+        Assert.True(first.Check.Met, first.Check.ToString());
+        Assert.Equal(WitnessFailure.Unavailable, first.Results[2].Result.Failure);
+        Assert.True((await cosigner.CosignAsync(log.Note(9), proof)).Check.Met);
+
+        // A restarted publisher starts from 0 everywhere: the 409s teach it 9, and it retries.
+        var fresh = new TVS.Engine.Board.CheckpointCosigner(witnesses, policy);
+        var again = await fresh.CosignAsync(log.Note(20), proof);
+        Assert.True(again.Check.Met, again.Check.ToString());
+        Assert.Equal(20, fresh.LastCosignedSize(witnesses[0]));
+        Assert.Equal(20, Checkpoint.Open(again.Note, log.Signer.Verifier).Size);
+    }
+}
