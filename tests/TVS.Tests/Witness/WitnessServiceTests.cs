@@ -151,6 +151,30 @@ public sealed class WitnessServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task SplitViewShownToTwoWitnessesIsDetectedWhenTheirCheckpointsMeet()
+    {
+        // The log key signs two different trees of size 12 and shows one to each witness.
+        using var fork = new WitnessTestLog(prefix: "fork", signer: NoteSigner.FromSeed(_log.Origin, WitnessTestLog.SeedOf(_log.Signer.SignerKey)));
+        using var key2 = CosignatureSigner.Generate("witness.test/w2");
+        var logs = new[] { new WitnessLog(_log.Origin, [_log.Signer.Verifier]) };
+        var w1 = new WitnessService(_key, logs, new WitnessState(Path.Combine(_dir.Path, "w1"), [_log.Origin]));
+        var w2 = new WitnessService(key2, logs, new WitnessState(Path.Combine(_dir.Path, "w2"), [_log.Origin]));
+        Assert.Equal(200, (await Add(w1, _log.Body(0, 12))).Status);
+        Assert.Equal(200, (await Add(w2, fork.Body(0, 12))).Status);
+
+        // Each witness's latest cosigned checkpoint (GET /{hash}/checkpoint) meets the other's.
+        string hash = WitnessState.OriginHash(_log.Origin);
+        SplitViewReport r = SplitView.Compare(w1.LatestNote(hash)!, w2.LatestNote(hash)!, _log.Signer.Verifier, [_key.Verifier, key2.Verifier]);
+        Assert.Equal(SplitViewKind.SameSizeDifferentRoots, r.Kind);
+        Assert.Equal("witness.test/w1", r.CosignersA.Cosigners.Single().Witness.Name);
+        Assert.Equal("witness.test/w2", r.CosignersB.Cosigners.Single().Witness.Name);
+
+        // And neither witness will cosign the other side, now or as a larger tree.
+        Assert.Equal(422, (await Add(w1, WitnessClient.RequestBody(12, [], fork.Note(12)))).Status);
+        Assert.Equal(422, (await Add(w2, WitnessClient.RequestBody(12, _log.Proof(12, 20), _log.Note(20)))).Status);
+    }
+
+    [Fact]
     public async Task ConcurrentRequestsNeverRollBack()
     {
         WitnessService s = NewService();
