@@ -206,7 +206,8 @@ public sealed class Checkpoint
         return c.Origin == origin ? c : throw new NoteException($"checkpoint: origin is '{c.Origin}', expected '{origin}'");
     }
 
-    internal static bool TryParseCanonicalDecimal(ReadOnlySpan<char> s, out long value)
+    /// <summary>A canonical ASCII decimal (no sign, no leading zeros but "0", ≤ 19 digits) as C2SP formats write sizes.</summary>
+    public static bool TryParseCanonicalDecimal(ReadOnlySpan<char> s, out long value)
     {
         value = 0;
         if (s.Length == 0 || s.Length > 19 || s.Length > 1 && s[0] == '0')

@@ -10,7 +10,17 @@ namespace TVS.Merkle;
 public sealed class NoteException(string message) : Exception(message);
 
 /// <summary>One signature line of a note: name, key hash and the base64 of keyhash ‖ signature.</summary>
-public sealed record NoteSignature(string Name, uint KeyHash, string Base64);
+public sealed record NoteSignature(string Name, uint KeyHash, string Base64)
+{
+    /// <summary>The decoded signature bytes: key hash (4) ‖ signature.</summary>
+    public byte[] Bytes() => Convert.FromBase64String(Base64);
+
+    /// <summary>The note line <c>— name base64\n</c>.</summary>
+    public string ToLine() => $"\u2014 {Name} {Base64}\n";
+}
+
+/// <summary>A note split into its text (ending in "\n") and its signature lines, none verified.</summary>
+public sealed record ParsedNote(string Text, IReadOnlyList<NoteSignature> Signatures);
 
 /// <summary>An opened note: its text (the signed body, ending in "\n") and its signatures.</summary>
 public sealed record OpenedNote(string Text, IReadOnlyList<NoteSignature> Verified, IReadOnlyList<NoteSignature> Unknown);
@@ -290,12 +300,24 @@ public static class SignedNote
     }
 
     /// <summary>
-    /// Opens a note with Go note.Open's rules: valid UTF-8, no control characters but "\n", a
-    /// signature block after the last blank line, every line well formed, at most 100 signatures.
-    /// A signature by a known key that fails throws; signatures by unknown keys are listed in
-    /// <see cref="OpenedNote.Unknown"/>; if no known key signed, it throws.
+    /// Splits a note into its text and its signature lines without verifying any signature, with
+    /// <see cref="Open(ReadOnlySpan{byte}, NoteVerifier[])"/>'s syntax rules: valid UTF-8, no control
+    /// characters but "\n", a signature block after the last blank line, every line well formed
+    /// (<c>— name base64</c>, at least 5 bytes), at most 100 signatures. Lines are returned in
+    /// order, duplicates included. Cosignatures (tlog-cosignature) are read from here.
     /// </summary>
-    public static OpenedNote Open(ReadOnlySpan<byte> note, params NoteVerifier[] known)
+    public static ParsedNote Parse(string note)
+    {
+        ArgumentNullException.ThrowIfNull(note);
+        if (!IsWellFormedUtf16(note))
+        {
+            throw new NoteException("malformed note");
+        }
+        return ParseText(note);
+    }
+
+    /// <summary>As <see cref="Parse(string)"/>, from UTF-8 bytes.</summary>
+    public static ParsedNote Parse(ReadOnlySpan<byte> note)
     {
         string msg;
         try
@@ -306,6 +328,11 @@ public static class SignedNote
         {
             throw new NoteException("malformed note: invalid UTF-8");
         }
+        return ParseText(msg);
+    }
+
+    private static ParsedNote ParseText(string msg)
+    {
         if (!IsValidNoteText(msg))
         {
             throw new NoteException("malformed note: control character");
@@ -321,11 +348,7 @@ public static class SignedNote
         {
             throw new NoteException("malformed note: signature block");
         }
-        byte[] textBytes = StrictUtf8.GetBytes(text);
-        var verified = new List<NoteSignature>();
-        var unknown = new List<NoteSignature>();
-        var seen = new HashSet<(string, uint)>();
-        int numSig = 0;
+        var lines = new List<NoteSignature>();
         foreach (string line in sigs[..^1].Split('\n'))
         {
             if (!line.StartsWith(SigPrefix, StringComparison.Ordinal))
@@ -345,13 +368,31 @@ public static class SignedNote
             {
                 throw new NoteException("malformed note: short signature");
             }
-            if (++numSig > 100)
+            if (lines.Count == 100)
             {
                 throw new NoteException("malformed note: too many signatures");
             }
-            uint hash = BinaryPrimitives.ReadUInt32BigEndian(sig);
-            var entry = new NoteSignature(name, hash, b64);
-            NoteVerifier? v = Array.Find(known, k => k.Name == name && k.KeyHash == hash);
+            lines.Add(new NoteSignature(name, BinaryPrimitives.ReadUInt32BigEndian(sig), b64));
+        }
+        return new ParsedNote(text, lines);
+    }
+
+    /// <summary>
+    /// Opens a note with Go note.Open's rules: valid UTF-8, no control characters but "\n", a
+    /// signature block after the last blank line, every line well formed, at most 100 signatures.
+    /// A signature by a known key that fails throws; signatures by unknown keys are listed in
+    /// <see cref="OpenedNote.Unknown"/>; if no known key signed, it throws.
+    /// </summary>
+    public static OpenedNote Open(ReadOnlySpan<byte> note, params NoteVerifier[] known)
+    {
+        ParsedNote parsed = Parse(note);
+        byte[] textBytes = StrictUtf8.GetBytes(parsed.Text);
+        var verified = new List<NoteSignature>();
+        var unknown = new List<NoteSignature>();
+        var seen = new HashSet<(string, uint)>();
+        foreach (NoteSignature entry in parsed.Signatures)
+        {
+            NoteVerifier? v = Array.Find(known, k => k.Name == entry.Name && k.KeyHash == entry.KeyHash);
             if (v is null)
             {
                 if (!unknown.Contains(entry))
@@ -360,13 +401,13 @@ public static class SignedNote
                 }
                 continue;
             }
-            if (!seen.Add((name, hash)))
+            if (!seen.Add((entry.Name, entry.KeyHash)))
             {
                 continue;
             }
-            if (!v.Verify(textBytes, sig.AsSpan(4)))
+            if (!v.Verify(textBytes, entry.Bytes().AsSpan(4)))
             {
-                throw new NoteException($"invalid signature by {name}+{hash:x8}");
+                throw new NoteException($"invalid signature by {entry.Name}+{entry.KeyHash:x8}");
             }
             verified.Add(entry);
         }
@@ -374,7 +415,20 @@ public static class SignedNote
         {
             throw new NoteException("note has no signature by a known key");
         }
-        return new OpenedNote(text, verified, unknown);
+        return new OpenedNote(parsed.Text, verified, unknown);
+    }
+
+    private static bool IsWellFormedUtf16(string s)
+    {
+        try
+        {
+            _ = StrictUtf8.GetByteCount(s);
+            return true;
+        }
+        catch (EncoderFallbackException)
+        {
+            return false;
+        }
     }
 
     internal static bool IsValidNoteText(string s)

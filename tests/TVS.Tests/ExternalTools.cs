@@ -32,6 +32,16 @@ internal static class ExternalTools
         return false;
     }
 
+    /// <summary>True when node runs (scripts that need only node's built-in modules).</summary>
+    public static bool Node(ITestOutputHelper output)
+    {
+        if (Run("node", "--version", RepoRoot(), TimeSpan.FromSeconds(20)).ExitCode == 0) return true;
+        const string why = "node is not installed";
+        Assert.False(IsCi, why + "; CI requires this check (tests/run.sh installs it)");
+        output.WriteLine("SKIPPED (not CI): " + why);
+        return false;
+    }
+
     public static (int ExitCode, string Stdout, string Stderr) Run(string file, string args, string workingDirectory, TimeSpan timeout)
     {
         try
