@@ -86,51 +86,8 @@ public sealed class WitnessState
         {
             _heads[origin] = head;
         }
-        SyncDirectory(_directory);
+        TVS.Engine.IO.AtomicFile.SyncDirectory(_directory);
     }
 
     private string PathOf(string origin) => Path.Combine(_directory, OriginHash(origin) + ".checkpoint");
-
-    /// <summary>
-    /// fsync of the directory so the rename is durable. .NET opens no directory handle
-    /// (File.OpenHandle refuses directories), so on Linux this is open(2) + fsync(2) through libc;
-    /// elsewhere it is skipped (docs/ops/witness.md: run witnesses on Linux).
-    /// </summary>
-    private static void SyncDirectory(string directory)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
-        int fd = Posix.Open(directory, 0 /* O_RDONLY */);
-        if (fd < 0)
-        {
-            throw new IOException($"open({directory}) for fsync failed: errno {Marshal.GetLastPInvokeError()}");
-        }
-        try
-        {
-            if (Posix.Fsync(fd) != 0)
-            {
-                throw new IOException($"fsync({directory}) failed: errno {Marshal.GetLastPInvokeError()}");
-            }
-        }
-        finally
-        {
-            _ = Posix.Close(fd);
-        }
-    }
-}
-
-internal static partial class Posix
-{
-    private const string Libc = "libc.so.6";
-
-    [LibraryImport(Libc, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    internal static partial int Open(string path, int flags);
-
-    [LibraryImport(Libc, EntryPoint = "fsync", SetLastError = true)]
-    internal static partial int Fsync(int fd);
-
-    [LibraryImport(Libc, EntryPoint = "close")]
-    internal static partial int Close(int fd);
 }

@@ -167,9 +167,7 @@ public static class ElectionCommands
             heads.Add(new PartitionHead(k, final.Size, final.Root));
         }
         string note = CloseStatement.Sign(setup.Signer, setup.Id, heads, accepted, rejected, DateTimeOffset.UtcNow);
-        string tmp = statement + ".tmp";
-        File.WriteAllText(tmp, note);
-        File.Move(tmp, statement);
+        TVS.Engine.IO.AtomicFile.Create(statement, System.Text.Encoding.UTF8.GetBytes(note));
         output.WriteLine($"closed: {partitions} partition(s), {heads.Sum(h => h.Size)} accepted votes, {rejected} rejected records; final heads {string.Join(", ", heads.Select(h => $"p{h.Partition} {h.Size} {h.Root.ToBase64()}"))}");
         output.Write(note);
         return ExitOk;

@@ -194,14 +194,8 @@ public static class TrusteeDecryptor
             });
             without += missing;
             var file = ShareChunk.Encode(electionId, trustee, first, count, digest, body.AsSpan(0, count * DecryptionShare.Length));
-            // Write-then-rename: a crash leaves the old file or none, never a torn one under the final name.
-            string tmp = path + ".tmp";
-            using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                f.Write(file);
-                f.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, path, overwrite: true);
+            // A crash leaves the old file or none, never a torn one under the final name.
+            IO.AtomicFile.Write(path, file);
             written++;
         }
         secretShare.Clear();

@@ -1,5 +1,5 @@
+using TVS.Engine.IO;
 using TVS.Engine.Ports;
-using TVS.Storage.Local;
 
 namespace TVS.Storage.Board;
 

@@ -1,3 +1,4 @@
+using TVS.Engine.IO;
 using TVS.Engine.Ports;
 
 namespace TVS.Storage.Local;

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Win32.SafeHandles;
+using TVS.Engine.IO;
 using TVS.Engine.Ports;
 using TVS.Engine.Processing;
 using TVS.Engine.Votes;
