@@ -45,6 +45,10 @@ public sealed class FlushWorker
 
     public void Process(Span<VoteSlot> batch, long firstSequence)
     {
+        if (_ctx.Failure is not null)
+        {
+            return; // a store refused: drain without writing, the engine is stopping
+        }
         long start = Stopwatch.GetTimestamp();
         var stats = _ctx.Stats;
         for (int i = 0; i < batch.Length; i++)
@@ -105,14 +109,13 @@ public sealed class FlushWorker
         if (_nextOffset > _ctx.Progress.NextOffset)
         {
             var progress = new PartitionProgress(_nextOffset, _mmrSize, _mmrRoot, _mmrSize, _rejected);
-            Retry("batch object", () =>
+            bool written = Retry("batch object", () =>
             {
                 if (_batch.AcceptedCount > 0)
                 {
                     _ctx.Blobs.Put(_batch.ObjectKey(), _batch.EncodeObject());
                 }
-            });
-            Retry("dead letters", () =>
+            }) && Retry("dead letters", () =>
             {
                 if (_batch.RejectedCount > 0)
                 {
@@ -121,7 +124,10 @@ public sealed class FlushWorker
             });
             // At a Sync the checkpoint is signed first and committed with the rows it covers.
             _batch.SignedCheckpoint = sync ? SignNote(progress) : null;
-            Retry("votes and progress", () => _ctx.Votes.Commit(_batch, progress));
+            if (!written || !Retry("votes and progress", () => _ctx.Votes.Commit(_batch, progress)))
+            {
+                return; // refused: nothing more is written and the sequence is never durable
+            }
             _ctx.Progress = progress;
             RecordCommitted();
             _ctx.Options.OnDurable?.Invoke(progress);
@@ -139,7 +145,10 @@ public sealed class FlushWorker
             _batch.Clear();
             string note = SignNote(progress);
             _batch.SignedCheckpoint = note;
-            Retry("checkpoint", () => _ctx.Votes.Commit(_batch, progress));
+            if (!Retry("checkpoint", () => _ctx.Votes.Commit(_batch, progress)))
+            {
+                return;
+            }
             Published(progress, note);
         }
         _batch.Clear();
@@ -178,23 +187,32 @@ public sealed class FlushWorker
     }
 
     /// <summary>
-    /// Runs a sink call until it succeeds, backing off to 5 s between attempts; warns on each
-    /// failure. Any exception is retried: the engine cannot go on without the write, and a sink
-    /// must make a repeated call harmless (idempotent commits).
+    /// Runs a sink call until it succeeds, backing off to 5 s between attempts and warning on each
+    /// failure: a transient failure (I/O, a connection, a timeout: any exception but a refusal) is
+    /// retried, since the engine cannot go on without the write and a sink makes a repeated call
+    /// harmless (idempotent commits). A refusal (<see cref="StoreRefusedException"/>, or a store's
+    /// <see cref="InvalidDataException"/>) is not: the partition stops with its reason. Returns
+    /// whether the write happened.
     /// </summary>
-    private void Retry(string what, Action write)
+    private bool Retry(string what, Action write)
     {
         int delayMs = 50;
+        var warn = _ctx.Options.OnWarning ?? (m => Console.Error.WriteLine(m));
         for (int attempt = 1; ; attempt++)
         {
             try
             {
                 write();
-                return;
+                return true;
+            }
+            catch (Exception e) when (e is StoreRefusedException or InvalidDataException)
+            {
+                warn($"flush: writing {what} was refused, stopping the partition: {e.Message}");
+                _ctx.Fail(new StoreRefusedException($"writing {what} was refused: {e.Message}", e));
+                return false;
             }
             catch (Exception e)
             {
-                var warn = _ctx.Options.OnWarning ?? (m => Console.Error.WriteLine(m));
                 warn($"flush: writing {what} failed (attempt {attempt}, retrying in {delayMs} ms): {e.GetType().Name}: {e.Message}");
                 Thread.Sleep(delayMs);
                 delayMs = Math.Min(delayMs * 2, 5000);

@@ -74,6 +74,18 @@ public sealed class PartitionContext
     /// <summary>The last durable progress (flush stage).</summary>
     public PartitionProgress Progress { get; internal set; } = PartitionProgress.Empty;
 
+    private Exception? _failure;
+
+    /// <summary>
+    /// Why the partition must stop (a store's refusal, seen by the flush stage), or null. Once set,
+    /// the flush stage writes nothing more, the ingest thread stops reading, and
+    /// <see cref="PartitionEngine.Run"/> throws with this reason.
+    /// </summary>
+    public Exception? Failure => Volatile.Read(ref _failure);
+
+    /// <summary>Records the first refusal (later ones add nothing: the first is the cause).</summary>
+    internal void Fail(Exception reason) => Interlocked.CompareExchange(ref _failure, reason, null);
+
     /// <summary>The last signed checkpoint note (flush stage), null before the first.</summary>
     public string? LastSignedCheckpoint { get; internal set; }
 

@@ -85,7 +85,7 @@ public sealed class PartitionEngine
     /// </summary>
     public void Run(CancellationToken stop, bool stopAtEnd)
     {
-        var recovery = Recover();
+        var recovery = RecoverRetrying(stop);
         Recovery = recovery;
         var o = _ctx.Options;
         var wait = new BlockingWaitStrategy();
@@ -114,6 +114,36 @@ public sealed class PartitionEngine
             if (!pipeline.Halt(TimeSpan.FromMinutes(10)))
             {
                 throw new TimeoutException("the pipeline did not drain within 10 minutes");
+            }
+        }
+        if (_ctx.Failure is { } failure)
+        {
+            throw new StoreRefusedException($"partition {o.Partition} stopped: {failure.Message}", failure);
+        }
+    }
+
+    /// <summary>
+    /// Recovery, retried with back-off while it fails for a transient reason (a vote store that
+    /// does not answer yet, a connection timing out under load: any exception but a refusal), until
+    /// <paramref name="stop"/>. A refusal (stores that do not belong together: <see cref="InvalidDataException"/>,
+    /// <see cref="StoreRefusedException"/>; a wrong argument) is thrown at once. Each attempt starts
+    /// over from the local checkpoint, so a half-done restore is simply done again.
+    /// </summary>
+    private RecoveryInfo RecoverRetrying(CancellationToken stop)
+    {
+        int delayMs = 100;
+        var warn = _ctx.Options.OnWarning ?? (m => Console.Error.WriteLine(m));
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return Recover();
+            }
+            catch (Exception e) when (e is not (InvalidDataException or StoreRefusedException or ArgumentException or NotSupportedException) && !stop.IsCancellationRequested)
+            {
+                warn($"partition {_ctx.Options.Partition}: recovery failed reading its stores (attempt {attempt}, retrying in {delayMs} ms): {e.GetType().Name}: {e.Message}");
+                stop.WaitHandle.WaitOne(delayMs);
+                delayMs = Math.Min(delayMs * 2, 5000);
             }
         }
     }
@@ -230,7 +260,7 @@ public sealed class PartitionEngine
         long lastSync = lastTick;
         long sinceSync = 0;
 
-        while (!stop.IsCancellationRequested)
+        while (!stop.IsCancellationRequested && _ctx.Failure is null)
         {
             if (_input.TryRead(o.TickInterval, out var record))
             {
@@ -282,7 +312,10 @@ public sealed class PartitionEngine
                 lastTick = now;
             }
         }
-        PublishSync(ring, arena, nextOffset);
+        if (_ctx.Failure is null)
+        {
+            PublishSync(ring, arena, nextOffset);
+        }
     }
 
     /// <summary>
@@ -298,6 +331,10 @@ public sealed class PartitionEngine
         var spin = new SpinWait();
         while (_ctx.Durable.Value < sync)
         {
+            if (_ctx.Failure is not null)
+            {
+                return sync; // the Sync will never be durable: no Checkpoint marker after it
+            }
             spin.SpinOnce(sleep1Threshold: 20);
         }
         return PublishMarker(ring, arena, SlotKind.Checkpoint, nextOffset);

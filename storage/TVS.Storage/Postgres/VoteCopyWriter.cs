@@ -408,7 +408,7 @@ public sealed class VoteCopyWriter : IDisposable
 /// the same batch fails the same way: an operator must look (two engines on different input, a
 /// reset topic, rows edited by hand).
 /// </summary>
-public sealed class PartitionProgressMismatchException : InvalidOperationException
+public sealed class PartitionProgressMismatchException : StoreRefusedException
 {
     private PartitionProgressMismatchException(string message)
         : base(message)
