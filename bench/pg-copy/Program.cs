@@ -292,50 +292,69 @@ double PsqlCopy(bool twoTables)
 }
 
 // Status lookups of random loaded nullifiers (all rows of writer 0's numbering are loaded by
-// every way: psql's are the last load of each design). Returns lookups/s and the plan's first line
-// with its heap fetches.
-(double Rate, string Plan) Lookups(bool twoTables)
+// every way: psql's are the last load of each design), one connection per design, prepared; the
+// two designs take turns in slices so that the machine's load falls on both alike. Returns
+// lookups/s of each and the plan of one lookup with its heap fetches.
+((double Rate, string Plan) Two, (double Rate, string Plan) Alone) Lookups()
 {
-    Guid election = loaded[twoTables ? 1 : 0];
-    string table = twoTables ? "bench_two.nullifiers" : "public.votes";
-    using var c = dataSource.OpenConnection();
-    using var cmd = new NpgsqlCommand($"select partition, mmr_index from {table} where nullifier_hash = $1 and election_id = $2", c);
-    var key = new NpgsqlParameter<byte[]> { TypedValue = new byte[32] };
-    cmd.Parameters.Add(key);
-    cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = election });
-    cmd.Prepare();
-    var lr = new Random(7);
-    var record = (byte[])templates[0].Clone();
-    long found = 0;
-    var timer = Stopwatch.StartNew();
-    for (int i = 0; i < lookups; i++)
+    var designs = new[] { true, false }.Select(twoTables =>
     {
-        // The nullifier of row n is template (n mod batch) with Mix(n) at bytes 8..15 of it.
-        long n = lr.NextInt64(rows);
-        var t = templates[(int)(n % batchSize)];
-        t.AsSpan(55, 32).CopyTo(key.TypedValue);
-        BinaryPrimitives.WriteUInt64BigEndian(key.TypedValue.AsSpan(0), Mix((ulong)n));
-        using var reader = cmd.ExecuteReader();
-        while (reader.Read())
+        string table = twoTables ? "bench_two.nullifiers" : "public.votes";
+        var c = dataSource.OpenConnection();
+        var cmd = new NpgsqlCommand($"select partition, mmr_index from {table} where nullifier_hash = $1 and election_id = $2", c);
+        var key = new NpgsqlParameter<byte[]> { TypedValue = new byte[32] };
+        cmd.Parameters.Add(key);
+        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = loaded[twoTables ? 1 : 0] });
+        cmd.Prepare();
+        return (Table: table, Connection: c, Command: cmd, Key: key, Random: new Random(7), Time: new Stopwatch(), Found: 0L);
+    }).ToArray();
+    const int Slices = 10;
+    for (int slice = 0; slice < Slices; slice++)
+    {
+        for (int d = 0; d < designs.Length; d++)
         {
-            found++;
+            ref var x = ref designs[d];
+            x.Time.Start();
+            for (int i = 0; i < lookups / Slices; i++)
+            {
+                // The nullifier of row n is template (n mod batch)'s, Mix(n) in its first 8 bytes.
+                long n = x.Random.NextInt64(rows);
+                templates[(int)(n % batchSize)].AsSpan(55, 32).CopyTo(x.Key.TypedValue);
+                BinaryPrimitives.WriteUInt64BigEndian(x.Key.TypedValue.AsSpan(0), Mix((ulong)n));
+                using var reader = x.Command.ExecuteReader();
+                while (reader.Read())
+                {
+                    x.Found++;
+                }
+            }
+            x.Time.Stop();
         }
     }
-    double rate = lookups / timer.Elapsed.TotalSeconds;
-    if (found != lookups)
+    var results = new (double, string)[designs.Length];
+    for (int d = 0; d < designs.Length; d++)
     {
-        throw new InvalidOperationException($"{table}: {found} of {lookups} lookups found their row");
+        var x = designs[d];
+        int done = lookups / Slices * Slices;
+        if (x.Found != done)
+        {
+            throw new InvalidOperationException($"{x.Table}: {x.Found} of {done} lookups found their row");
+        }
+        using var explain = new NpgsqlCommand($"explain (analyze, buffers, costs off, timing off, summary off) select partition, mmr_index from {x.Table} where nullifier_hash = $1 and election_id = $2", x.Connection);
+        explain.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = x.Key.TypedValue });
+        explain.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = loaded[d == 0 ? 1 : 0] });
+        var plan = new List<string>();
+        using (var er = explain.ExecuteReader())
+        {
+            while (er.Read())
+            {
+                plan.Add(er.GetString(0).Trim());
+            }
+        }
+        results[d] = (done / x.Time.Elapsed.TotalSeconds, string.Join("; ", plan.Where(l => !l.StartsWith("Index Cond", StringComparison.Ordinal))));
+        x.Command.Dispose();
+        x.Connection.Dispose();
     }
-    using var explain = new NpgsqlCommand($"explain (analyze, buffers, costs off, timing off, summary off) select partition, mmr_index from {table} where nullifier_hash = $1 and election_id = $2", c);
-    explain.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = key.TypedValue });
-    explain.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = election });
-    using var er = explain.ExecuteReader();
-    var plan = new List<string>();
-    while (er.Read())
-    {
-        plan.Add(er.GetString(0).Trim());
-    }
-    return (rate, string.Join("; ", plan.Where(l => !l.StartsWith("Index Cond", StringComparison.Ordinal))));
+    return (results[0], results[1]);
 }
 
 string Sizes(bool twoTables)
@@ -411,11 +430,10 @@ foreach (bool vacuumed in new[] { false, true })
     {
         Exec("analyze bench_two.nullifiers, public.votes");
     }
-    foreach (bool twoTables in new[] { true, false })
-    {
-        var (rate, plan) = Lookups(twoTables);
-        Console.WriteLine($"{rate,10:N0} lookups/s  status by nullifier, {(twoTables ? "two tables (nullifiers)" : "votes alone (covering primary key)")}, {(vacuumed ? "after VACUUM" : "right after the load")}: {plan}");
-    }
+    var (two, alone) = Lookups();
+    string when = vacuumed ? "after VACUUM" : "right after the load";
+    Console.WriteLine($"{two.Rate,10:N0} lookups/s  status by nullifier, two tables (nullifiers), {when}: {two.Plan}");
+    Console.WriteLine($"{alone.Rate,10:N0} lookups/s  status by nullifier, votes alone (covering primary key), {when}: {alone.Plan}");
 }
 Truncate(twoTables: true);
 Truncate(twoTables: false);
