@@ -151,6 +151,12 @@ public static class GatewayCommands
             Console.Error.WriteLine($"tvs gateway run: {e.Message}");
             return ExitRefused;
         }
+        catch (Confluent.Kafka.KafkaException e)
+        {
+            // Only with a partition count to check: the metadata must be read before listening.
+            Console.Error.WriteLine($"tvs gateway run: cannot read the partition count of {TVS.Ingest.Kafka.KafkaTopics.Pending} from Kafka {options.BootstrapServers}: {e.Message}; refusing to start");
+            return ExitRefused;
+        }
         using var feeder = book != null ? new VoteStatusFeeder(options.BootstrapServers, book) : null;
         try
         {

@@ -112,7 +112,9 @@ public static class KafkaTopics
             }
         }
         config.BootstrapServers = bootstrapServers;
-        using var admin = new AdminClientBuilder(config).Build();
+        // librdkafka would log every failed connection attempt to stderr until the timeout; the
+        // failure reaches the caller as the KafkaException of GetMetadata.
+        using var admin = new AdminClientBuilder(config).SetLogHandler((_, _) => { }).Build();
         int actual = PartitionCount(admin, topic, timeout ?? TimeSpan.FromSeconds(10));
         if (actual != expected)
         {
