@@ -28,8 +28,9 @@ public enum PostgresCommitMode
     /// <summary>
     /// Lock and read the partition's progress row first; if it is already at or past the batch's
     /// progress the batch is in (a retry after a commit whose acknowledgement was lost) and
-    /// nothing is written. Otherwise binary COPY straight into votes: a duplicate row is an error, never silently dropped. The default, and the faster one
-    /// (docs/PERFORMANCE.md, "PostgreSQL binary COPY").
+    /// nothing is written. Otherwise binary COPY straight into votes: a duplicate row is an
+    /// error, never silently dropped. The default, and the faster one (docs/PERFORMANCE.md,
+    /// "PostgreSQL binary COPY").
     /// </summary>
     ProgressCheck,
 
