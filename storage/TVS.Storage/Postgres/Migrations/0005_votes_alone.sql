@@ -23,9 +23,9 @@
 -- worker building its shards' indexes in parallel, under the same lock on the distributed table;
 -- if a worker fails, the whole migration rolls back on all of them. drop table nullifiers drops
 -- its shards on every worker the same way. If citus is installed only after this migration ran,
--- 0002_citus.sql would still try to distribute nullifiers; the migrator skips 0002 once this
--- migration is recorded and applies 0006_citus_votes_alone.sql instead (same distribution,
--- without nullifiers).
+-- 0002_citus.sql would still try to distribute nullifiers: 0006_citus_votes_alone.sql (the same
+-- distribution without nullifiers) supersedes it, so the migrator skips 0002 wherever 0002 is
+-- not recorded yet, and applies 0006 where citus is available.
 drop table if exists nullifiers;
 alter table votes
     drop constraint votes_pkey,
