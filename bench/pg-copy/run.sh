@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # PostgreSQL binary COPY benchmark (docs/PERFORMANCE.md "PostgreSQL binary COPY").
-#   bench/pg-copy/run.sh [rows=500000] [batch=4096] [rounds=3] [writers=1] [writeBufferBytes=0]
+#   bench/pg-copy/run.sh [rows=500000] [batch=4096] [rounds=3] [writers=1] [writeBufferBytes=0] [lookups=50000]
+# One run prints four loads of the same rows side by side (binary COPY and psql \copy, each into
+# the two-table schema before migration 0005 and into votes alone) and the status lookup's rate
+# in both schemas (docs/PERFORMANCE.md "One row per vote").
 #   bench/pg-copy/run.sh stop          stop the bench's own clusters
 # TVS_BENCH_PGCONF=default (the default) uses the tests/services.sh cluster (PostgreSQL's default
 # settings), database tvs_bench. TVS_BENCH_PGCONF=tuned runs against the bench's own throwaway
@@ -49,4 +52,4 @@ fi
 echo "cluster: ${TVS_BENCH_PGCONF:-default} (port $port): $("$psql_bin" -X -tA -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "select string_agg(name || '=' || current_setting(name), ' ' order by name) from pg_settings where name in ('shared_buffers','wal_buffers','max_wal_size','checkpoint_timeout','wal_compression','fsync','synchronous_commit','full_page_writes')")"
 dotnet build "$root/bench/pg-copy/PgCopyBench.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
 dotnet "$root/bench/pg-copy/bin/Release/net10.0/PgCopyBench.dll" \
-  "Host=127.0.0.1;Port=$port;Username=tvs_test;Database=tvs_bench" "${1:-500000}" "${2:-4096}" "$psql_bin" "${3:-3}" "${4:-1}" "${5:-0}"
+  "Host=127.0.0.1;Port=$port;Username=tvs_test;Database=tvs_bench" "${1:-500000}" "${2:-4096}" "$psql_bin" "${3:-3}" "${4:-1}" "${5:-0}" "${6:-50000}"

@@ -71,6 +71,7 @@ public static class DbCommands
     {
         MigrationOutcome.Applied => "applied",
         MigrationOutcome.Skipped => "skipped",
+        MigrationOutcome.Superseded => "superseded",
         _ => "not-applicable",
     };
 

@@ -9,15 +9,23 @@ using TVS.Storage.S3;
 
 namespace TVS.Cli;
 
-/// <summary><c>tvs gateway run</c>: the HTTP gateway in front of votes.pending (docs/formats.md "Gateway API").</summary>
+/// <summary>
+/// <c>tvs gateway run</c>: the HTTP gateway in front of votes.pending (docs/formats.md "Gateway API").
+/// Exit codes: 0 stopped, 2 refused to start (bad options, or votes.pending's partition count is
+/// not the election's).
+/// </summary>
 public static class GatewayCommands
 {
+    public const int ExitOk = 0, ExitRefused = 2;
+
     public static Command Build()
     {
         var gateway = new Command("gateway", "HTTP gateway: sealed votes in, votes.pending out");
         var run = new Command("run", "Serve POST /v1/elections/{id}/votes until Ctrl-C");
         var bootstrap = new Option<string>("--bootstrap") { Description = "Kafka bootstrap servers (HOST:PORT[,…])", Required = true };
-        var election = new Option<Guid>("--election") { Description = "the election this gateway takes votes for", Required = true };
+        var election = new Option<Guid?>("--election") { Description = "the election this gateway takes votes for (or --election-dir)" };
+        var electionDir = new Option<string?>("--election-dir") { Description = "the election directory: its election.json gives the election id and the partition count to check votes.pending against (no secrets are read)" };
+        var partitions = new Option<int?>("--partitions") { Description = "the election's partition count (election.json \"partitions\"), when the gateway has no election directory: refuse to start unless votes.pending has exactly this many" };
         var port = new Option<int>("--port") { Description = "HTTP port", DefaultValueFactory = _ => 8080 };
         var listen = new Option<string>("--listen") { Description = "address to listen on (0.0.0.0 for all)", DefaultValueFactory = _ => "127.0.0.1" };
         var rate = new Option<double>("--rate") { Description = "sustained requests/s per client IP", DefaultValueFactory = _ => 20 };
@@ -28,25 +36,32 @@ public static class GatewayCommands
         var kafkaConfig = new Option<string[]>("--kafka-config") { Description = "extra librdkafka producer setting KEY=VALUE (repeatable; e.g. security.protocol=ssl, linger.ms=5)", AllowMultipleArgumentsPerToken = false };
         var receiptsPg = new Option<string?>("--receipts-pg") { Description = "PostgreSQL connection string: accepted votes' status answers carry their receipt (needs --board and --election-dir)" };
         var board = new Option<string?>("--board") { Description = "the bulletin board receipts are proven from: a directory, or s3://BUCKET[/PREFIX] (objects under PREFIX/{election}/)" };
-        var electionDir = new Option<DirectoryInfo?>("--election-dir") { Description = "the election directory (its public election.json: checkpoint key, partitions)" };
         var s3Endpoint = new Option<string?>("--s3-endpoint") { Description = "S3-compatible endpoint for an s3:// board (credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the SDK's chain)" };
-        foreach (var o in new Option[] { bootstrap, election, port, listen, rate, burst, connections, noStatus, noInlineIo, kafkaConfig, receiptsPg, board, electionDir, s3Endpoint })
+        foreach (var o in new Option[] { bootstrap, election, electionDir, partitions, port, listen, rate, burst, connections, noStatus, noInlineIo, kafkaConfig, receiptsPg, board, s3Endpoint })
         {
             run.Options.Add(o);
         }
-        run.SetAction(r => Run(new GatewayOptions
+        run.SetAction(r =>
         {
-            BootstrapServers = r.GetValue(bootstrap)!,
-            ElectionId = r.GetValue(election),
-            Port = r.GetValue(port),
-            Address = IPAddress.Parse(r.GetValue(listen)!),
-            RatePerClient = r.GetValue(rate),
-            BurstPerClient = r.GetValue(burst),
-            MaxConnections = r.GetValue(connections),
-            KafkaExtra = ParseSettings(r.GetValue(kafkaConfig)),
-            InlineIo = !r.GetValue(noInlineIo),
-            Receipts = Receipts(r.GetValue(election), r.GetValue(receiptsPg), r.GetValue(board), r.GetValue(electionDir)?.FullName, r.GetValue(s3Endpoint)),
-        }, !r.GetValue(noStatus)));
+            if (!ResolveElection(r.GetValue(election), r.GetValue(electionDir), r.GetValue(partitions), Console.Error, out var id, out var count))
+            {
+                return ExitRefused;
+            }
+            return Run(new GatewayOptions
+            {
+                BootstrapServers = r.GetValue(bootstrap)!,
+                ElectionId = id,
+                Partitions = count,
+                Port = r.GetValue(port),
+                Address = IPAddress.Parse(r.GetValue(listen)!),
+                RatePerClient = r.GetValue(rate),
+                BurstPerClient = r.GetValue(burst),
+                MaxConnections = r.GetValue(connections),
+                KafkaExtra = ParseSettings(r.GetValue(kafkaConfig)),
+                InlineIo = !r.GetValue(noInlineIo),
+                Receipts = Receipts(id, r.GetValue(receiptsPg), r.GetValue(board), r.GetValue(electionDir), r.GetValue(s3Endpoint)),
+            }, !r.GetValue(noStatus));
+        });
         gateway.Subcommands.Add(run);
         return gateway;
     }
@@ -98,6 +113,59 @@ public static class GatewayCommands
         return new ReceiptService(electionId, key, new PostgresVoteLocator(dataSource, electionId, ownsDataSource: true), store);
     }
 
+    /// <summary>
+    /// The election id and partition count from <c>--election</c>, <c>--election-dir</c> and
+    /// <c>--partitions</c>: any of them may be given, and what two of them say must agree. No
+    /// count at all: started unchecked with a warning (gateways started before the check existed).
+    /// </summary>
+    public static bool ResolveElection(Guid? election, string? electionDir, int? partitions, TextWriter error, out Guid id, out int? count)
+    {
+        id = Guid.Empty;
+        count = partitions;
+        if (partitions is < 1)
+        {
+            error.WriteLine("tvs gateway run: --partitions must be at least 1");
+            return false;
+        }
+        if (electionDir != null)
+        {
+            (Guid Id, int Partitions) manifest;
+            try
+            {
+                manifest = TVS.LoadGen.ElectionSetup.ReadManifest(electionDir);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or System.Text.Json.JsonException or FormatException or ArgumentException or InvalidOperationException)
+            {
+                error.WriteLine($"tvs gateway run: --election-dir {electionDir}: {e.Message}");
+                return false;
+            }
+            if (election is { } given && given != manifest.Id)
+            {
+                error.WriteLine($"tvs gateway run: --election {given:D} is not the election of {electionDir} ({manifest.Id:D})");
+                return false;
+            }
+            if (partitions is { } n && n != manifest.Partitions)
+            {
+                error.WriteLine($"tvs gateway run: --partitions {n} but {electionDir}/election.json says {manifest.Partitions}");
+                return false;
+            }
+            id = manifest.Id;
+            count = manifest.Partitions;
+            return true;
+        }
+        if (election is not { } e2)
+        {
+            error.WriteLine("tvs gateway run: give --election ID or --election-dir DIR");
+            return false;
+        }
+        id = e2;
+        if (count is null)
+        {
+            error.WriteLine($"WARNING: the partition count of {TVS.Ingest.Kafka.KafkaTopics.Pending} is not checked against the election's: give --election-dir DIR or --partitions N");
+        }
+        return true;
+    }
+
     private static Dictionary<string, string>? ParseSettings(string[]? settings)
     {
         if (settings is not { Length: > 0 })
@@ -129,11 +197,26 @@ public static class GatewayCommands
         }
         InMemoryVoteStatusBook? book = statusBook ? new InMemoryVoteStatusBook() : null;
         // Dev-grade status: a bounded in-memory book fed from votes.validated / votes.rejected.
-        using var feeder = book != null ? new VoteStatusFeeder(options.BootstrapServers, book) : null;
-        var server = GatewayServer.StartAsync(options with { Status = book }).GetAwaiter().GetResult();
+        GatewayServer server;
         try
         {
-            Console.Out.WriteLine($"gateway for election {options.ElectionId:D} on {server.BaseAddress} → Kafka {options.BootstrapServers}");
+            server = GatewayServer.StartAsync(options with { Status = book }).GetAwaiter().GetResult();
+        }
+        catch (TVS.Ingest.Kafka.PartitionCountMismatchException e)
+        {
+            Console.Error.WriteLine($"tvs gateway run: {e.Message}");
+            return ExitRefused;
+        }
+        catch (Confluent.Kafka.KafkaException e)
+        {
+            // Only with a partition count to check: the metadata must be read before listening.
+            Console.Error.WriteLine($"tvs gateway run: cannot read the partition count of {TVS.Ingest.Kafka.KafkaTopics.Pending} from Kafka {options.BootstrapServers}: {e.Message}; refusing to start");
+            return ExitRefused;
+        }
+        using var feeder = book != null ? new VoteStatusFeeder(options.BootstrapServers, book) : null;
+        try
+        {
+            Console.Out.WriteLine($"gateway for election {options.ElectionId:D} ({(options.Partitions is int n ? $"{n} partition(s), checked" : "partition count not checked")}) on {server.BaseAddress} → Kafka {options.BootstrapServers}");
             Console.Out.Flush();
             DevCommands.WaitForStop();
         }
@@ -142,6 +225,6 @@ public static class GatewayCommands
             server.DisposeAsync().AsTask().GetAwaiter().GetResult();
             options.Receipts?.Dispose();
         }
-        return 0;
+        return ExitOk;
     }
 }

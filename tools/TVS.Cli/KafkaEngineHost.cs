@@ -114,6 +114,7 @@ public sealed class KafkaEngineHost : IPartitionHandler, IDisposable
     /// </summary>
     public void Run(CancellationToken stop)
     {
+        CheckPartitionCount();
         // FASTER runs its checkpoint state machine on thread-pool threads that wait synchronously
         // for device writes whose completions need thread-pool threads too. Sixteen partitions
         // checkpointing at once on a 2-core machine starve the pool (it adds a thread or two per
@@ -172,6 +173,37 @@ public sealed class KafkaEngineHost : IPartitionHandler, IDisposable
 
     /// <summary>The board follower of this member (null when PublishBoard is off), for metrics and tests.</summary>
     public BoardFollower? Board { get; private set; }
+
+    /// <summary>
+    /// The partition count has one authority, election.json: refuses to start (an
+    /// <see cref="InvalidOperationException"/> naming both numbers) when the input topic has
+    /// another count (<see cref="PartitionCountMismatchException"/>), and, with PostgreSQL, registers
+    /// the election in <c>elections</c> (first engine) or checks it against the row another engine
+    /// registered (<see cref="ElectionPartitionMismatchException"/>). Runs before the member joins
+    /// the group, so a refused engine never owns a partition.
+    /// </summary>
+    public void CheckPartitionCount()
+    {
+        KafkaTopics.RequirePartitionCount(_settings.Kafka!, _settings.KafkaTopic, _election.Partitions);
+        if (_dataSource is null)
+        {
+            _log($"election {_election.Id:D}: {_election.Partitions} partition(s), as topic {_settings.KafkaTopic} has");
+            return;
+        }
+        try
+        {
+            PostgresElections.Register(_dataSource, _election.Id, _election.Id.ToString("D"), _election.Partitions);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            throw new InvalidOperationException($"PostgreSQL has no TVS schema (table elections is missing): run tvs db migrate first ({e.MessageText})", e);
+        }
+        catch (NpgsqlException e)
+        {
+            throw new InvalidOperationException($"PostgreSQL: could not register election {_election.Id:D} in table elections: {e.Message}", e);
+        }
+        _log($"election {_election.Id:D}: {_election.Partitions} partition(s), as topic {_settings.KafkaTopic} and PostgreSQL's elections row say");
+    }
 
     public void OnAssigned(AssignedPartition assigned)
     {

@@ -259,6 +259,21 @@ public sealed class ElectionSetup : IDisposable
     }
 
     /// <summary>
+    /// The election id and partition count of <paramref name="directory"/>'s election.json alone,
+    /// without its secrets: what a gateway needs (<c>tvs gateway run --election-dir</c>).
+    /// </summary>
+    public static (Guid Id, int Partitions) ReadManifest(string directory)
+    {
+        string manifestPath = Path.Combine(directory, ManifestFile);
+        var m = JsonNode.Parse(File.ReadAllText(manifestPath)) as JsonObject ?? throw new InvalidDataException($"{manifestPath}: not a JSON object");
+        if ((int?)m["version"] != 1)
+        {
+            throw new InvalidDataException($"{manifestPath}: unknown version");
+        }
+        return (Guid.Parse((string)m["electionId"]!), TVS.Engine.Tally.ElectionRecord.ReadPartitions(m));
+    }
+
+    /// <summary>
     /// Loads an election directory. An insecure (simulated) setup is refused unless
     /// <paramref name="allowInsecure"/>: production mode never runs one.
     /// </summary>

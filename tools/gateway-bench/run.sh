@@ -59,7 +59,7 @@ echo "mock cluster: $bootstrap"
 # long-running server wants it on, for dynamic PGO. TVS_BENCH_TIERED=0 measures without.
 # shellcheck disable=SC2086
 env DOTNET_TieredCompilation="${TVS_BENCH_TIERED:-1}" ${TVS_BENCH_GATEWAY_ENV:-} "${tvs[@]}" gateway run \
-  --bootstrap "$bootstrap" --election "$election" --port "$port" \
+  --bootstrap "$bootstrap" --election "$election" --partitions 8 --port "$port" \
   --rate 10000000 --burst 10000000 --no-status ${TVS_BENCH_KAFKA_CONFIG:+--kafka-config "$TVS_BENCH_KAFKA_CONFIG"} >"$out/gateway.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done

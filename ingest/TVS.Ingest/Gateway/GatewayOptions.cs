@@ -20,6 +20,14 @@ public sealed record GatewayOptions
 
     public required string BootstrapServers { get; init; }
 
+    /// <summary>
+    /// The election's partition count (election.json <c>partitions</c>): when set,
+    /// <see cref="GatewayServer.StartAsync"/> refuses to start unless votes.pending has exactly
+    /// this many partitions (<see cref="Kafka.PartitionCountMismatchException"/>). Null: not
+    /// checked (<c>tvs gateway run</c> warns).
+    /// </summary>
+    public int? Partitions { get; init; }
+
     public IPAddress Address { get; init; } = IPAddress.Loopback;
 
     /// <summary>0 picks a free port (tests): see <see cref="GatewayServer.BaseAddress"/>.</summary>

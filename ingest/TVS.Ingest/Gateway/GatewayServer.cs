@@ -117,6 +117,12 @@ public sealed class GatewayServer : IAsyncDisposable
 
     public static async Task<GatewayServer> StartAsync(GatewayOptions options)
     {
+        if (options.Partitions is int partitions)
+        {
+            // Before anything listens: a gateway in front of a topic with another partition count
+            // would route votes to partitions the election's engines and close do not cover.
+            await Task.Run(() => Kafka.KafkaTopics.RequirePartitionCount(options.BootstrapServers, Kafka.KafkaTopics.Pending, partitions, extra: options.KafkaExtra)).ConfigureAwait(false);
+        }
         var server = new GatewayServer(options);
         await server._app.StartAsync().ConfigureAwait(false);
         var addresses = server._app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;

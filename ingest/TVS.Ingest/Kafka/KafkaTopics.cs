@@ -92,6 +92,36 @@ public static class KafkaTopics
         return t is { Error.Code: ErrorCode.NoError } ? t.Partitions.Count : 0;
     }
 
+    /// <summary>
+    /// Refuses to go on unless <paramref name="topic"/> has exactly <paramref name="expected"/>
+    /// partitions, the election's count (election.json <c>partitions</c>): an engine or gateway
+    /// started over a topic with another count would accept votes into partitions that the close
+    /// does not cover, or leave the election's partitions without votes, and say nothing
+    /// (docs/ops/kafka.md). Throws <see cref="PartitionCountMismatchException"/> (naming both
+    /// counts and the topic) when they differ or the topic does not exist; Kafka errors as they come.
+    /// </summary>
+    /// <param name="extra">librdkafka settings the caller's clients use (security.protocol, sasl.*, …).</param>
+    public static void RequirePartitionCount(string bootstrapServers, string topic, int expected, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var config = new AdminClientConfig { BootstrapServers = bootstrapServers };
+        if (extra != null)
+        {
+            foreach (var (key, value) in extra)
+            {
+                config.Set(key, value);
+            }
+        }
+        config.BootstrapServers = bootstrapServers;
+        // librdkafka would log every failed connection attempt to stderr until the timeout; the
+        // failure reaches the caller as the KafkaException of GetMetadata.
+        using var admin = new AdminClientBuilder(config).SetLogHandler((_, _) => { }).Build();
+        int actual = PartitionCount(admin, topic, timeout ?? TimeSpan.FromSeconds(10));
+        if (actual != expected)
+        {
+            throw new PartitionCountMismatchException(topic, actual, expected);
+        }
+    }
+
     internal static byte[] Ascii(long value) => Encoding.ASCII.GetBytes(value.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>Reads an ASCII decimal header (dead letters' partition and offset); −1 if absent or not a number.</summary>
@@ -108,4 +138,29 @@ public static class KafkaTopics
     /// <summary>Reads an ASCII header (the reason code); null if absent.</summary>
     public static string? ReadTextHeader(Headers? headers, string name)
         => headers != null && headers.TryGetLastBytes(name, out var bytes) ? Encoding.ASCII.GetString(bytes) : null;
+}
+
+/// <summary>
+/// The Kafka topic's partition count is not the election's (<see cref="KafkaTopics.RequirePartitionCount"/>).
+/// The election's count has one authority, election.json; the topic must be created with it.
+/// </summary>
+public sealed class PartitionCountMismatchException : InvalidOperationException
+{
+    public PartitionCountMismatchException(string topic, int topicPartitions, int electionPartitions)
+        : base(topicPartitions == 0
+            ? $"Kafka topic {topic} does not exist, and the election (election.json \"partitions\") has {electionPartitions} partition(s): create the topics with {electionPartitions} partition(s) first (tvs dev kafka --partitions {electionPartitions}, or kafka-topics.sh --create --partitions {electionPartitions}); refusing to start"
+            : $"Kafka topic {topic} has {topicPartitions} partition(s) but the election (election.json \"partitions\") has {electionPartitions}: votes would go to partitions no engine of this election reads, or the close would not cover them; recreate the topics with {electionPartitions} partition(s), or set \"partitions\": {topicPartitions} in election.json before the election opens; refusing to start")
+    {
+        Topic = topic;
+        TopicPartitions = topicPartitions;
+        ElectionPartitions = electionPartitions;
+    }
+
+    public string Topic { get; }
+
+    /// <summary>The topic's partition count (Kafka metadata); 0 if it does not exist.</summary>
+    public int TopicPartitions { get; }
+
+    /// <summary>election.json's <c>partitions</c>.</summary>
+    public int ElectionPartitions { get; }
 }

@@ -16,10 +16,16 @@ public enum MigrationOutcome
 
     /// <summary>Needs an extension this server does not offer (citus): not run, not recorded.</summary>
     NotApplicable,
+
+    /// <summary>
+    /// Never applied here, and a later migration says <c>-- supersedes: NNNN</c> of it: not run,
+    /// not recorded (the later one does its work for the current schema).
+    /// </summary>
+    Superseded,
 }
 
 /// <summary>One versioned SQL file embedded in the assembly (<c>Postgres/Migrations/NNNN_name.sql</c>).</summary>
-public sealed record Migration(string Version, string Name, string Sql, string? RequiresExtension)
+public sealed record Migration(string Version, string Name, string Sql, string? RequiresExtension, string? Supersedes = null)
 {
     public byte[] Checksum => SHA256.HashData(Encoding.UTF8.GetBytes(Sql));
 }
@@ -32,7 +38,11 @@ public sealed record MigrationResult(string Version, string Name, MigrationOutco
 /// <c>schema_migrations</c> with the SHA-256 of its text. Idempotent: a second run skips what is
 /// recorded, and refuses to go on if a recorded migration's text has changed since (a migration
 /// is immutable once shipped; add a new one instead). A migration whose first line is
-/// <c>-- requires: EXT</c> runs only where <c>pg_available_extensions</c> lists EXT.
+/// <c>-- requires: EXT</c> runs only where <c>pg_available_extensions</c> lists EXT. A header
+/// line <c>-- supersedes: NNNN</c> (among the file's leading comment lines) retires migration
+/// NNNN where it has not been applied yet: a <c>requires:</c> migration waits, unrecorded, until
+/// its extension appears, and by then the schema it was written for may be gone (0006 supersedes
+/// 0002, which distributes the table <c>nullifiers</c> that 0005 drops).
 /// </summary>
 public static class PostgresMigrator
 {
@@ -80,6 +90,7 @@ public static class PostgresMigrator
                 }
             }
 
+            var superseded = Migrations.Where(m => m.Supersedes != null).Select(m => m.Supersedes!).ToHashSet(StringComparer.Ordinal);
             var results = new List<MigrationResult>();
             foreach (var m in Migrations)
             {
@@ -91,6 +102,11 @@ public static class PostgresMigrator
                             $"migration {m.Version}_{m.Name} was changed after it was applied (checksum differs): ship a new migration instead");
                     }
                     results.Add(new MigrationResult(m.Version, m.Name, MigrationOutcome.Skipped));
+                    continue;
+                }
+                if (superseded.Contains(m.Version))
+                {
+                    results.Add(new MigrationResult(m.Version, m.Name, MigrationOutcome.Superseded));
                     continue;
                 }
                 if (m.RequiresExtension is { } ext && !available.Contains(ext))
@@ -159,9 +175,21 @@ public static class PostgresMigrator
             using var text = new StreamReader(stream, Encoding.UTF8);
             string sql = text.ReadToEnd().ReplaceLineEndings("\n");
             string firstLine = sql.Split('\n', 2)[0];
-            const string requires = "-- requires:";
+            const string requires = "-- requires:", supersedes = "-- supersedes:";
             string? ext = firstLine.StartsWith(requires, StringComparison.Ordinal) ? firstLine[requires.Length..].Trim() : null;
-            list.Add(new Migration(file[..underscore], file[(underscore + 1)..], sql, ext));
+            string? retired = null;
+            foreach (string line in sql.Split('\n'))
+            {
+                if (!line.StartsWith("--", StringComparison.Ordinal))
+                {
+                    break;
+                }
+                if (line.StartsWith(supersedes, StringComparison.Ordinal))
+                {
+                    retired = line[supersedes.Length..].Trim();
+                }
+            }
+            list.Add(new Migration(file[..underscore], file[(underscore + 1)..], sql, ext, retired));
         }
         return list;
     }

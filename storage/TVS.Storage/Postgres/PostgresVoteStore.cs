@@ -7,8 +7,8 @@ using TVS.Storage.Local;
 namespace TVS.Storage.Postgres;
 
 /// <summary>
-/// The production vote store of one partition: accepted votes as rows of <c>votes</c> and
-/// <c>nullifiers</c> (binary COPY), and the partition's progress in <c>partition_progress</c>,
+/// The production vote store of one partition: accepted votes as rows of <c>votes</c> (one
+/// binary COPY per batch), and the partition's progress in <c>partition_progress</c>,
 /// all in one transaction per batch (docs/formats.md, "PostgreSQL schema"). Used from the flush
 /// thread only. A failure (connection refused, server shut down, serialization, a terminated
 /// backend) is thrown: the flush stage retries with back-off, and the next call takes a fresh

@@ -28,15 +28,15 @@ public enum PostgresCommitMode
     /// <summary>
     /// Lock and read the partition's progress row first; if it is already at or past the batch's
     /// progress the batch is in (a retry after a commit whose acknowledgement was lost) and
-    /// nothing is written. Otherwise binary COPY straight into votes and nullifiers: a
-    /// duplicate row is an error, never silently dropped. The default, and the faster one
-    /// (docs/PERFORMANCE.md, "PostgreSQL binary COPY").
+    /// nothing is written. Otherwise binary COPY straight into votes: a duplicate row is an
+    /// error, never silently dropped. The default, and the faster one (docs/PERFORMANCE.md,
+    /// "PostgreSQL binary COPY").
     /// </summary>
     ProgressCheck,
 
     /// <summary>
-    /// Binary COPY into temporary tables, then <c>INSERT … ON CONFLICT DO NOTHING</c> into votes
-    /// and nullifiers. Needs no progress lock, but hides a row that conflicts for another reason.
+    /// Binary COPY into a temporary table, then <c>INSERT … ON CONFLICT DO NOTHING</c> into votes.
+    /// Needs no progress lock, but hides a row that conflicts for another reason.
     /// </summary>
     OnConflict,
 }
@@ -52,8 +52,9 @@ public sealed class VoteCopyWriter : IDisposable
 {
     // Since migration 0003 the record's fields are not copied into columns of their own (the view
     // votes_v1 cuts them out of record): only the key, the engine's positions and the record.
+    // Since 0005 votes is the only table per vote: its primary key carries (partition, mmr_index)
+    // for the status lookup, which had a table of its own (nullifiers) before.
     internal const string VoteColumns = "nullifier_hash, election_id, partition, mmr_index, input_offset, depth, record, accepted_at";
-    internal const string NullifierColumns = "nullifier_hash, election_id, partition, mmr_index";
 
     // Field offsets in the v1 plaintext (docs/formats.md "Vote record (v1)").
     private const int DepthAt = 22, NullifierAt = 55;
@@ -101,8 +102,8 @@ public sealed class VoteCopyWriter : IDisposable
     public int BackendProcessId => _connection.ProcessID;
 
     /// <summary>
-    /// Copies <paramref name="batch"/>'s accepted votes into the transaction (votes and
-    /// nullifiers), except those whose input offset is below <see cref="Stored"/>'s next offset:
+    /// Copies <paramref name="batch"/>'s accepted votes into the transaction (one COPY into votes),
+    /// except those whose input offset is below <see cref="Stored"/>'s next offset:
     /// those are committed already. A partition's state is a deterministic function of its input
     /// log, so when two engines briefly own a partition (a Kafka rebalance) or a restart cuts the
     /// log into different batches, the overlapping entries are the stored ones and are skipped;
@@ -162,24 +163,11 @@ public sealed class VoteCopyWriter : IDisposable
                 }
                 copy.Complete();
             }
-            using (var copy = _connection.BeginBinaryImport($"copy {(temp ? "tvs_nullifiers_in" : "nullifiers")} ({NullifierColumns}) from stdin (format binary)"))
-            {
-                foreach (ref readonly var v in batch.Accepted[skip..])
-                {
-                    copy.StartRow();
-                    copy.Write(entries.Slice(v.RecordStart + NullifierAt, 32), NpgsqlDbType.Bytea);
-                    copy.Write(_electionId, NpgsqlDbType.Uuid);
-                    copy.Write(_partition, NpgsqlDbType.Integer);
-                    copy.Write(v.MmrIndex, NpgsqlDbType.Bigint);
-                }
-                copy.Complete();
-            }
             if (temp)
             {
                 Execute($"""
                     insert into votes ({VoteColumns}) select {VoteColumns} from tvs_votes_in on conflict do nothing;
-                    insert into nullifiers ({NullifierColumns}) select {NullifierColumns} from tvs_nullifiers_in on conflict do nothing;
-                    truncate tvs_votes_in, tvs_nullifiers_in
+                    truncate tvs_votes_in
                     """);
             }
         }
@@ -370,10 +358,9 @@ public sealed class VoteCopyWriter : IDisposable
         {
             return;
         }
-        // Session-local staging tables, created once per connection and emptied after each use.
+        // Session-local staging table, created once per connection and emptied after each use.
         Execute("""
-            create temp table if not exists tvs_votes_in (like votes including defaults);
-            create temp table if not exists tvs_nullifiers_in (like nullifiers including defaults)
+            create temp table if not exists tvs_votes_in (like votes including defaults)
             """);
         _tempTablesReady = true;
     }

@@ -55,7 +55,7 @@ public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
             Directory.CreateDirectory(Root);
             int voters = int.TryParse(Environment.GetEnvironmentVariable("TVS_KAFKA_E2E_VOTERS"), out int v) && v > 0 ? v : 95_000;
             var sw = Stopwatch.StartNew();
-            Election = ElectionSetup.CreateSimulated(Path.Combine(Root, "election"));
+            Election = ElectionSetup.CreateSimulated(Path.Combine(Root, "election"), partitions: Partitions);
             Load = LoadGenerator.Generate(Election, new LoadMix { Voters = voters, Duplicates = 0.04, BadProofs = 0.02, WrongRoots = 0.01, Malformed = 0.02, Seed = 404 });
             Log.Add($"generated {Load.Records.Count:N0} records for {voters:N0} voters in {sw.Elapsed.TotalSeconds:F1} s");
             Cluster = MockKafkaCluster.Start(brokers: 3, partitions: Partitions);

@@ -62,14 +62,21 @@ public class PostgresVoteStoreTests
                 _output.WriteLine($"{r.Version} {r.Name}: {r.Outcome}");
             }
             Assert.Equal(MigrationOutcome.Skipped, again.Single(r => r.Version == "0001").Outcome);
-            Assert.Equal(citus ? MigrationOutcome.Skipped : MigrationOutcome.NotApplicable, again.Single(r => r.Version == "0002").Outcome);
+            // 0002 was never applied on this fresh database, and 0006 (the same distribution
+            // without nullifiers, which 0005 drops) supersedes it; 0006 needs citus.
+            Assert.Equal(MigrationOutcome.Superseded, again.Single(r => r.Version == "0002").Outcome);
+            Assert.Equal(citus ? MigrationOutcome.Skipped : MigrationOutcome.NotApplicable, again.Single(r => r.Version == "0006").Outcome);
             _output.WriteLine(citus ? "citus available: distributed schema applied" : "citus not available: plain PostgreSQL schema only");
 
             using var tables = new NpgsqlCommand("select count(*) from information_schema.tables where table_schema = 'public' and table_name = any($1)", conn);
-            tables.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ["elections", "candidates", "trustees", "votes", "nullifiers", "credentials", "partition_progress", "schema_migrations"] });
-            Assert.Equal(8L, (long)tables.ExecuteScalar()!);
+            tables.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ["elections", "candidates", "trustees", "votes", "credentials", "partition_progress", "schema_migrations"] });
+            Assert.Equal(7L, (long)tables.ExecuteScalar()!);
+            using (var gone = new NpgsqlCommand("select to_regclass('nullifiers') is null", conn))
+            {
+                Assert.True((bool)gone.ExecuteScalar()!);
+            }
             using var recorded = new NpgsqlCommand("select count(*) from schema_migrations", conn);
-            Assert.Equal(citus ? 3L : 2L, (long)recorded.ExecuteScalar()!);
+            Assert.Equal(again.Count(r => r.Outcome == MigrationOutcome.Skipped), (long)recorded.ExecuteScalar()!);
         }
         finally
         {
@@ -115,8 +122,8 @@ public class PostgresVoteStoreTests
         using var c = new NpgsqlConnection(cs);
         c.Open();
         using var cmd = new NpgsqlCommand("""
-            select v.nullifier_hash, v.depth, v.merkle_root, v.proof, v.ballot, v.record, n.mmr_index, n.partition
-            from votes_v1 v join nullifiers n using (nullifier_hash, election_id)
+            select v.nullifier_hash, v.depth, v.merkle_root, v.proof, v.ballot, v.record, v.mmr_index, v.partition
+            from votes_v1 v
             where v.election_id = $1 order by v.mmr_index
             """, c);
         cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = election });
@@ -165,7 +172,6 @@ public class PostgresVoteStoreTests
             Assert.Equal(progress, store.LoadProgress());
         }
         Assert.Equal(250, Count(cs, "votes", election));
-        Assert.Equal(250, Count(cs, "nullifiers", election));
 
         // The next batch goes on from there; a batch of refusals only moves the progress.
         using (var store = PostgresVoteStore.Open(cs, election, 0, mode))
@@ -201,7 +207,6 @@ public class PostgresVoteStoreTests
             Assert.Equal(VoteCopyState.Writing, writer.State);
         }
         Assert.Equal(0, Count(cs, "votes", election));
-        Assert.Equal(0, Count(cs, "nullifiers", election));
         Assert.Equal(PartitionProgress.Empty, store.LoadProgress());
 
         var w = store.BeginWrite();
@@ -300,7 +305,6 @@ public class PostgresVoteStoreTests
         if (failure is not null)
         {
             Assert.Equal(0, Count(cs, "votes", election));
-            Assert.Equal(0, Count(cs, "nullifiers", election));
             Assert.Equal(PartitionProgress.Empty, ReadProgress(cs, election));
             store.Commit(batch, progress);
         }
@@ -420,7 +424,6 @@ public class PostgresVoteStoreTests
             Assert.Equal(i, rows[i].MmrIndex);
             Assert.Equal(expected[i], rows[i].Record);
         }
-        Assert.Equal(expected.Count, Count(cs, "nullifiers", election));
     }
 
     [Fact]
@@ -559,6 +562,150 @@ public class PostgresVoteStoreTests
         {
             TestServices.DropDatabase(cs, db);
         }
+    }
+
+    [Fact]
+    public void The_status_lookup_by_nullifier_is_covered_by_the_primary_key_and_a_second_row_is_refused()
+    {
+        if (!TestServices.Postgres(_output, out string cs))
+        {
+            return;
+        }
+        var election = Guid.NewGuid();
+        var batch = SyntheticVotes.Batch(election, 2, 0, 300, seed: 21);
+        using (var store = PostgresVoteStore.Open(cs, election, 2))
+        {
+            store.Commit(batch, ProgressAfter(batch));
+        }
+        using var c = new NpgsqlConnection(cs);
+        c.Open();
+        Exec(c, "vacuum (analyze) votes"); // sets the visibility map, as autovacuum does
+        Exec(c, "set enable_seqscan = off; set enable_bitmapscan = off");
+        const string Lookup = "select partition, mmr_index from votes where nullifier_hash = $1 and election_id = $2";
+        foreach (int i in new[] { 0, 1, 150, 299 })
+        {
+            var v = batch.Accepted[i];
+            byte[] nullifier = batch.Record(v).Slice(55, 32).ToArray();
+            using var cmd = new NpgsqlCommand(Lookup, c);
+            cmd.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = nullifier });
+            cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = election });
+            using var reader = cmd.ExecuteReader();
+            Assert.True(reader.Read());
+            Assert.Equal(2, reader.GetInt32(0));
+            Assert.Equal(v.MmrIndex, reader.GetInt64(1));
+            Assert.False(reader.Read());
+        }
+        var first = batch.Record(batch.Accepted[0]).Slice(55, 32).ToArray();
+        using (var explain = new NpgsqlCommand("explain (costs off) " + Lookup, c))
+        {
+            explain.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = first });
+            explain.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = election });
+            using var reader = explain.ExecuteReader();
+            var plan = new List<string>();
+            while (reader.Read())
+            {
+                plan.Add(reader.GetString(0));
+            }
+            _output.WriteLine(string.Join('\n', plan));
+            Assert.Contains("Index Only Scan using votes_pkey", plan[0], StringComparison.Ordinal);
+        }
+
+        // The same (nullifier, election) again, from another partition and position: refused.
+        using (var insert = new NpgsqlCommand("""
+            insert into votes (nullifier_hash, election_id, partition, mmr_index, input_offset, depth, record, accepted_at)
+            values ($1, $2, 5, 0, 0, 20, $3, now())
+            """, c))
+        {
+            insert.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = first });
+            insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = election });
+            insert.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = batch.Record(batch.Accepted[0]).ToArray() });
+            var e = Assert.Throws<PostgresException>(() => insert.ExecuteNonQuery());
+            Assert.Equal(PostgresErrorCodes.UniqueViolation, e.SqlState);
+            Assert.Equal("votes_pkey", e.ConstraintName);
+        }
+        // And through the store's COPY: partition 5's first vote repeats partition 2's vote 7.
+        var again = new VoteBatch(election, 5);
+        again.AddAccepted(0, 0, batch.Record(batch.Accepted[7]), default, 0);
+        using (var other = PostgresVoteStore.Open(cs, election, 5))
+        {
+            var e = Assert.Throws<PostgresException>(() => other.Commit(again, ProgressAfter(again)));
+            Assert.Equal(PostgresErrorCodes.UniqueViolation, e.SqlState);
+            Assert.Equal(PartitionProgress.Empty, other.LoadProgress());
+        }
+        Assert.Equal(300, Count(cs, "votes", election));
+    }
+
+    [Fact]
+    public void Migration_0005_applies_on_a_schema_with_both_tables_and_rows()
+    {
+        if (!TestServices.Postgres(_output, out string cs))
+        {
+            return;
+        }
+        string db = TestServices.CreateDatabase(cs, "tvs_mig5_");
+        try
+        {
+            var fresh = new NpgsqlConnectionStringBuilder(cs) { Database = db, Pooling = false }.ConnectionString;
+            using var conn = new NpgsqlConnection(fresh);
+            conn.Open();
+            // A database as 0003 left it (0001 and 0003 applied and recorded), with rows in votes
+            // and nullifiers written the way the two-table store wrote them.
+            Exec(conn, "create table schema_migrations (version text primary key, name text not null, checksum bytea not null, applied_at timestamptz not null default now())");
+            foreach (string version in new[] { "0001", "0003" })
+            {
+                var m = PostgresMigrator.Migrations.Single(x => x.Version == version);
+                Exec(conn, m.Sql);
+                using var rec = new NpgsqlCommand("insert into schema_migrations (version, name, checksum) values ($1, $2, $3)", conn);
+                rec.Parameters.Add(new NpgsqlParameter<string> { TypedValue = m.Version });
+                rec.Parameters.Add(new NpgsqlParameter<string> { TypedValue = m.Name });
+                rec.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = m.Checksum });
+                rec.ExecuteNonQuery();
+            }
+            var election = Guid.NewGuid();
+            var batch = SyntheticVotes.Batch(election, 1, 0, 50, seed: 22);
+            foreach (ref readonly var v in batch.Accepted)
+            {
+                using var insert = new NpgsqlCommand("""
+                    with v as (
+                        insert into votes (nullifier_hash, election_id, partition, mmr_index, input_offset, depth, record, accepted_at)
+                        values (substring($3 from 56 for 32), $1, 1, $2, $2, 20, $3, now()))
+                    insert into nullifiers (nullifier_hash, election_id, partition, mmr_index) values (substring($3 from 56 for 32), $1, 1, $2)
+                    """, conn);
+                insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = election });
+                insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = v.MmrIndex });
+                insert.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = batch.Record(v).ToArray() });
+                insert.ExecuteNonQuery();
+            }
+
+            var results = PostgresMigrator.Migrate(conn);
+            Assert.Equal(MigrationOutcome.Applied, results.Single(r => r.Version == "0005").Outcome);
+            Assert.Equal(MigrationOutcome.Skipped, PostgresMigrator.Migrate(conn).Single(r => r.Version == "0005").Outcome);
+            using (var gone = new NpgsqlCommand("select to_regclass('nullifiers') is null", conn))
+            {
+                Assert.True((bool)gone.ExecuteScalar()!);
+            }
+            using (var def = new NpgsqlCommand("select pg_get_constraintdef(oid) from pg_constraint where conname = 'votes_pkey'", conn))
+            {
+                Assert.Equal("PRIMARY KEY (nullifier_hash, election_id) INCLUDE (partition, mmr_index)", (string)def.ExecuteScalar()!);
+            }
+            using var store = new PostgresVoteStore(PostgresVoteStore.CreateDataSource(fresh), election, 1, ownsDataSource: true);
+            var rows = store.ReadAll();
+            Assert.Equal(50, rows.Count);
+            for (int i = 0; i < rows.Count; i++)
+            {
+                Assert.Equal(batch.Record(batch.Accepted[i]).ToArray(), rows[i].Record);
+            }
+        }
+        finally
+        {
+            TestServices.DropDatabase(cs, db);
+        }
+    }
+
+    private static void Exec(NpgsqlConnection c, string sql)
+    {
+        using var cmd = new NpgsqlCommand(sql, c);
+        cmd.ExecuteNonQuery();
     }
 
     private static void Terminate(string cs, int pid)
