@@ -49,8 +49,7 @@ public struct CommitStage : IBatchHandler<VoteSlot>
                     break;
             }
         }
-        _ctx.Stats.StageTicks[4] += Stopwatch.GetTimestamp() - start;
-        _ctx.Stats.StageRecords[4] += batch.Length;
+        _ctx.Stats.AddStage(Stage.Commit, Stopwatch.GetTimestamp() - start, batch.Length);
     }
 
     private void Commit(ref VoteSlot s, INullifierStore store)
@@ -129,8 +128,7 @@ public struct AppendStage : IBatchHandler<VoteSlot>
         }
         SetRoot(ref batch[^1], mmr);
         _ctx.Stats.MmrLeaves = mmr.LeafCount;
-        _ctx.Stats.StageTicks[5] += Stopwatch.GetTimestamp() - start;
-        _ctx.Stats.StageRecords[5] += batch.Length;
+        _ctx.Stats.AddStage(Stage.Append, Stopwatch.GetTimestamp() - start, batch.Length);
     }
 
     private static void SetRoot(ref VoteSlot s, Merkle.MerkleMountainRange mmr)

@@ -54,7 +54,15 @@ public sealed class EngineStats
     public readonly long[] StageTicks = new long[StageNames.Length];
     public readonly long[] StageRecords = new long[StageNames.Length];
 
+    /// <summary>The names of <see cref="Stage"/>'s values, in order (metrics labels, reports).</summary>
     public static readonly string[] StageNames = ["ingest", "open", "precheck", "verify", "commit", "append", "flush"];
+
+    /// <summary>Adds one batch's busy time and record count to <paramref name="stage"/>'s counters (the stage's own thread).</summary>
+    internal void AddStage(Stage stage, long ticks, int records)
+    {
+        StageTicks[(int)stage] += ticks;
+        StageRecords[(int)stage] += records;
+    }
 
     internal void CountRejection(VoteRejectReason reason)
     {
@@ -93,9 +101,23 @@ public sealed class EngineStats
     };
 
     /// <summary>Mean busy microseconds per record of stage <paramref name="index"/> (0 if none).</summary>
+    public double MicrosecondsPerRecord(Stage stage) => MicrosecondsPerRecord((int)stage);
+
     public double MicrosecondsPerRecord(int index)
     {
         long n = Volatile.Read(ref StageRecords[index]);
         return n == 0 ? 0 : Volatile.Read(ref StageTicks[index]) * 1e6 / Stopwatch.Frequency / n;
     }
+}
+
+/// <summary>The stages of a partition engine, in pipeline order: the index of each in <see cref="EngineStats"/>'s per-stage counters.</summary>
+public enum Stage
+{
+    Ingest,
+    Open,
+    PreCheck,
+    Verify,
+    Commit,
+    Append,
+    Flush,
 }

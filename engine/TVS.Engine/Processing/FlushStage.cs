@@ -71,8 +71,7 @@ public sealed class FlushWorker
                 }
             }
         }
-        stats.StageTicks[6] += Stopwatch.GetTimestamp() - start;
-        stats.StageRecords[6] += batch.Length;
+        stats.AddStage(Stage.Flush, Stopwatch.GetTimestamp() - start, batch.Length);
     }
 
     private void Take(ref VoteSlot s, EngineStats stats)

@@ -27,8 +27,7 @@ public struct OpenStage : IBatchHandler<VoteSlot>
             }
             s.Reason = Open(ref s);
         }
-        _ctx.Stats.StageTicks[1] += Stopwatch.GetTimestamp() - start;
-        _ctx.Stats.StageRecords[1] += batch.Length;
+        _ctx.Stats.AddStage(Stage.Open, Stopwatch.GetTimestamp() - start, batch.Length);
     }
 
     private readonly VoteRejectReason Open(ref VoteSlot s)
@@ -68,7 +67,6 @@ public struct PreCheckStage : IBatchHandler<VoteSlot>
                 s.KnownNullifier = store.TryGet(Nullifier.FromBytes(s.Record.NullifierBytes), out _);
             }
         }
-        _ctx.Stats.StageTicks[2] += Stopwatch.GetTimestamp() - start;
-        _ctx.Stats.StageRecords[2] += batch.Length;
+        _ctx.Stats.AddStage(Stage.PreCheck, Stopwatch.GetTimestamp() - start, batch.Length);
     }
 }

@@ -291,8 +291,7 @@ public sealed class PartitionEngine
                 nextOffset = record.NextOffset;
                 stats.Read++;
                 sinceSync++;
-                stats.StageTicks[0] += Stopwatch.GetTimestamp() - t0;
-                stats.StageRecords[0]++;
+                stats.AddStage(Stage.Ingest, Stopwatch.GetTimestamp() - t0, 1);
             }
             else if (stopAtEnd && _input.IsComplete)
             {

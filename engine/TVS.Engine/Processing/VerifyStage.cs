@@ -97,8 +97,9 @@ public sealed class VerifyWorker
         var stats = _ctx.Stats;
         Interlocked.Add(ref stats.ProofsVerified, verified);
         Interlocked.Add(ref stats.ProofsRefused, refused);
-        Interlocked.Add(ref stats.StageTicks[3], Stopwatch.GetTimestamp() - start);
-        Interlocked.Add(ref stats.StageRecords[3], batch.Length);
+        // Several verify threads share the counters: atomically.
+        Interlocked.Add(ref stats.StageTicks[(int)Stage.Verify], Stopwatch.GetTimestamp() - start);
+        Interlocked.Add(ref stats.StageRecords[(int)Stage.Verify], batch.Length);
     }
 
     private int Flush(Span<VoteSlot> batch, int n)

@@ -14,8 +14,8 @@ namespace TVS.Ingest.Metrics;
 /// </summary>
 internal sealed class PartitionSeries
 {
-    private static readonly int PreCheckStage = Array.IndexOf(EngineStats.StageNames, "precheck");
-    private static readonly int CommitStage = Array.IndexOf(EngineStats.StageNames, "commit");
+    private const int PreCheckStage = (int)Stage.PreCheck;
+    private const int CommitStage = (int)Stage.Commit;
 
     /// <summary>Every reason code the engine can give, exported at zero from the start so that rate() sees a first refusal.</summary>
     internal static readonly string[] KnownReasons = KnownReasonCodes();

@@ -85,3 +85,11 @@ public sealed class FailurePolicyTests : IDisposable
         Assert.Contains("another election", e.Message, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The stage enum and the metric labels stay one list.</summary>
+public class StageNamesTests
+{
+    [Fact]
+    public void Stage_names_are_the_enum_in_order() =>
+        Assert.Equal(Enum.GetNames<Stage>().Select(n => n.ToLowerInvariant()), EngineStats.StageNames);
+}
