@@ -115,7 +115,7 @@ public sealed class VoterRoll
     }
 }
 
-/// <summary>A registration's eligibility decision (pluggable: DESIGN.md leaves the real check out of scope).</summary>
+/// <summary>A registration's eligibility decision (pluggable: docs/design.md leaves the real check out of scope).</summary>
 public interface IEligibilityCheck
 {
     /// <summary>The voter's stable key for one-registration-per-voter (e.g. SHA-256 of the voter id), or null when not eligible.</summary>

@@ -30,7 +30,7 @@ public sealed class ElectionSetup : IDisposable
     public const string TrapdoorFile = "simulated-setup.trapdoor";
     public const string RootsDirectory = "roots";
 
-    /// <summary>Default number of credential issuers and their threshold (DESIGN.md, Actors).</summary>
+    /// <summary>Default number of credential issuers and their threshold (docs/design.md, Actors).</summary>
     public const int DefaultIssuers = 9, DefaultIssuerThreshold = 5;
 
     /// <summary>secrets/issuer-NN.key: issuer <paramref name="issuer"/>'s signing key (simulated setups).</summary>

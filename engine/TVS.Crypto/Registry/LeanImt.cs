@@ -21,7 +21,7 @@ public sealed record LeanImtProof(Fr Root, Fr Leaf, ulong Index, Fr[] Siblings);
 /// </summary>
 public sealed class LeanImt
 {
-    /// <summary>The protocol's bound (DESIGN.md: depth ≤ 32): 2³² leaves; arrays bound us lower still.</summary>
+    /// <summary>The protocol's bound (docs/design.md: depth ≤ 32): 2³² leaves; arrays bound us lower still.</summary>
     public const int MaxDepth = 32;
 
     /// <summary>Below this many parents a level is hashed on the calling thread (forking costs more than it saves).</summary>

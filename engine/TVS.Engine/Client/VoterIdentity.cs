@@ -7,7 +7,7 @@ using TVS.Engine.Votes;
 namespace TVS.Engine.Client;
 
 /// <summary>
-/// A voter's Semaphore v4 identity (DESIGN.md, Actors): a secret scalar s on Baby Jubjub, the
+/// A voter's Semaphore v4 identity (docs/design.md, Actors): a secret scalar s on Baby Jubjub, the
 /// public key A = s·Base8, the identity commitment Poseidon(A.x, A.y) that the issuers put in the
 /// registry, and the nullifier Poseidon(hash(scope), s) that the circuit outputs for an election.
 /// The same values as @semaphore-protocol/identity 4.x and semaphore.circom for the same secret

@@ -38,7 +38,7 @@ public readonly record struct RootVerdict(RootRefusal Refusal, string Detail, in
 }
 
 /// <summary>
-/// The rule that makes a registry root acceptable (DESIGN.md, Actors): valid Ed25519 signatures
+/// The rule that makes a registry root acceptable (docs/design.md, Actors): valid Ed25519 signatures
 /// of at least t DISTINCT issuers of this election over the canonical statement. Any entry that
 /// is not a valid signature of a known issuer refuses the whole root: a collected file is made
 /// by checking each endorsement first (<c>tvs issuer collect</c>), so a bad entry means a broken

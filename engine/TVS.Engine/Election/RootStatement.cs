@@ -22,7 +22,7 @@ public readonly record struct RootStatement(Guid ElectionId, long Size, int Dept
     public const int TagLength = 20;
     public const int Length = TagLength + 16 + 8 + 1 + 32;
 
-    /// <summary>The protocol's registry bound (DESIGN.md: depth ≤ 32).</summary>
+    /// <summary>The protocol's registry bound (docs/design.md: depth ≤ 32).</summary>
     public const long MaxSize = 1L << LeanImt.MaxDepth;
 
     /// <summary>Null when the statement is well formed; otherwise why not (a precise, stable phrase).</summary>

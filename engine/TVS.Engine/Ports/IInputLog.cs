@@ -27,7 +27,7 @@ public readonly ref struct InputRecord
 }
 
 /// <summary>
-/// A partition's ordered input (DESIGN.md, "Durability and recovery": the partition's state is a
+/// A partition's ordered input (docs/design.md, "Durability and recovery": the partition's state is a
 /// deterministic function of it). Kafka's consumer and the local append-only log implement it.
 /// Read by the engine's single ingest thread.
 /// </summary>

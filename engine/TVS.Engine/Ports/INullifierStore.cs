@@ -15,7 +15,7 @@ namespace TVS.Engine.Ports;
 /// holds every nullifier) and the store's <see cref="Count"/>, which for the engine is the MMR size
 /// (one nullifier per accepted vote); after a crash <see cref="Recover"/> returns the store to its
 /// last completed checkpoint and hands both back, and the engine replays its input from there
-/// (DESIGN.md, Durability and recovery), re-inserting the same nullifiers with the same indexes.</para>
+/// (docs/design.md, Durability and recovery), re-inserting the same nullifiers with the same indexes.</para>
 /// </remarks>
 public interface INullifierStore : IDisposable
 {

@@ -7,7 +7,7 @@ namespace TVS.Engine.Ports;
 /// What a partition has durably committed: everything of the input before <see cref="NextOffset"/>
 /// has its verdict stored (accepted rows, dead letters) and the MMR has <see cref="MmrSize"/>
 /// leaves with root <see cref="MmrRoot"/>. Written in the same transaction as the batch's rows
-/// (DESIGN.md, "Durability and recovery").
+/// (docs/design.md, "Durability and recovery").
 /// </summary>
 public readonly record struct PartitionProgress(long NextOffset, long MmrSize, Hash256 MmrRoot, long Accepted, long Rejected)
 {

@@ -48,7 +48,7 @@ public sealed record EngineOptions
 
     /// <summary>
     /// Called by the flush stage after each batch is durable (votes and progress committed), with
-    /// the new progress: where Kafka offsets are committed (DESIGN.md: after the batch is durable),
+    /// the new progress: where Kafka offsets are committed (docs/design.md: after the batch is durable),
     /// metrics updated, waiters released. Per batch, never per vote; must not throw.
     /// </summary>
     public Action<Ports.PartitionProgress>? OnDurable { get; init; }

@@ -6,7 +6,7 @@ using TVS.Merkle;
 namespace TVS.Engine.Processing;
 
 /// <summary>
-/// Stage 7: gathers verdicts into a batch and makes it durable in DESIGN.md's order (batch object,
+/// Stage 7: gathers verdicts into a batch and makes it durable in docs/design.md's order (batch object,
 /// dead letters, then the rows with the partition's progress in one commit), then advances
 /// <see cref="PartitionContext.Durable"/>. Commits when the batch is full, at the first tick after
 /// <see cref="EngineOptions.FlushMaxDelay"/>, and at every Sync marker, where it also signs a

@@ -47,7 +47,7 @@ public struct OpenStage : IBatchHandler<VoteSlot>
 
 /// <summary>
 /// Stage 3: a read-only lookup of the nullifier, so that a replayed accepted vote costs no proof
-/// verification (DESIGN.md: a denial-of-service guard). The verdict is the commit stage's.
+/// verification (docs/design.md: a denial-of-service guard). The verdict is the commit stage's.
 /// </summary>
 public struct PreCheckStage : IBatchHandler<VoteSlot>
 {

@@ -19,7 +19,7 @@ public readonly record struct RecoveryInfo(PartitionProgress Committed, Nullifie
 /// commit → append → flush (docs/architecture.md, "The life of one vote").
 /// </summary>
 /// <remarks>
-/// Recovery (DESIGN.md, "Durability and recovery"): the committed progress P comes from the vote
+/// Recovery (docs/design.md, "Durability and recovery"): the committed progress P comes from the vote
 /// store; the nullifier store returns to its last checkpoint K, which the commit stage only ever
 /// takes once everything before it is durable, so K ≤ P; the MMR is cut to K's size (its nodes up
 /// to there were fsynced before K was taken). If K is behind P and the vote store keeps its rows

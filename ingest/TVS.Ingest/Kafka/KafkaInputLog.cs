@@ -27,7 +27,7 @@ public sealed record KafkaInputLogOptions
 }
 
 /// <summary>
-/// One partition of <c>votes.pending</c> as the engine's input log (DESIGN.md, "Durability and
+/// One partition of <c>votes.pending</c> as the engine's input log (docs/design.md, "Durability and
 /// recovery"): <see cref="Seek"/> assigns the partition at an offset, <see cref="TryRead"/> returns
 /// the records in order with their Kafka offsets (next = offset + 1). Offsets are committed only
 /// by <see cref="CommitOffset"/>, which the integrator calls after a batch's progress is durable
@@ -230,7 +230,7 @@ public sealed class KafkaInputLog : IInputLog
 
 /// <summary>
 /// Wraps the flush stage's vote store so that Kafka offsets are committed right after the batch's
-/// progress is durable, never before (DESIGN.md "Durability and recovery", pipeline step 7). A
+/// progress is durable, never before (docs/design.md "Durability and recovery", pipeline step 7). A
 /// failed offset commit does not fail the batch: the progress row is already the truth, and the
 /// next batch commits a later offset anyway.
 /// </summary>

@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace TVS.Tests.Engine;
 
 /// <summary>
-/// DESIGN.md "Durability and recovery": stopped or killed at any moment and started again, the
+/// docs/design.md "Durability and recovery": stopped or killed at any moment and started again, the
 /// engine loses no vote, counts none twice, and ends with the same root as an uninterrupted run.
 /// </summary>
 public class RestartTests

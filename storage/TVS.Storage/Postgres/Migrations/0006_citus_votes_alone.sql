@@ -7,7 +7,7 @@
 -- distributed already) every call below is skipped by its guard, so this is a no-op there.
 --
 -- votes is distributed by nullifier_hash, not by election_id, which would put a whole national
--- election on one shard (DESIGN.md, "Storage"); its primary key starts with nullifier_hash, so
+-- election on one shard (docs/design.md, "Storage"); its primary key starts with nullifier_hash, so
 -- uniqueness of (nullifier_hash, election_id) holds within each shard, which is all of it.
 create extension if not exists citus;
 select create_reference_table(t::regclass)
