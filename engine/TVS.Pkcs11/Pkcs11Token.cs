@@ -217,7 +217,7 @@ public sealed class Pkcs11Token : IDisposable
             catch (Net.Pkcs11Interop.Common.Pkcs11Exception e)
             {
                 if (e.RV is CKR.CKR_TOKEN_NOT_PRESENT or CKR.CKR_DEVICE_REMOVED or CKR.CKR_SESSION_HANDLE_INVALID
-                    or CKR.CKR_SESSION_CLOSED or CKR.CKR_DEVICE_ERROR or CKR.CKR_GENERAL_ERROR or CKR.CKR_USER_NOT_LOGGED_IN
+                    or CKR.CKR_SESSION_CLOSED or CKR.CKR_DEVICE_ERROR or CKR.CKR_USER_NOT_LOGGED_IN
                     or CKR.CKR_CRYPTOKI_NOT_INITIALIZED)
                 {
                     _shared.Broken = true;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Net.Pkcs11Interop.Common;
 using Net.Pkcs11Interop.HighLevelAPI;
+using TVS.Crypto.Threshold;
 
 namespace TVS.Pkcs11;
 
@@ -12,7 +13,7 @@ namespace TVS.Pkcs11;
 /// only for key objects) but not CKM_AES_KEY_WRAP_KWP/PAD, so GCM over the secret's bytes is the
 /// mechanism used; it is also present in every HSM we know of.
 /// </summary>
-public sealed class Pkcs11Wrapper : IDisposable
+public sealed class Pkcs11Wrapper : ISecretSealer, IDisposable
 {
     private readonly Pkcs11Token _token;
     private readonly IObjectHandle _key;
@@ -26,6 +27,9 @@ public sealed class Pkcs11Wrapper : IDisposable
 
     /// <summary>The AES key's label.</summary>
     public string Label { get; }
+
+    /// <inheritdoc/>
+    public string Name => Label;
 
     /// <summary>Opens the AES key <paramref name="uri"/> names.</summary>
     public static Pkcs11Wrapper Open(Pkcs11Uri uri)
@@ -79,7 +83,10 @@ public sealed class Pkcs11Wrapper : IDisposable
         }
     }
 
-    /// <summary>The plaintext of <see cref="Seal"/>'s output (the caller zeroes it); a failed tag is a <see cref="TokenException"/>.</summary>
+    /// <summary>
+    /// The plaintext of <see cref="Seal"/>'s output (the caller zeroes it); a failed tag is a
+    /// <see cref="TokenException"/>. (SoftHSM2 answers a failed GCM tag with CKR_GENERAL_ERROR.)
+    /// </summary>
     public byte[] Open(ReadOnlySpan<byte> sealedBytes, ReadOnlySpan<byte> aad)
     {
         if (sealedBytes.Length < 12 + 16)
@@ -97,7 +104,7 @@ public sealed class Pkcs11Wrapper : IDisposable
                 return s.Decrypt(mech, _key, ct);
             });
         }
-        catch (TokenException e) when (e.InnerException is Net.Pkcs11Interop.Common.Pkcs11Exception { RV: CKR.CKR_ENCRYPTED_DATA_INVALID or CKR.CKR_FUNCTION_FAILED or CKR.CKR_ENCRYPTED_DATA_LEN_RANGE })
+        catch (TokenException e) when (e.InnerException is Net.Pkcs11Interop.Common.Pkcs11Exception { RV: CKR.CKR_ENCRYPTED_DATA_INVALID or CKR.CKR_FUNCTION_FAILED or CKR.CKR_ENCRYPTED_DATA_LEN_RANGE or CKR.CKR_GENERAL_ERROR })
         {
             throw new TokenException($"token '{_token.Label}': the sealed secret does not open with '{Label}' (another key, another election or file, or corrupted)", e);
         }
