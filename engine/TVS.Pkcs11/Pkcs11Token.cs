@@ -7,9 +7,10 @@ namespace TVS.Pkcs11;
 
 /// <summary>
 /// A PKCS#11 module, token or object could not be used. The message names what is missing or
-/// failed (module path, token label, object label, CKR code) and never a PIN or key bytes.
+/// failed (module path, token label, object label, CKR code) and never a PIN or key bytes. An
+/// <see cref="IOException"/>: a token is a device, and callers that report I/O failures report it.
 /// </summary>
-public sealed class TokenException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class TokenException(string message, Exception? inner = null) : IOException(message, inner);
 
 /// <summary>
 /// One logged-in session on one token, shared by every key object of that token in this process
