@@ -35,6 +35,15 @@ if ! command -v go >/dev/null 2>&1 || [[ ! -d /usr/share/gocode/src/golang.org/x
   fi
 fi
 
+# SoftHSM2 (a PKCS#11 token in files) and OpenSC's pkcs11-tool (the independent reader of what
+# the token says about its keys) for the hardware-key tests (tests/TVS.Tests/Pkcs11).
+if [[ ! -f /usr/lib/softhsm/libsofthsm2.so ]] || ! command -v pkcs11-tool >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    (apt-get install -y -qq softhsm2 opensc || (apt-get update -qq && apt-get install -y -qq softhsm2 opensc)) >/dev/null 2>&1 \
+      || echo "warning: could not install softhsm2 opensc" >&2
+  fi
+fi
+
 # PostgreSQL and the local S3 server for the storage tests (installs postgresql with apt-get and
 # npm ci in tools/s3-server); coordinates go to .tvs/services.env, which the tests read. The tests
 # skip without them on a developer's machine and fail under CI=true.

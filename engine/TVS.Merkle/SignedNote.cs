@@ -147,17 +147,18 @@ public sealed class NoteVerifier
 
 /// <summary>
 /// An Ed25519 note signer. Signer key text (secret): <c>PRIVATE+KEY+name+hex8+base64(0x01 ‖ seed32)</c>,
-/// the form Go's note.GenerateKey writes.
+/// the form Go's note.GenerateKey writes. The key signs through an <see cref="IEd25519Signer"/>: in
+/// memory (key text, the default) or in a hardware token (<see cref="FromSigner"/>), where it has
+/// no key text.
 /// </summary>
 public sealed class NoteSigner : IDisposable
 {
-    private readonly Key _key;
+    private readonly IEd25519Signer _key;
 
-    private NoteSigner(string name, Key key)
+    private NoteSigner(string name, IEd25519Signer key)
     {
         _key = key;
-        byte[] pub = key.PublicKey.Export(KeyBlobFormat.RawPublicKey);
-        Verifier = NoteVerifier.FromEd25519(name, pub);
+        Verifier = NoteVerifier.FromEd25519(name, key.PublicKey.Span);
     }
 
     /// <summary>The key name.</summary>
@@ -169,12 +170,19 @@ public sealed class NoteSigner : IDisposable
     /// <summary>The matching verifier (publish its <see cref="NoteVerifier.VerifierKey"/>).</summary>
     public NoteVerifier Verifier { get; }
 
-    /// <summary>The secret signer key text. Keep it secret.</summary>
+    /// <summary>True when the private key is in this process (it has a <see cref="SignerKey"/> text).</summary>
+    public bool HasSignerKey => _key is MemoryEd25519Signer;
+
+    /// <summary>The secret signer key text. Keep it secret. Throws for a key held in a token.</summary>
     public string SignerKey
     {
         get
         {
-            byte[] seed = _key.Export(KeyBlobFormat.RawPrivateKey);
+            if (_key is not MemoryEd25519Signer memory)
+            {
+                throw new InvalidOperationException($"the key {Name} is held in a token and cannot be exported");
+            }
+            byte[] seed = memory.ExportSeed();
             try
             {
                 return $"PRIVATE+KEY+{Name}+{KeyHash:x8}+{Convert.ToBase64String([NoteVerifier.AlgEd25519, .. seed])}";
@@ -189,25 +197,38 @@ public sealed class NoteSigner : IDisposable
     /// <summary>A fresh random Ed25519 key named <paramref name="name"/>.</summary>
     public static NoteSigner Generate(string name)
     {
-        if (!NoteNames.IsValid(name))
-        {
-            throw new ArgumentException("invalid key name", nameof(name));
-        }
-        return new NoteSigner(name, Key.Create(SignatureAlgorithm.Ed25519, Exportable));
+        CheckName(name);
+        return new NoteSigner(name, MemoryEd25519Signer.Generate());
     }
 
     /// <summary>A signer from a raw 32-byte Ed25519 seed.</summary>
     public static NoteSigner FromSeed(string name, ReadOnlySpan<byte> seed)
     {
-        if (!NoteNames.IsValid(name))
-        {
-            throw new ArgumentException("invalid key name", nameof(name));
-        }
+        CheckName(name);
         if (seed.Length != 32)
         {
             throw new ArgumentException("an Ed25519 seed is 32 bytes", nameof(seed));
         }
-        return new NoteSigner(name, Key.Import(SignatureAlgorithm.Ed25519, seed, KeyBlobFormat.RawPrivateKey, Exportable));
+        return new NoteSigner(name, MemoryEd25519Signer.FromSeed(seed));
+    }
+
+    /// <summary>
+    /// A note signer named <paramref name="name"/> over any Ed25519 signer (e.g. a key in a PKCS#11
+    /// token); the verifier key is made from its public key. The note signer owns it (disposes it).
+    /// </summary>
+    public static NoteSigner FromSigner(string name, IEd25519Signer signer)
+    {
+        CheckName(name);
+        ArgumentNullException.ThrowIfNull(signer);
+        return new NoteSigner(name, signer);
+    }
+
+    private static void CheckName(string name)
+    {
+        if (!NoteNames.IsValid(name))
+        {
+            throw new ArgumentException("invalid key name", nameof(name));
+        }
     }
 
     /// <summary>Parses a signer key text strictly (as Go's note.NewSigner).</summary>
@@ -242,12 +263,10 @@ public sealed class NoteSigner : IDisposable
     }
 
     /// <summary>The 64-byte Ed25519 signature of <paramref name="message"/>.</summary>
-    public byte[] Sign(ReadOnlySpan<byte> message) => SignatureAlgorithm.Ed25519.Sign(_key, message);
+    public byte[] Sign(ReadOnlySpan<byte> message) => _key.Sign(message);
 
     /// <inheritdoc/>
     public void Dispose() => _key.Dispose();
-
-    private static KeyCreationParameters Exportable => new() { ExportPolicy = KeyExportPolicies.AllowPlaintextExport };
 }
 
 /// <summary>

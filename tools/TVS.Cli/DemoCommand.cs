@@ -11,6 +11,7 @@ using TVS.Engine.Tally;
 using TVS.Engine.Votes;
 using TVS.LoadGen;
 using TVS.Merkle;
+using TVS.Pkcs11;
 using TVS.Storage.Board;
 using TVS.Storage.Local;
 
@@ -44,8 +45,9 @@ public static class DemoCommand
         var rate = new Option<double>("--rate") { Description = "send at most this many records/s (latency below saturation); default: as fast as the engine takes them" };
         var record = new Option<DirectoryInfo?>("--record") { Description = "leave the election record here (default: inside the demo directory)" };
         var engineOnly = new Option<bool>("--engine-only") { Description = "only the engine and its checks, for throughput runs: no registration (simulated voters under simulated signed roots, plus the committed real proofs), no close, tally or record" };
+        var hsm = new Option<bool>("--hsm") { Description = "keep the checkpoint/close signer, the issuers' root signers and the trustees' share-wrapping keys in a SoftHSM2 token created under DIR/hsm (PIN in DIR/hsm/pin)" };
         var noBoard = new Option<bool>("--no-board") { Description = "do not publish the bulletin board (DIR/board) while the engine runs (to measure what publishing costs)" };
-        foreach (var o in new Option[] { voters, dup, bad, malformed, threads, dir, json, baseline, rate, record, engineOnly, noBoard })
+        foreach (var o in new Option[] { voters, dup, bad, malformed, threads, dir, json, baseline, rate, record, engineOnly, noBoard, hsm })
         {
             demo.Options.Add(o);
         }
@@ -55,17 +57,17 @@ public static class DemoCommand
             Duplicates = r.GetValue(dup),
             BadProofs = r.GetValue(bad),
             Malformed = r.GetValue(malformed),
-        }, Math.Max(1, r.GetValue(threads)), r.GetValue(dir), r.GetValue(json), !r.GetValue(baseline), r.GetValue(rate), r.GetValue(record)?.FullName, r.GetValue(engineOnly), !r.GetValue(noBoard)));
+        }, Math.Max(1, r.GetValue(threads)), r.GetValue(dir), r.GetValue(json), !r.GetValue(baseline), r.GetValue(rate), r.GetValue(record)?.FullName, r.GetValue(engineOnly), !r.GetValue(noBoard), r.GetValue(hsm)));
         return demo;
     }
 
-    public static int Run(LoadMix mix, int verifyThreads, DirectoryInfo? keep, bool json, bool measureBaseline, double rate = 0, string? recordDir = null, bool engineOnly = false, bool publishBoard = true)
+    public static int Run(LoadMix mix, int verifyThreads, DirectoryInfo? keep, bool json, bool measureBaseline, double rate = 0, string? recordDir = null, bool engineOnly = false, bool publishBoard = true, bool hsm = false)
     {
         string root = keep?.FullName ?? Path.Combine(Path.GetTempPath(), "tvs-demo-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
         try
         {
-            return RunIn(root, mix, verifyThreads, json, measureBaseline, rate, recordDir, engineOnly, publishBoard);
+            return RunIn(root, mix, verifyThreads, json, measureBaseline, rate, recordDir, engineOnly, publishBoard, hsm);
         }
         finally
         {
@@ -76,7 +78,7 @@ public static class DemoCommand
         }
     }
 
-    private static int RunIn(string root, LoadMix mix, int verifyThreads, bool json, bool measureBaseline, double rate, string? recordDir, bool engineOnly, bool publishBoard)
+    private static int RunIn(string root, LoadMix mix, int verifyThreads, bool json, bool measureBaseline, double rate, string? recordDir, bool engineOnly, bool publishBoard, bool hsm)
     {
         var console = json ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }) : AnsiConsole.Console;
         string? fixtures = FindFixtures();
@@ -90,6 +92,23 @@ public static class DemoCommand
         var election = register
             ? ElectionSetup.CreateSimulated(Path.Combine(root, "election"), rootCount: 0, simulatedDepth: circuitDepth)
             : ElectionSetup.CreateSimulated(Path.Combine(root, "election"), fixtures: fixtures);
+        DemoHsm? token = null;
+        if (hsm)
+        {
+            try
+            {
+                token = DemoHsm.Create(root);
+                election.Dispose();
+                token.Provision(Path.Combine(root, "election"), issuers: register, DemoTrustees);
+                election = ElectionSetup.Load(Path.Combine(root, "election"), allowInsecure: true);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or FormatException)
+            {
+                console.MarkupLine($"[red]--hsm: {Markup.Escape(e.Message)}[/]");
+                return 2;
+            }
+            console.MarkupLine($"keys in the SoftHSM2 token '{DemoHsm.TokenLabel}' ({Markup.Escape(token.Directory)}): checkpoint/close signer{(register ? ", 9 issuer root signers" : "")}, {DemoTrustees} trustee wrapping keys; generated inside, never extractable");
+        }
         try
         {
             if (fixtures != null && !register)
@@ -100,7 +119,7 @@ public static class DemoCommand
             // 0. The trustees' key ceremony, so that every ballot is encrypted to the real election key.
             var ceremonyWatch = Stopwatch.StartNew();
             var contests = ContestList.Sample();
-            var trustees = Ceremony(election, contests, Path.Combine(root, "trustees"));
+            var trustees = Ceremony(election, contests, Path.Combine(root, "trustees"), token);
             ceremonyWatch.Stop();
             console.MarkupLine($"key ceremony: {DemoTrustees} trustees, threshold {DemoThreshold}, election key {trustees.PublicKey.ToHex()[..16]}… ({ceremonyWatch.Elapsed.TotalSeconds:N1} s)");
             mix = mix with { Ballots = new BallotMix(trustees.PublicKey, contests.CandidateCounts(), OutOfRange: 0.005, WrongKey: 0.002) };
@@ -359,7 +378,7 @@ public static class DemoCommand
     /// directory, and each trustee's share encrypted at rest under trustees/trustee-NN/share.key
     /// with a low Argon2id cost (demo only: production keeps the moderate default).
     /// </summary>
-    private static DkgResult Ceremony(ElectionSetup election, ContestList contests, string trusteesDir)
+    private static DkgResult Ceremony(ElectionSetup election, ContestList contests, string trusteesDir, DemoHsm? hsm)
     {
         var ceremony = LocalCeremony.Run(new DkgParameters(election.Id, DemoThreshold, DemoTrustees));
         CeremonyFiles.WriteJson(Path.Combine(election.Directory, ElectionRecord.ElectionKeyFile), CeremonyFiles.ToJson(ceremony.Result));
@@ -373,8 +392,19 @@ public static class DemoCommand
             {
                 string dir = Path.Combine(trusteesDir, $"trustee-{j:D2}");
                 Directory.CreateDirectory(dir);
-                File.WriteAllBytes(Path.Combine(dir, TrusteeCommands.ShareFile), KeyFile.SealShare(j, ceremony.Shares[j - 1], election.Id, pw));
-                File.WriteAllText(Path.Combine(dir, "passphrase"), DemoPassphrase);
+                if (hsm is null)
+                {
+                    File.WriteAllBytes(Path.Combine(dir, TrusteeCommands.ShareFile), KeyFile.SealShare(j, ceremony.Shares[j - 1], election.Id, pw));
+                    File.WriteAllText(Path.Combine(dir, "passphrase"), DemoPassphrase);
+                }
+                else
+                {
+                    // Only the wrapped form: the share is sealed by the trustee's AES key in the token.
+                    var uri = hsm.Key(DemoHsm.TrusteeKeyLabel(j));
+                    using var wrapper = Pkcs11Wrapper.Open(uri);
+                    File.WriteAllBytes(Path.Combine(dir, TrusteeCommands.ShareFile), KeyFile.SealShare(j, ceremony.Shares[j - 1], election.Id, wrapper));
+                    File.WriteAllText(Path.Combine(dir, "key-uri"), uri + "\n");
+                }
                 ceremony.Shares[j - 1].Clear();
             }
         }
@@ -411,6 +441,16 @@ public static class DemoCommand
         {
             string dir = Path.Combine(root, "trustees", $"trustee-{j:D2}");
             console.MarkupLine($"trustee {j} decrypts");
+            string keyUri = Path.Combine(dir, "key-uri");
+            if (File.Exists(keyUri))
+            {
+                var keys = TrusteeCommands.OpenKeys(null, File.ReadAllText(keyUri).Trim(), out var wrapper);
+                using (wrapper)
+                {
+                    decrypted &= ElectionCommands.Decrypt(election.Directory, data, Path.Combine(dir, TrusteeCommands.ShareFile), keys, shares, TrusteeDecryptor.DefaultChunkBallots, int.MaxValue, log, log) == 0;
+                }
+                continue;
+            }
             decrypted &= ElectionCommands.Decrypt(election.Directory, data, Path.Combine(dir, TrusteeCommands.ShareFile),
                 System.Text.Encoding.UTF8.GetBytes(File.ReadAllText(Path.Combine(dir, "passphrase"))), shares, TrusteeDecryptor.DefaultChunkBallots, int.MaxValue, log, log) == 0;
         }

@@ -58,7 +58,7 @@ public static class DemoRegistration
         // Issuer 1's service. All demo voters share the loopback address, so its per-IP limit is
         // raised to their number (an operator's --rate); one registration per voter still holds.
         string registryPath = Path.Combine(workDir, "registry.bin");
-        using var serviceKey = IssuerKey.Load(Path.Combine(election.Directory, ElectionSetup.SecretsDirectory, ElectionSetup.IssuerKeyFile(1)));
+        using var serviceKey = DemoHsm.LoadIssuerKey(Path.Combine(election.Directory, ElectionSetup.SecretsDirectory, ElectionSetup.IssuerKeyFile(1)), 1);
         await using var server = await IssuerServer.StartAsync(new IssuerOptions
         {
             ElectionId = id,
@@ -105,7 +105,7 @@ public static class DemoRegistration
         var endorsements = new List<FileInfo>();
         foreach (int issuer in signers)
         {
-            using var key = IssuerKey.Load(Path.Combine(election.Directory, ElectionSetup.SecretsDirectory, ElectionSetup.IssuerKeyFile(issuer)));
+            using var key = DemoHsm.LoadIssuerKey(Path.Combine(election.Directory, ElectionSetup.SecretsDirectory, ElectionSetup.IssuerKeyFile(issuer)), issuer);
             var root = LeanImtBuilder.ComputeRoot(commitments.ToArray());
             var e = key.Sign(new RootStatement(fileId, size, LeanImt.DepthFor(size), root));
             var file = new FileInfo(Path.Combine(workDir, $"endorsement-{issuer:D2}.json"));

@@ -44,20 +44,22 @@ public static class ElectionCommands
         var d = new Option<DirectoryInfo>("--data") { Description = "the closed data directory", Required = true };
         var share = new Option<FileInfo>("--share") { Description = "my share key file (share.key, from finalize)", Required = true };
         var pass = new Option<FileInfo?>("--passphrase-file") { Description = $"file holding the passphrase (else ${TrusteeCommands.PassphraseVariable})" };
+        var keyUri = new Option<string?>(TrusteeCommands.KeyUriOption) { Description = "PKCS#11 URI of the token AES key that wrapped share.key" };
         var output = new Option<DirectoryInfo>("--out") { Description = "where to write the shares (a trustee-NN folder is made inside)", Required = true };
         var chunk = new Option<int>("--chunk") { Description = "ballots per shares file", DefaultValueFactory = _ => TrusteeDecryptor.DefaultChunkBallots };
-        foreach (var o in new Option[] { e, d, share, pass, output, chunk })
+        foreach (var o in new Option[] { e, d, share, pass, keyUri, output, chunk })
         {
             cmd.Options.Add(o);
         }
         cmd.SetAction(r =>
         {
-            byte[] pw;
+            TrusteeKeys pw;
+            IDisposable? token;
             try
             {
-                pw = TrusteeCommands.ReadPassphrase(r.GetValue(pass));
+                pw = TrusteeCommands.OpenKeys(r.GetValue(pass), r.GetValue(keyUri), out token);
             }
-            catch (Exception ex) when (ex is IOException or InvalidOperationException)
+            catch (Exception ex) when (ex is IOException or InvalidOperationException or FormatException)
             {
                 Console.Error.WriteLine($"tvs trustee decrypt: {ex.Message}");
                 return ExitUnusable;
@@ -68,7 +70,8 @@ public static class ElectionCommands
             }
             finally
             {
-                CryptographicOperations.ZeroMemory(pw);
+                pw.Clear();
+                token?.Dispose();
             }
         });
         return cmd;
@@ -241,14 +244,14 @@ public static class ElectionCommands
     public static DkgResult ReadElectionKey(string directory) =>
         CeremonyFiles.ReadResult(Path.Combine(directory, ElectionRecord.ElectionKeyFile));
 
-    public static int Decrypt(string election, string data, string shareFile, byte[] passphrase, string outDir, int chunk, int maxChunks, TextWriter output, TextWriter error)
+    public static int Decrypt(string election, string data, string shareFile, TrusteeKeys passphrase, string outDir, int chunk, int maxChunks, TextWriter output, TextWriter error)
     {
         try
         {
             var (id, _, _) = ReadPublicElection(election);
             var dkg = ReadElectionKey(election);
             var votes = BallotOrder(ReadClosedVotes(election, data, out var close));
-            var (index, share) = KeyFile.OpenShare(File.ReadAllBytes(shareFile), id, passphrase);
+            var (index, share) = passphrase.OpenShare(File.ReadAllBytes(shareFile), id);
             var ballots = votes.Select(v => v.Ballot.ToArray()).ToList();
             string dir = Path.Combine(outDir, ShareChunk.TrusteeDirectory(index));
             var outcome = TrusteeDecryptor.Run(id, index, share, dkg.VerificationKey(index), ballots, dir, chunk, maxChunks, error);

@@ -76,12 +76,13 @@ public static class IssuerCommands
         var c = new Command("run", "Run an issuer's registration service (Kestrel) until Ctrl-C");
         var election = new Option<Guid>("--election-id") { Required = true };
         var registry = new Option<FileInfo>("--registry") { Description = "the election's registry file (created if absent; shared by its issuers)", Required = true };
-        var key = new Option<FileInfo>("--key") { Description = "this issuer's key file (tvs issuer keygen)", Required = true };
+        var key = new Option<string>("--key") { Description = "this issuer's key file (tvs issuer keygen) or the PKCS#11 URI of its key in a token (then --index)", Required = true };
+        var keyIndex = new Option<int?>("--index") { Description = "this issuer's index (with a PKCS#11 --key)" };
         var roll = new Option<FileInfo>("--roll") { Description = "the authority's signed voter roll", Required = true };
         var authority = new Option<string>("--authority-public-key") { Description = "the authority's Ed25519 public key (hex): the roll must be signed by it", Required = true };
         var listen = new Option<string>("--listen") { Description = "URL to listen on", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
         var rate = new Option<int>("--rate") { Description = "registration attempts per client IP per minute", DefaultValueFactory = _ => 20 };
-        foreach (var o in new Option[] { election, registry, key, roll, authority, listen, rate }) c.Options.Add(o);
+        foreach (var o in new Option[] { election, registry, key, keyIndex, roll, authority, listen, rate }) c.Options.Add(o);
         c.SetAction(async (r, cancel) =>
         {
             var id = r.GetValue(election);
@@ -95,7 +96,17 @@ public static class IssuerCommands
                 Console.Error.WriteLine($"tvs issuer run: {e.Message}");
                 return ExitRefused;
             }
-            using var issuerKey = IssuerKey.Load(r.GetValue(key)!.FullName);
+            IssuerKey issuerKey;
+            try
+            {
+                issuerKey = HsmCommands.OpenIssuerKey(r.GetValue(key)!, r.GetValue(keyIndex));
+            }
+            catch (Exception e) when (e is TVS.Pkcs11.TokenException or TVS.Pkcs11.Pkcs11UriException or IOException or FormatException)
+            {
+                Console.Error.WriteLine($"tvs issuer run: {e.Message}");
+                return ExitRefused;
+            }
+            using var ownedKey = issuerKey;
             await using var server = await IssuerServer.StartAsync(new IssuerOptions
             {
                 ElectionId = id,
@@ -123,10 +134,11 @@ public static class IssuerCommands
         var c = new Command("sign-root", "Recompute the registry root from the registry file and sign it with this issuer's key (an endorsement)");
         c.Aliases.Add("endorse");
         var registry = new Option<FileInfo>("--registry") { Required = true };
-        var key = new Option<FileInfo>("--key") { Required = true };
+        var key = new Option<string>("--key") { Description = "this issuer's key file, or the PKCS#11 URI of its key (then --index)", Required = true };
+        var keyIndex = new Option<int?>("--index") { Description = "this issuer's index (with a PKCS#11 --key)" };
         var size = new Option<int?>("--size") { Description = "sign the root of the first N registrations (default: all); every issuer must sign the same N" };
         var output = new Option<FileInfo?>("--out") { Description = "endorsement file (default: stdout)" };
-        foreach (var o in new Option[] { registry, key, size, output }) c.Options.Add(o);
+        foreach (var o in new Option[] { registry, key, keyIndex, size, output }) c.Options.Add(o);
         c.SetAction(r =>
         {
             try
@@ -136,7 +148,7 @@ public static class IssuerCommands
                 if (n < 1 || n > commitments.Count) { Console.Error.WriteLine($"tvs issuer sign-root: the registry holds {commitments.Count} commitments, cannot sign the first {n}"); return ExitRefused; }
                 if (commitments.Take(n).Distinct().Count() != n) { Console.Error.WriteLine("tvs issuer sign-root: the registry holds a commitment twice; refusing to sign"); return ExitRefused; }
                 var root = LeanImtBuilder.ComputeRoot(commitments.Take(n).ToArray());
-                using var k = IssuerKey.Load(r.GetValue(key)!.FullName);
+                using var k = HsmCommands.OpenIssuerKey(r.GetValue(key)!, r.GetValue(keyIndex));
                 var e = k.Sign(new RootStatement(id, n, LeanImt.DepthFor(n), root));
                 var o = r.GetValue(output);
                 if (o is null) Console.Write(e.ToJson()); else File.WriteAllText(o.FullName, e.ToJson());

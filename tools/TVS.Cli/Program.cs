@@ -25,6 +25,7 @@ public static class Program
         root.Subcommands.Add(DevCommands.Build());
         root.Subcommands.Add(GatewayCommands.Build());
         root.Subcommands.Add(IssuerCommands.Build());
+        root.Subcommands.Add(HsmCommands.Build());
         root.Subcommands.Add(WitnessCommands.Build());
         root.Subcommands.Add(BoardCommands.BuildReceipt());
         root.Subcommands.Add(BoardCommands.BuildBoard());

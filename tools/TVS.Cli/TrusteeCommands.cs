@@ -27,6 +27,7 @@ public static class TrusteeCommands
         var ceremony = new Option<DirectoryInfo>("--ceremony") { Description = "the shared ceremony folder (public, signed files)", Required = true };
         var keyDir = new Option<DirectoryInfo>("--out", "--key-dir") { Description = "this trustee's private folder (key files, encrypted)", Required = true };
         var passFile = new Option<FileInfo?>("--passphrase-file") { Description = $"file holding the passphrase (else ${PassphraseVariable})" };
+        var keyUri = new Option<string?>(KeyUriOption) { Description = "PKCS#11 URI of an AES key in a token: new key files are sealed by it instead of a passphrase" };
 
         var init = new Command("init", "Create ceremony.json (operator, once)");
         var election = new Option<Guid>("--election") { Description = "election id (UUID)", Required = true };
@@ -45,10 +46,11 @@ public static class TrusteeCommands
         keygen.Options.Add(index);
         keygen.Options.Add(keyDir);
         keygen.Options.Add(passFile);
-        keygen.SetAction(r => Run(r.GetValue(passFile), Console.Error, pw => Keygen(r.GetValue(ceremony)!, r.GetValue(index), r.GetValue(keyDir)!, pw, Console.Out)));
+        keygen.Options.Add(keyUri);
+        keygen.SetAction(r => Run(r.GetValue(passFile), r.GetValue(keyUri), Console.Error, pw => Keygen(r.GetValue(ceremony)!, r.GetValue(index), r.GetValue(keyDir)!, pw, Console.Out)));
         trustee.Subcommands.Add(keygen);
 
-        foreach (var (name, help, step) in new (string, string, Func<DirectoryInfo, DirectoryInfo, byte[], TextWriter, int>)[]
+        foreach (var (name, help, step) in new (string, string, Func<DirectoryInfo, DirectoryInfo, TrusteeKeys, TextWriter, int>)[]
         {
             ("deal", "Deal shares to all n trustees; publish deals/deal-NN.json", Deal),
             ("complain", "Check the shares dealt to me; publish complaints/complaint-NN.json (possibly empty)", Complain),
@@ -60,21 +62,39 @@ public static class TrusteeCommands
             c.Options.Add(ceremony);
             c.Options.Add(keyDir);
             c.Options.Add(passFile);
-            c.SetAction(r => Run(r.GetValue(passFile), Console.Error, pw => step(r.GetValue(ceremony)!, r.GetValue(keyDir)!, pw, Console.Out)));
+            c.Options.Add(keyUri);
+            c.SetAction(r => Run(r.GetValue(passFile), r.GetValue(keyUri), Console.Error, pw => step(r.GetValue(ceremony)!, r.GetValue(keyDir)!, pw, Console.Out)));
             trustee.Subcommands.Add(c);
         }
         return trustee;
     }
 
-    /// <summary>Reads the passphrase, runs the step, maps failures to exit codes and zeroes the passphrase.</summary>
-    private static int Run(FileInfo? passphraseFile, TextWriter err, Func<byte[], int> step)
+    public const string KeyUriOption = "--key-uri";
+
+    /// <summary>
+    /// The passphrase and/or the token key: with <paramref name="keyUri"/> the passphrase is
+    /// optional (read if given, for older passphrase files); without it, required.
+    /// </summary>
+    public static TrusteeKeys OpenKeys(FileInfo? passphraseFile, string? keyUri, out IDisposable? token)
     {
-        byte[] pw;
+        token = null;
+        if (keyUri is null) return ReadPassphrase(passphraseFile);
+        byte[] pw = passphraseFile is not null || Environment.GetEnvironmentVariable(PassphraseVariable) is { Length: > 0 } ? ReadPassphrase(passphraseFile) : [];
+        var wrapper = TVS.Pkcs11.Pkcs11Wrapper.Open(TVS.Pkcs11.Pkcs11Uri.Parse(keyUri));
+        token = wrapper;
+        return new TrusteeKeys(pw, wrapper);
+    }
+
+    /// <summary>Reads the passphrase (or opens the token key), runs the step, maps failures to exit codes and zeroes the passphrase.</summary>
+    private static int Run(FileInfo? passphraseFile, string? keyUri, TextWriter err, Func<TrusteeKeys, int> step)
+    {
+        TrusteeKeys pw;
+        IDisposable? token;
         try
         {
-            pw = ReadPassphrase(passphraseFile);
+            pw = OpenKeys(passphraseFile, keyUri, out token);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or FormatException)
         {
             err.WriteLine("tvs trustee: " + e.Message);
             return ExitUsage;
@@ -100,7 +120,8 @@ public static class TrusteeCommands
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(pw);
+            pw.Clear();
+            token?.Dispose();
         }
     }
 
@@ -134,7 +155,7 @@ public static class TrusteeCommands
         return ExitOk;
     }
 
-    public static int Keygen(DirectoryInfo ceremony, int index, DirectoryInfo keyDir, byte[] passphrase, TextWriter output)
+    public static int Keygen(DirectoryInfo ceremony, int index, DirectoryInfo keyDir, TrusteeKeys passphrase, TextWriter output)
     {
         var files = new CeremonyFiles(ceremony.FullName);
         var p = files.ReadParameters();
@@ -143,14 +164,14 @@ public static class TrusteeCommands
         if (File.Exists(keyPath)) throw new IOException($"{keyPath} exists already: keygen never overwrites a key");
         using var id = TrusteeIdentity.Generate(p.ElectionId, index);
         Directory.CreateDirectory(keyDir.FullName);
-        WritePrivate(keyPath, KeyFile.SealIdentity(id, passphrase));
+        WritePrivate(keyPath, passphrase.SealIdentity(id));
         files.WriteKey(id.Public);
         output.WriteLine($"trustee {index}: key written to {keyPath}; public key {files.KeyPath(index)}");
         output.WriteLine($"fingerprint {id.Public.Fingerprint(p.ElectionId)} (read it out to the other trustees)");
         return ExitOk;
     }
 
-    public static int Deal(DirectoryInfo ceremony, DirectoryInfo keyDir, byte[] passphrase, TextWriter output)
+    public static int Deal(DirectoryInfo ceremony, DirectoryInfo keyDir, TrusteeKeys passphrase, TextWriter output)
     {
         var files = new CeremonyFiles(ceremony.FullName);
         var p = files.ReadParameters();
@@ -161,14 +182,14 @@ public static class TrusteeCommands
         var deal = TVS.Crypto.Threshold.Deal.Create(p, me, keys, out var secret);
         using (secret)
         {
-            WritePrivate(polyPath, KeyFile.SealPolynomial(secret, p.ElectionId, passphrase));
+            WritePrivate(polyPath, passphrase.SealPolynomial(secret, p.ElectionId));
         }
         files.WriteDeal(deal);
         output.WriteLine($"trustee {me.Index}: dealt {p.Trustees} shares; published {files.DealPath(me.Index)}");
         return ExitOk;
     }
 
-    public static int Complain(DirectoryInfo ceremony, DirectoryInfo keyDir, byte[] passphrase, TextWriter output)
+    public static int Complain(DirectoryInfo ceremony, DirectoryInfo keyDir, TrusteeKeys passphrase, TextWriter output)
     {
         var files = new CeremonyFiles(ceremony.FullName);
         var p = files.ReadParameters();
@@ -185,7 +206,7 @@ public static class TrusteeCommands
         return ExitOk;
     }
 
-    public static int Answer(DirectoryInfo ceremony, DirectoryInfo keyDir, byte[] passphrase, TextWriter output)
+    public static int Answer(DirectoryInfo ceremony, DirectoryInfo keyDir, TrusteeKeys passphrase, TextWriter output)
     {
         var files = new CeremonyFiles(ceremony.FullName);
         var p = files.ReadParameters();
@@ -196,7 +217,7 @@ public static class TrusteeCommands
         var complaints = files.ReadComplaints(p, output);
         var against = complaints.Where(kv => kv.Value.Complainer == kv.Key && kv.Value.Verify(p, keys[kv.Key - 1]) && kv.Value.Against.Contains(me.Index))
             .Select(kv => kv.Key).ToArray();
-        using var secret = KeyFile.OpenPolynomial(File.ReadAllBytes(polyPath), p.ElectionId, passphrase);
+        using var secret = passphrase.OpenPolynomial(File.ReadAllBytes(polyPath), p.ElectionId);
         var answer = TVS.Crypto.Threshold.Answer.Create(p, me, secret, against);
         files.WriteAnswer(answer);
         output.WriteLine(against.Length == 0
@@ -205,7 +226,7 @@ public static class TrusteeCommands
         return ExitOk;
     }
 
-    public static int Finalize(DirectoryInfo ceremony, DirectoryInfo keyDir, byte[] passphrase, TextWriter output)
+    public static int Finalize(DirectoryInfo ceremony, DirectoryInfo keyDir, TrusteeKeys passphrase, TextWriter output)
     {
         var files = new CeremonyFiles(ceremony.FullName);
         var p = files.ReadParameters();
@@ -218,7 +239,7 @@ public static class TrusteeCommands
         var share = Dkg.CombineShare(result, me, deals, answers);
         try
         {
-            WritePrivate(Path.Combine(keyDir.FullName, ShareFile), KeyFile.SealShare(me.Index, share, p.ElectionId, passphrase));
+            WritePrivate(Path.Combine(keyDir.FullName, ShareFile), passphrase.SealShare(me.Index, share, p.ElectionId));
         }
         finally
         {
@@ -245,11 +266,11 @@ public static class TrusteeCommands
         return differ == 0 ? ExitOk : ExitFailed;
     }
 
-    private static TrusteeIdentity OpenIdentity(DkgParameters p, DirectoryInfo keyDir, byte[] passphrase, List<TrusteePublicKey> keys)
+    private static TrusteeIdentity OpenIdentity(DkgParameters p, DirectoryInfo keyDir, TrusteeKeys passphrase, List<TrusteePublicKey> keys)
     {
         var path = Path.Combine(keyDir.FullName, IdentityFile);
         if (!File.Exists(path)) throw new IOException($"{path} is missing: run tvs trustee keygen first");
-        var id = KeyFile.OpenIdentity(File.ReadAllBytes(path), p.ElectionId, passphrase);
+        var id = passphrase.OpenIdentity(File.ReadAllBytes(path), p.ElectionId);
         var published = keys[id.Index - 1];
         if (!published.SigningKey.AsSpan().SequenceEqual(id.Public.SigningKey) || !published.EncryptionKey.AsSpan().SequenceEqual(id.Public.EncryptionKey))
         {

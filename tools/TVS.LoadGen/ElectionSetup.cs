@@ -274,6 +274,43 @@ public sealed class ElectionSetup : IDisposable
     }
 
     /// <summary>
+    /// The checkpoint/close signer named by secrets/checkpoint.key: a note signer key text
+    /// (<c>PRIVATE+KEY+…</c>, the default) or an RFC 7512 PKCS#11 URI of an Ed25519 key in a token,
+    /// which signs under the name of the published verifier key.
+    /// </summary>
+    public static NoteSigner OpenCheckpointSigner(string keyText, string publishedVerifierKey)
+    {
+        if (!TVS.Pkcs11.Pkcs11Uri.LooksLikeUri(keyText))
+        {
+            return NoteSigner.Parse(keyText);
+        }
+        var uri = TVS.Pkcs11.Pkcs11Uri.Parse(keyText);
+        return NoteSigner.FromSigner(NoteVerifier.Parse(publishedVerifierKey).Name, TVS.Pkcs11.Pkcs11Ed25519Signer.Open(uri));
+    }
+
+    /// <summary>
+    /// Moves an election's checkpoint/close signer into a token: secrets/checkpoint.key becomes the
+    /// key's PKCS#11 URI (no secret in it) and election.json's checkpointVerifierKey the token key's
+    /// verifier key (same key name). Do it before the first vote: earlier checkpoints would no
+    /// longer verify under the published key. Returns the new verifier key.
+    /// </summary>
+    public static string UseTokenCheckpointKey(string directory, TVS.Pkcs11.Pkcs11Uri uri)
+    {
+        string manifestPath = Path.Combine(directory, ManifestFile);
+        var m = JsonNode.Parse(File.ReadAllText(manifestPath)) as JsonObject ?? throw new InvalidDataException($"{manifestPath}: not a JSON object");
+        string name = NoteVerifier.Parse((string)m["checkpointVerifierKey"]!).Name;
+        using var signer = NoteSigner.FromSigner(name, TVS.Pkcs11.Pkcs11Ed25519Signer.Open(uri));
+        m["checkpointVerifierKey"] = signer.Verifier.VerifierKey;
+        string secrets = Path.Combine(directory, SecretsDirectory);
+        string keyPath = Path.Combine(secrets, CheckpointKeyFile);
+        // The old key text is replaced first, the manifest follows (a crash between the two leaves a
+        // mismatch that Load reports, never a half-written file).
+        TVS.Engine.IO.AtomicFile.Write(keyPath, System.Text.Encoding.UTF8.GetBytes(uri + "\n"));
+        TVS.Engine.IO.AtomicFile.Write(manifestPath, System.Text.Encoding.UTF8.GetBytes(m.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n"));
+        return signer.Verifier.VerifierKey;
+    }
+
+    /// <summary>
     /// Loads an election directory. An insecure (simulated) setup is refused unless
     /// <paramref name="allowInsecure"/>: production mode never runs one.
     /// </summary>
@@ -314,7 +351,7 @@ public sealed class ElectionSetup : IDisposable
         {
             throw new InvalidDataException($"{directory}: the ingest private key does not match the published public key");
         }
-        var signer = NoteSigner.Parse(File.ReadAllText(Path.Combine(secrets, CheckpointKeyFile)).Trim());
+        var signer = OpenCheckpointSigner(File.ReadAllText(Path.Combine(secrets, CheckpointKeyFile)).Trim(), (string)m["checkpointVerifierKey"]!);
         if (signer.Verifier.VerifierKey != (string)m["checkpointVerifierKey"]!)
         {
             throw new InvalidDataException($"{directory}: the checkpoint signing key does not match the published verifier key");

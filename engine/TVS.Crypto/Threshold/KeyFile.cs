@@ -28,6 +28,24 @@ public readonly record struct Argon2Cost(int MemoryKiB, int Passes)
 public sealed class WrongPassphraseException() : CryptographicException("wrong passphrase, or the key file is corrupted");
 
 /// <summary>
+/// A key outside this process that seals and opens secrets (authenticated encryption with
+/// additional data), e.g. an AES key inside a PKCS#11 token (TVS.Pkcs11's <c>Pkcs11Wrapper</c>).
+/// The trustees' ristretto255 secrets, which no PKCS#11 mechanism computes with, are kept
+/// sealed by it instead of by a passphrase.
+/// </summary>
+public interface ISecretSealer
+{
+    /// <summary>The key's name (a token object label), written into wrapped files so a reader knows which key opens them.</summary>
+    string Name { get; }
+
+    /// <summary>Seals <paramref name="plaintext"/> bound to <paramref name="aad"/>.</summary>
+    byte[] Seal(ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> aad);
+
+    /// <summary>Opens what <see cref="Seal"/> made (the caller zeroes the result); throws when it does not authenticate.</summary>
+    byte[] Open(ReadOnlySpan<byte> sealedBytes, ReadOnlySpan<byte> aad);
+}
+
+/// <summary>
 /// A secret encrypted at rest under a passphrase (docs/formats.md, "Trustee key files"):
 /// <code>
 /// "TVSKEY\0\x01" (8) ‖ kind (1) ‖ memory KiB (u32 BE) ‖ passes (u32 BE) ‖ parallelism (u32 BE, = 1)
@@ -39,6 +57,74 @@ public sealed class WrongPassphraseException() : CryptographicException("wrong p
 public static class KeyFile
 {
     public static ReadOnlySpan<byte> Magic => "TVSKEY\0\x01"u8;
+
+    /// <summary>Magic of a key file sealed by an <see cref="ISecretSealer"/> (a token key) instead of a passphrase.</summary>
+    public static ReadOnlySpan<byte> WrappedMagic => "TVSKEY\0\x02"u8;
+
+    /// <summary>True when <paramref name="file"/> is sealed by a token key rather than a passphrase.</summary>
+    public static bool IsWrapped(ReadOnlySpan<byte> file) => file.Length >= 8 && file[..8].SequenceEqual(WrappedMagic);
+
+    /// <summary>
+    /// <c>"TVSKEY\0\x02" (8) ‖ kind (1) ‖ label length (1) ‖ label (UTF-8) ‖ sealed(election id (16) ‖ body)</c>,
+    /// the sealer's additional data being every byte before the sealed part.
+    /// </summary>
+    public static byte[] SealWrapped(KeyFileKind kind, Guid electionId, ReadOnlySpan<byte> body, ISecretSealer sealer)
+    {
+        ArgumentNullException.ThrowIfNull(sealer);
+        byte[] label = System.Text.Encoding.UTF8.GetBytes(sealer.Name);
+        if (label.Length is 0 or > 255) throw new ArgumentException("the sealing key's name must be 1..255 bytes", nameof(sealer));
+        var header = new byte[10 + label.Length];
+        WrappedMagic.CopyTo(header);
+        header[8] = (byte)kind;
+        header[9] = (byte)label.Length;
+        label.CopyTo(header, 10);
+        var plain = new byte[16 + body.Length];
+        try
+        {
+            BallotCipher.WriteGuid(electionId, plain);
+            body.CopyTo(plain.AsSpan(16));
+            return [.. header, .. sealer.Seal(plain, header)];
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plain);
+        }
+    }
+
+    /// <summary>The name of the key that sealed a wrapped file (to say which token key is needed).</summary>
+    public static string WrappedKeyName(ReadOnlySpan<byte> file)
+    {
+        if (!IsWrapped(file) || file.Length < 10 || file.Length < 10 + file[9]) throw new CryptographicException("not a wrapped TVS key file");
+        return System.Text.Encoding.UTF8.GetString(file.Slice(10, file[9]));
+    }
+
+    /// <summary>
+    /// Opens a key file of either form: a passphrase file with <paramref name="passphrase"/>, a
+    /// wrapped file with <paramref name="sealer"/>; a clear error when the needed one is missing.
+    /// </summary>
+    public static byte[] Open(ReadOnlySpan<byte> file, KeyFileKind kind, Guid electionId, ReadOnlySpan<byte> passphrase, ISecretSealer? sealer)
+    {
+        if (!IsWrapped(file))
+        {
+            if (passphrase.IsEmpty) throw new CryptographicException("this key file is sealed by a passphrase; give --passphrase-file (or the passphrase variable)");
+            return Open(file, kind, electionId, passphrase);
+        }
+        string name = WrappedKeyName(file);
+        if (sealer is null) throw new CryptographicException($"this key file is sealed by the token key '{name}'; give --key-uri naming it");
+        if (file[8] != (byte)kind) throw new CryptographicException($"this key file holds {(KeyFileKind)file[8]}, not {kind}");
+        int headerLength = 10 + file[9];
+        byte[] plain = sealer.Open(file[headerLength..], file[..headerLength]);
+        Span<byte> id = stackalloc byte[16];
+        BallotCipher.WriteGuid(electionId, id);
+        if (plain.Length < 16 || !plain.AsSpan(0, 16).SequenceEqual(id))
+        {
+            CryptographicOperations.ZeroMemory(plain);
+            throw new CryptographicException("this key file belongs to another election");
+        }
+        var body = plain[16..];
+        CryptographicOperations.ZeroMemory(plain);
+        return body;
+    }
 
     public const int HeaderLength = 8 + 1 + 4 + 4 + 4 + 16 + 12;
 
@@ -119,9 +205,18 @@ public static class KeyFile
         finally { CryptographicOperations.ZeroMemory(b); }
     }
 
-    public static TrusteeIdentity OpenIdentity(ReadOnlySpan<byte> file, Guid electionId, ReadOnlySpan<byte> passphrase)
+    public static byte[] SealIdentity(TrusteeIdentity id, ISecretSealer sealer)
     {
-        var b = Open(file, KeyFileKind.TrusteeIdentity, electionId, passphrase);
+        var b = id.ExportSecret();
+        try { return SealWrapped(KeyFileKind.TrusteeIdentity, id.ElectionId, b, sealer); }
+        finally { CryptographicOperations.ZeroMemory(b); }
+    }
+
+    public static TrusteeIdentity OpenIdentity(ReadOnlySpan<byte> file, Guid electionId, ReadOnlySpan<byte> passphrase) => OpenIdentity(file, electionId, passphrase, null);
+
+    public static TrusteeIdentity OpenIdentity(ReadOnlySpan<byte> file, Guid electionId, ReadOnlySpan<byte> passphrase, ISecretSealer? sealer)
+    {
+        var b = Open(file, KeyFileKind.TrusteeIdentity, electionId, passphrase, sealer);
         try { return TrusteeIdentity.ImportSecret(electionId, b); }
         finally { CryptographicOperations.ZeroMemory(b); }
     }
@@ -133,9 +228,18 @@ public static class KeyFile
         finally { CryptographicOperations.ZeroMemory(b); }
     }
 
-    public static DealerSecret OpenPolynomial(ReadOnlySpan<byte> file, Guid electionId, ReadOnlySpan<byte> passphrase)
+    public static byte[] SealPolynomial(DealerSecret secret, Guid electionId, ISecretSealer sealer)
     {
-        var b = Open(file, KeyFileKind.DealerPolynomial, electionId, passphrase);
+        var b = secret.ExportSecret();
+        try { return SealWrapped(KeyFileKind.DealerPolynomial, electionId, b, sealer); }
+        finally { CryptographicOperations.ZeroMemory(b); }
+    }
+
+    public static DealerSecret OpenPolynomial(ReadOnlySpan<byte> file, Guid electionId, ReadOnlySpan<byte> passphrase) => OpenPolynomial(file, electionId, passphrase, null);
+
+    public static DealerSecret OpenPolynomial(ReadOnlySpan<byte> file, Guid electionId, ReadOnlySpan<byte> passphrase, ISecretSealer? sealer)
+    {
+        var b = Open(file, KeyFileKind.DealerPolynomial, electionId, passphrase, sealer);
         try { return DealerSecret.ImportSecret(b); }
         finally { CryptographicOperations.ZeroMemory(b); }
     }
@@ -150,9 +254,21 @@ public static class KeyFile
         finally { CryptographicOperations.ZeroMemory(b); }
     }
 
-    public static (int Index, Ristretto.RistrettoScalar Share) OpenShare(ReadOnlySpan<byte> file, Guid electionId, ReadOnlySpan<byte> passphrase)
+    /// <summary>The share sealed by a token key (the DKG writes only this form when a token is configured).</summary>
+    public static byte[] SealShare(int index, in Ristretto.RistrettoScalar share, Guid electionId, ISecretSealer sealer)
     {
-        var b = Open(file, KeyFileKind.ElectionKeyShare, electionId, passphrase);
+        var b = new byte[34];
+        BinaryPrimitives.WriteUInt16BigEndian(b, (ushort)index);
+        share.Encode(b.AsSpan(2));
+        try { return SealWrapped(KeyFileKind.ElectionKeyShare, electionId, b, sealer); }
+        finally { CryptographicOperations.ZeroMemory(b); }
+    }
+
+    public static (int Index, Ristretto.RistrettoScalar Share) OpenShare(ReadOnlySpan<byte> file, Guid electionId, ReadOnlySpan<byte> passphrase) => OpenShare(file, electionId, passphrase, null);
+
+    public static (int Index, Ristretto.RistrettoScalar Share) OpenShare(ReadOnlySpan<byte> file, Guid electionId, ReadOnlySpan<byte> passphrase, ISecretSealer? sealer)
+    {
+        var b = Open(file, KeyFileKind.ElectionKeyShare, electionId, passphrase, sealer);
         try
         {
             if (b.Length != 34 || !Ristretto.RistrettoScalar.TryDecode(b.AsSpan(2), out var s)) throw new CryptographicException("share file body is malformed");
