@@ -65,10 +65,12 @@ public static class BoardCommands
     public static int Verify(string receiptPath, string electionDir, string? recordPath, TextWriter output, TextWriter error)
     {
         (Guid Id, TVS.Merkle.NoteVerifier Verifier, int Partitions) election;
+        TVS.Engine.Election.WitnessPolicy? witnesses;
         byte[] json;
         try
         {
             election = Public(electionDir);
+            witnesses = ElectionCommands.ReadWitnessPolicy(electionDir);
             json = File.ReadAllBytes(receiptPath);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or FormatException or System.Text.Json.JsonException or TVS.Merkle.NoteException or ArgumentException or NullReferenceException)
@@ -82,13 +84,14 @@ public static class BoardCommands
             return ExitInvalid;
         }
         byte[]? expected = recordPath is null ? null : File.ReadAllBytes(recordPath);
-        var verdict = receipt!.Verify(election.Id, election.Partitions, election.Verifier, expected);
+        var verdict = receipt!.Verify(election.Id, election.Partitions, election.Verifier, expected, witnesses);
         if (!verdict.Ok)
         {
             output.WriteLine($"FAIL {verdict.Code}: {verdict.Message}");
             return ExitInvalid;
         }
-        output.WriteLine($"OK vote {receipt.Index} of partition {receipt.Partition} is in the tree of {receipt.TreeSize} leaves signed by {election.Verifier.Name}");
+        output.WriteLine($"OK vote {receipt.Index} of partition {receipt.Partition} is in the tree of {receipt.TreeSize} leaves signed by {election.Verifier.Name}"
+            + (witnesses is null ? "" : $" and cosigned by {witnesses.Check(receipt.Checkpoint).Cosigners.Count} of the election's {witnesses.Witnesses.Count} witnesses (quorum {witnesses.Quorum})"));
         return ExitOk;
     }
 

@@ -198,6 +198,10 @@ public static class ElectionCommands
         return (Guid.Parse((string)m["electionId"]!), NoteVerifier.Parse((string)m["checkpointVerifierKey"]!), ElectionRecord.ReadPartitions(m));
     }
 
+    /// <summary>The election's checkpoint witnesses (election.json <c>witnesses</c>/<c>witnessQuorum</c>), null when it lists none; <see cref="InvalidDataException"/> when malformed.</summary>
+    public static TVS.Engine.Election.WitnessPolicy? ReadWitnessPolicy(string directory)
+        => TVS.Engine.Election.WitnessPolicy.FromManifest(JsonNode.Parse(File.ReadAllText(Path.Combine(directory, ElectionSetup.ManifestFile)))!);
+
     /// <summary>
     /// The accepted votes of a closed data directory, one list per partition (0..P-1), each checked
     /// against its head in the signed close statement (signature, size, root recomputed from the
