@@ -46,6 +46,8 @@ public sealed class BoardPublisher
     private readonly WitnessPolicy? _policy;
     private TileBuilder? _builder;
     private string? _publishedNote;
+    private string? _metFor;
+    private bool _met;
 
     /// <param name="witnesses">The election's witnesses (with <paramref name="policy"/>); null or empty: checkpoints are published as the authority signed them.</param>
     public BoardPublisher(IBoardStore board, IBoardSource source, int partition, NoteVerifier verifier, string origin,
@@ -107,8 +109,8 @@ public sealed class BoardPublisher
         }
         // The same checkpoint (same body: the log's Ed25519 signature is deterministic) is done,
         // unless it went up below the witnesses' quorum: then it is sent to them again.
-        bool again = latest.Size == from && _publishedNote is not null && SameBody(latest.Note, _publishedNote);
-        if (again && (_policy is null || _policy.Check(_publishedNote!).Met))
+        bool again = latest.Size == from && _publishedNote is not null && (latest.Note == _publishedNote || SameBody(latest.Note, _publishedNote));
+        if (again && (_policy is null || PublishedMet()))
         {
             return new BoardPublication(Partition, from, from, 0, false);
         }
@@ -165,6 +167,17 @@ public sealed class BoardPublisher
         _publishedNote = note;
         PublishedSize = latest.Size;
         return new BoardPublication(Partition, from, latest.Size, (int)(_tiles.Writes - writesBefore), true, outcome, cosignTime);
+    }
+
+    /// <summary>Whether the published note reaches the quorum (checked once per published note, not every round).</summary>
+    private bool PublishedMet()
+    {
+        if (!ReferenceEquals(_metFor, _publishedNote))
+        {
+            _met = _policy!.Check(_publishedNote!).Met;
+            _metFor = _publishedNote;
+        }
+        return _met;
     }
 
     private static bool SameBody(string a, string b) => SignedNote.Parse(a).Text == SignedNote.Parse(b).Text;

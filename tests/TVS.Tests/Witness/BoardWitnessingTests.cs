@@ -91,6 +91,56 @@ public sealed class BoardWitnessingTests : IDisposable
         Assert.Equal(0, restarted.WitnessFailures);
     }
 
+    [Fact]
+    public async Task SplitViewPublishedThroughTwoWitnessServersIsCaughtWhenTheirCheckpointsMeet()
+    {
+        // The operator signs two different logs of one origin with the election's key and
+        // publishes each on its own board, each shown to one witness only (over HTTP).
+        string origin = "tvs/" + Guid.NewGuid().ToString("D") + "/p0";
+        using var logKey = NoteSigner.Generate("tvs-test");
+        var honest = new MemorySource(origin, "vote", logKey);
+        var forked = new MemorySource(origin, "forged", logKey);
+        using var k1 = CosignatureSigner.Generate("w1");
+        using var k2 = CosignatureSigner.Generate("w2");
+        var logs = new[] { new WitnessLog(origin, [logKey.Verifier]) };
+        Task<WitnessServer> Start(CosignatureSigner k)
+            => WitnessServer.StartAsync(new WitnessService(k, logs, new WitnessState(Path.Combine(_dir.Path, k.Name), [origin])), new WitnessOptions { Listen = "http://127.0.0.1:0" });
+        await using WitnessServer s1 = await Start(k1), s2 = await Start(k2);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var policy = WitnessPolicy.Create([k1.Verifier.VerifierKey, k2.Verifier.VerifierKey], 2);
+        var c1 = new WitnessClient(http, s1.Address, k1.Verifier);
+        var c2 = new WitnessClient(http, s2.Address, k2.Verifier);
+        var boardA = new MemoryBoard();
+        var boardB = new MemoryBoard();
+        honest.Grow(300);
+        forked.Grow(300);
+        var a = new BoardPublisher(boardA, honest, 0, logKey.Verifier, origin, [c1], policy).PublishOnce();
+        var b = new BoardPublisher(boardB, forked, 0, logKey.Verifier, origin, [c2], policy).PublishOnce();
+        Assert.True(a.CheckpointWritten && b.CheckpointWritten);
+        // Neither view reaches the quorum of 2: receipts from either board are below_quorum.
+        string noteA = Encoding.UTF8.GetString(boardA.TryGet("p0/checkpoint")!);
+        string noteB = Encoding.UTF8.GetString(boardB.TryGet("p0/checkpoint")!);
+        Assert.False(policy.Check(noteA).Met);
+        Assert.False(policy.Check(noteB).Met);
+
+        // A monitor fetches each witness's latest cosigned checkpoint (GET /{hash}/checkpoint): they meet as a fork.
+        string path = WitnessState.OriginHash(origin) + "/checkpoint";
+        string fromW1 = await http.GetStringAsync(new Uri(s1.Address, path));
+        string fromW2 = await http.GetStringAsync(new Uri(s2.Address, path));
+        SplitViewReport report = SplitView.Compare(fromW1, fromW2, logKey.Verifier, policy.Witnesses);
+        Assert.Equal(SplitViewKind.SameSizeDifferentRoots, report.Kind);
+        Assert.Equal("w1", report.CosignersA.Cosigners.Single().Witness.Name);
+        Assert.Equal("w2", report.CosignersB.Cosigners.Single().Witness.Name);
+
+        // Shown the other side, over HTTP, each witness refuses (422): no view can ever get both.
+        Assert.Equal(WitnessFailure.Inconsistent, (await c1.AddCheckpointAsync(300, [], noteB)).Failure);
+        Assert.Equal(WitnessFailure.Inconsistent, (await c2.AddCheckpointAsync(300, [], noteA)).Failure);
+        forked.Grow(50);
+        var later = new BoardPublisher(boardB, forked, 0, logKey.Verifier, origin, [c1, c2], policy).PublishOnce();
+        Assert.False(later.Cosigning!.Check.Met);
+        Assert.Equal(WitnessFailure.Inconsistent, later.Cosigning.Results[0].Result.Failure);
+    }
+
     internal sealed class MemoryBoard : IBoardStore
     {
         private readonly Dictionary<string, byte[]> _files = [];
@@ -107,7 +157,7 @@ public sealed class BoardWitnessingTests : IDisposable
     }
 
     /// <summary>An authority of one partition: records "vote-{i}", a checkpoint signed at each <see cref="Grow"/>.</summary>
-    internal sealed class MemorySource(string origin) : IBoardSource
+    internal sealed class MemorySource(string origin, string prefix = "vote", NoteSigner? signer = null) : IBoardSource
     {
         private readonly List<byte[]> _records = [];
         private readonly MerkleMountainRange _mmr = new(new InMemoryMmrNodeStore());
@@ -115,13 +165,13 @@ public sealed class BoardWitnessingTests : IDisposable
 
         public string Origin { get; } = origin;
 
-        public NoteSigner Signer { get; } = NoteSigner.Generate("tvs-test");
+        public NoteSigner Signer { get; } = signer ?? NoteSigner.Generate("tvs-test");
 
         public void Grow(int n)
         {
             for (int i = 0; i < n; i++)
             {
-                byte[] r = Encoding.UTF8.GetBytes($"vote-{_records.Count}");
+                byte[] r = Encoding.UTF8.GetBytes($"{prefix}-{_records.Count}");
                 _records.Add(r);
                 _mmr.Append(r);
             }
