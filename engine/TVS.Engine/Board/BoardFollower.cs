@@ -140,7 +140,7 @@ public sealed class BoardFollower : IDisposable
                 TilesWritten += publisher.TilesWritten - before;
                 if (done.Cosigning is { } outcome)
                 {
-                    Count(p, outcome, done.CheckpointWritten, done.CosignTime);
+                    Count(p, outcome, done.CheckpointWritten && done.Witnessed == false, done.CosignTime);
                 }
                 if (done.CheckpointWritten)
                 {
@@ -171,7 +171,7 @@ public sealed class BoardFollower : IDisposable
         }
     }
 
-    private void Count(int partition, CosignOutcome outcome, bool published, TimeSpan took)
+    private void Count(int partition, CosignOutcome outcome, bool publishedBelowQuorum, TimeSpan took)
     {
         Interlocked.Increment(ref _cosignRounds);
         Interlocked.Add(ref _cosignTicks, took.Ticks);
@@ -191,7 +191,7 @@ public sealed class BoardFollower : IDisposable
                 _warn($"board: witness {witness.Key.Name} did not cosign partition {partition}'s checkpoint: {result.Failure}{(result.Status is int s ? $" ({s})" : "")}: {result.Detail}");
             }
         }
-        if (published && !outcome.Check.Met)
+        if (publishedBelowQuorum)
         {
             Interlocked.Increment(ref _belowQuorum);
             _warn($"board: partition {partition}'s checkpoint published below quorum ({outcome.Check}); it is sent to the witnesses again on later rounds");

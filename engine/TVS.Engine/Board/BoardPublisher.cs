@@ -10,8 +10,9 @@ namespace TVS.Engine.Board;
 /// <summary>What one <see cref="BoardPublisher.PublishOnce"/> did.</summary>
 /// <param name="Cosigning">With witnesses: what the witnesses answered this round (null when none were asked).</param>
 /// <param name="CosignTime">Time spent waiting for the witnesses this round.</param>
+/// <param name="Witnessed">With witnesses, after a written checkpoint: whether the note put on the board (with the cosignatures it kept) reaches the quorum.</param>
 public readonly record struct BoardPublication(int Partition, long FromSize, long ToSize, int TilesWritten, bool CheckpointWritten,
-    CosignOutcome? Cosigning = null, TimeSpan CosignTime = default);
+    CosignOutcome? Cosigning = null, TimeSpan CosignTime = default, bool? Witnessed = null);
 
 /// <summary>
 /// Publishes one partition's Merkle tree as a C2SP tlog-tiles log on the bulletin board
@@ -166,7 +167,7 @@ public sealed class BoardPublisher
         _board.Put(PartitionPrefix(Partition) + TilePaths.Checkpoint, Encoding.UTF8.GetBytes(note));
         _publishedNote = note;
         PublishedSize = latest.Size;
-        return new BoardPublication(Partition, from, latest.Size, (int)(_tiles.Writes - writesBefore), true, outcome, cosignTime);
+        return new BoardPublication(Partition, from, latest.Size, (int)(_tiles.Writes - writesBefore), true, outcome, cosignTime, _policy is null ? null : PublishedMet());
     }
 
     /// <summary>Whether the published note reaches the quorum (checked once per published note, not every round).</summary>
