@@ -53,11 +53,12 @@ public static class BoardCommands
         var pg = new Option<string?>("--pg") { Description = "PostgreSQL connection string (the production authority)" };
         var data = new Option<DirectoryInfo?>("--data") { Description = "an embedded data directory instead of --pg" };
         var dir = new Option<DirectoryInfo>("--board") { Description = "the board directory", Required = true };
-        foreach (var o in new Option[] { election, pg, data, dir })
+        var witness = new Option<string[]>("--witness") { Description = "NAME=URL: the submission URL of a witness election.json lists (repeat); each checkpoint is cosigned before it goes up", AllowMultipleArgumentsPerToken = false };
+        foreach (var o in new Option[] { election, pg, data, dir, witness })
         {
             publish.Options.Add(o);
         }
-        publish.SetAction(r => Publish(r.GetValue(election)!.FullName, r.GetValue(pg), r.GetValue(data)?.FullName, r.GetValue(dir)!.FullName, Console.Out, Console.Error));
+        publish.SetAction(r => Publish(r.GetValue(election)!.FullName, r.GetValue(pg), r.GetValue(data)?.FullName, r.GetValue(dir)!.FullName, Console.Out, Console.Error, r.GetValue(witness) ?? []));
         board.Subcommands.Add(publish);
         return board;
     }
@@ -65,10 +66,12 @@ public static class BoardCommands
     public static int Verify(string receiptPath, string electionDir, string? recordPath, TextWriter output, TextWriter error)
     {
         (Guid Id, TVS.Merkle.NoteVerifier Verifier, int Partitions) election;
+        TVS.Engine.Election.WitnessPolicy? witnesses;
         byte[] json;
         try
         {
             election = Public(electionDir);
+            witnesses = ElectionCommands.ReadWitnessPolicy(electionDir);
             json = File.ReadAllBytes(receiptPath);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or FormatException or System.Text.Json.JsonException or TVS.Merkle.NoteException or ArgumentException or NullReferenceException)
@@ -82,13 +85,14 @@ public static class BoardCommands
             return ExitInvalid;
         }
         byte[]? expected = recordPath is null ? null : File.ReadAllBytes(recordPath);
-        var verdict = receipt!.Verify(election.Id, election.Partitions, election.Verifier, expected);
+        var verdict = receipt!.Verify(election.Id, election.Partitions, election.Verifier, expected, witnesses);
         if (!verdict.Ok)
         {
             output.WriteLine($"FAIL {verdict.Code}: {verdict.Message}");
             return ExitInvalid;
         }
-        output.WriteLine($"OK vote {receipt.Index} of partition {receipt.Partition} is in the tree of {receipt.TreeSize} leaves signed by {election.Verifier.Name}");
+        output.WriteLine($"OK vote {receipt.Index} of partition {receipt.Partition} is in the tree of {receipt.TreeSize} leaves signed by {election.Verifier.Name}"
+            + (witnesses is null ? "" : $" and cosigned by {witnesses.Check(receipt.Checkpoint).Cosigners.Count} of the election's {witnesses.Witnesses.Count} witnesses (quorum {witnesses.Quorum})"));
         return ExitOk;
     }
 
@@ -147,7 +151,7 @@ public static class BoardCommands
         }
     }
 
-    public static int Publish(string electionDir, string? pg, string? data, string boardDir, TextWriter output, TextWriter error)
+    public static int Publish(string electionDir, string? pg, string? data, string boardDir, TextWriter output, TextWriter error, string[]? witnessUrls = null)
     {
         if ((pg is null) == (data is null))
         {
@@ -155,6 +159,31 @@ public static class BoardCommands
             return ExitUnusable;
         }
         var election = Public(electionDir);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        TVS.Engine.Election.WitnessPolicy? policy;
+        IReadOnlyList<ICheckpointWitness>? witnesses = null;
+        try
+        {
+            policy = ElectionCommands.ReadWitnessPolicy(electionDir);
+            if (policy is not null)
+            {
+                witnesses = WitnessEndpoints.Clients(policy, WitnessEndpoints.Parse(witnessUrls ?? []), http, out var missing);
+                if (missing.Count > 0)
+                {
+                    error.WriteLine($"board publish: WARNING: no --witness URL for {string.Join(", ", missing)}: not asked to cosign");
+                }
+            }
+            else if (witnessUrls is { Length: > 0 })
+            {
+                error.WriteLine("board publish: --witness given, but election.json lists no witnesses");
+                return ExitUnusable;
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            error.WriteLine($"board publish: {e.Message}");
+            return ExitUnusable;
+        }
         using var dataSource = pg is null ? null : PostgresVoteStore.CreateDataSource(pg);
         IBoardSource source = dataSource is not null ? new PostgresBoardSource(dataSource, election.Id) : new LocalBoardSource(data!, election.Verifier);
         using var board = new LocalBoardStore(boardDir);
@@ -163,8 +192,16 @@ public static class BoardCommands
         {
             try
             {
-                var done = new BoardPublisher(board, source, p, election.Verifier, $"tvs/{election.Id:D}/p{p}").PublishOnce();
-                output.WriteLine($"p{p}: board at {done.ToSize} (was {done.FromSize}), {done.TilesWritten} tiles and bundles written");
+                var done = new BoardPublisher(board, source, p, election.Verifier, $"tvs/{election.Id:D}/p{p}", witnesses is { Count: > 0 } ? witnesses : null, policy).PublishOnce();
+                output.WriteLine($"p{p}: board at {done.ToSize} (was {done.FromSize}), {done.TilesWritten} tiles and bundles written"
+                    + (done.Cosigning is { } c ? $"; {c.Check}" : ""));
+                foreach (var (w, result) in done.Cosigning?.Results ?? [])
+                {
+                    if (!result.Ok)
+                    {
+                        error.WriteLine($"board publish: p{p}: witness {w.Key.Name}: {result.Failure} {result.Detail}");
+                    }
+                }
             }
             catch (Exception e) when (e is InvalidDataException or IOException or Npgsql.NpgsqlException or TVS.Merkle.NoteException)
             {

@@ -24,7 +24,7 @@ internal static class DemoBoard
             total++;
             var found = service.LookupAsync(Nullifier.FromBytes(v.NullifierBytes), CancellationToken.None).AsTask().GetAwaiter().GetResult();
             if (found.State == ReceiptState.Ready && Receipt.TryParse(found.Json, out var receipt, out _)
-                && receipt!.Verify(election.Id, election.Partitions, election.Signer.Verifier, v.Record).Ok)
+                && receipt!.Verify(election.Id, election.Partitions, election.Signer.Verifier, v.Record, election.Witnesses).Ok)
             {
                 valid++;
             }

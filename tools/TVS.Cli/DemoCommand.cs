@@ -47,7 +47,8 @@ public static class DemoCommand
         var engineOnly = new Option<bool>("--engine-only") { Description = "only the engine and its checks, for throughput runs: no registration (simulated voters under simulated signed roots, plus the committed real proofs), no close, tally or record" };
         var hsm = new Option<bool>("--hsm") { Description = "keep the checkpoint/close signer, the issuers' root signers and the trustees' share-wrapping keys in a SoftHSM2 token created under DIR/hsm (PIN in DIR/hsm/pin)" };
         var noBoard = new Option<bool>("--no-board") { Description = "do not publish the bulletin board (DIR/board) while the engine runs (to measure what publishing costs)" };
-        foreach (var o in new Option[] { voters, dup, bad, malformed, threads, dir, json, baseline, rate, record, engineOnly, noBoard, hsm })
+        var witnesses = new Option<int>("--witnesses") { Description = "start N checkpoint witnesses in process on loopback (keys under DIR/witnesses), list them in election.json with a majority quorum; the board's checkpoints then carry their cosignatures and receipts need the quorum", DefaultValueFactory = _ => 0 };
+        foreach (var o in new Option[] { voters, dup, bad, malformed, threads, dir, json, baseline, rate, record, engineOnly, noBoard, hsm, witnesses })
         {
             demo.Options.Add(o);
         }
@@ -57,17 +58,22 @@ public static class DemoCommand
             Duplicates = r.GetValue(dup),
             BadProofs = r.GetValue(bad),
             Malformed = r.GetValue(malformed),
-        }, Math.Max(1, r.GetValue(threads)), r.GetValue(dir), r.GetValue(json), !r.GetValue(baseline), r.GetValue(rate), r.GetValue(record)?.FullName, r.GetValue(engineOnly), !r.GetValue(noBoard), r.GetValue(hsm)));
+        }, Math.Max(1, r.GetValue(threads)), r.GetValue(dir), r.GetValue(json), !r.GetValue(baseline), r.GetValue(rate), r.GetValue(record)?.FullName, r.GetValue(engineOnly), !r.GetValue(noBoard), r.GetValue(hsm), Math.Clamp(r.GetValue(witnesses), 0, 64)));
         return demo;
     }
 
-    public static int Run(LoadMix mix, int verifyThreads, DirectoryInfo? keep, bool json, bool measureBaseline, double rate = 0, string? recordDir = null, bool engineOnly = false, bool publishBoard = true, bool hsm = false)
+    public static int Run(LoadMix mix, int verifyThreads, DirectoryInfo? keep, bool json, bool measureBaseline, double rate = 0, string? recordDir = null, bool engineOnly = false, bool publishBoard = true, bool hsm = false, int witnesses = 0)
     {
+        if (witnesses > 0 && !publishBoard)
+        {
+            Console.Error.WriteLine("tvs demo: --witnesses cosign the board's checkpoints: not with --no-board");
+            return 2;
+        }
         string root = keep?.FullName ?? Path.Combine(Path.GetTempPath(), "tvs-demo-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
         try
         {
-            return RunIn(root, mix, verifyThreads, json, measureBaseline, rate, recordDir, engineOnly, publishBoard, hsm);
+            return RunIn(root, mix, verifyThreads, json, measureBaseline, rate, recordDir, engineOnly, publishBoard, hsm, witnesses);
         }
         finally
         {
@@ -78,7 +84,7 @@ public static class DemoCommand
         }
     }
 
-    private static int RunIn(string root, LoadMix mix, int verifyThreads, bool json, bool measureBaseline, double rate, string? recordDir, bool engineOnly, bool publishBoard, bool hsm)
+    private static int RunIn(string root, LoadMix mix, int verifyThreads, bool json, bool measureBaseline, double rate, string? recordDir, bool engineOnly, bool publishBoard, bool hsm, int witnessCount)
     {
         var console = json ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }) : AnsiConsole.Console;
         string? fixtures = FindFixtures();
@@ -151,7 +157,23 @@ public static class DemoCommand
                 election = ElectionSetup.Load(election.Directory, allowInsecure: true);
                 mix = mix with { Registered = r.Registered, Depth = circuitDepth };
             }
-            return RunElection(election, root, mix, verifyThreads, json, measureBaseline, rate, recordDir, engineOnly, console, registration, publishBoard);
+            if (witnessCount == 0)
+            {
+                return RunElection(election, root, mix, verifyThreads, json, measureBaseline, rate, recordDir, engineOnly, console, registration, publishBoard, null);
+            }
+            // The witnesses are listed in election.json before any vote; the election is loaded again with them.
+            var witnesses = DemoWitnesses.StartAsync(election, witnessCount, Path.Combine(root, "witnesses")).GetAwaiter().GetResult();
+            try
+            {
+                election.Dispose();
+                election = ElectionSetup.Load(election.Directory, allowInsecure: true);
+                console.MarkupLine($"witnesses: {witnessCount} on loopback ({string.Join(", ", witnesses.Servers.Select(s => s.Address.ToString()))}), quorum {witnesses.Policy.Quorum}, listed in election.json");
+                return RunElection(election, root, mix, verifyThreads, json, measureBaseline, rate, recordDir, engineOnly, console, registration, publishBoard, witnesses);
+            }
+            finally
+            {
+                witnesses.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
         }
         finally
         {
@@ -160,7 +182,7 @@ public static class DemoCommand
     }
 
     private static int RunElection(ElectionSetup election, string root, LoadMix mix, int verifyThreads, bool json, bool measureBaseline, double rate, string? recordDir, bool engineOnly,
-        IAnsiConsole console, RegistrationOutcome? registration, bool publishBoard)
+        IAnsiConsole console, RegistrationOutcome? registration, bool publishBoard, DemoWitnesses? witnesses)
     {
         // 1. Votes are minted before the timed run.
         GeneratedLoad load = null!;
@@ -197,6 +219,10 @@ public static class DemoCommand
         using var follower = publishBoard
             ? new BoardFollower(board, new LocalBoardSource(data, election.Signer.Verifier), election.Signer.Verifier, election.Origin, () => [0],
                 w => { lock (boardWarnings) { boardWarnings.Add(w); } }, election.Signer, $"tvs/{election.Id:D}/combined", election.Partitions)
+            {
+                Witnesses = witnesses?.Clients,
+                WitnessPolicy = election.Witnesses,
+            }
             : null;
         follower?.Start();
         console.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn()).Start(ctx =>
@@ -228,12 +254,16 @@ public static class DemoCommand
         {
         }
         var (sampled, validProofs) = EmbeddedRun.CheckInclusionSample(election, data, 0, 64);
-        bool boardOk = !publishBoard || (boardCaughtUp && follower!.PublishedSize(0) == summary.MmrSize && receipts.Valid == receipts.Checked && receipts.Checked == summary.Accepted);
+        var finalCosigned = election.Witnesses is { } policy && board.TryGet(BoardPublisher.PartitionPrefix(0) + TVS.Merkle.Tiles.TilePaths.Checkpoint) is { } finalNote
+            ? policy.Check(System.Text.Encoding.UTF8.GetString(finalNote))
+            : null;
+        bool boardOk = !publishBoard || (boardCaughtUp && follower!.PublishedSize(0) == summary.MmrSize && receipts.Valid == receipts.Checked && receipts.Checked == summary.Accepted
+            && (witnesses is null || finalCosigned is { Met: true }));
         bool ok = countsMatch && rootMatches && checkpointValid && validProofs == sampled && summary.Committed == load.Records.Count && (registration?.Ok ?? true) && boardOk;
 
         // 5. Close, decrypt (5 of 9), tally, export, verify.
         string record = recordDir ?? Path.Combine(root, "record");
-        var life = engineOnly ? null : Lifecycle(election, data, root, record, load, console);
+        var life = engineOnly ? null : Lifecycle(election, data, root, record, load, console, boardDir);
         ok &= life?.Ok ?? true;
         if (publishBoard && life is { Closed: true })
         {
@@ -266,6 +296,18 @@ public static class DemoCommand
                     failures = follower.Failures,
                     receiptsChecked = receipts.Checked,
                     receiptsValid = receipts.Valid,
+                    witnesses = witnesses is null ? null : new
+                    {
+                        count = witnesses.Clients.Count,
+                        quorum = witnesses.Policy.Quorum,
+                        cosignaturesObtained = follower.CosignaturesObtained,
+                        witnessFailures = follower.WitnessFailures,
+                        publishedBelowQuorum = follower.PublishedBelowQuorum,
+                        cosignRounds = follower.CosignLatency.Rounds,
+                        cosignSeconds = Math.Round(follower.CosignLatency.Total.TotalSeconds, 3),
+                        cosignMillisecondsPerCheckpoint = follower.CosignLatency.Rounds == 0 ? 0 : Math.Round(follower.CosignLatency.Total.TotalMilliseconds / follower.CosignLatency.Rounds, 2),
+                        finalCheckpointCosigners = finalCosigned?.Cosigners.Select(c => c.Witness.Name).ToArray(),
+                    },
                 } : null,
                 batchVerifierAloneProofsPerSecond = Math.Round(baseline, 1),
                 proofsPerSecond = Math.Round(load.Records.Count(r => r.Expected is not ("malformed" or "envelope" or "wrong_election" or "nullifier_mismatch" or "unknown_root")) / summary.Seconds, 1),
@@ -333,7 +375,12 @@ public static class DemoCommand
         if (publishBoard)
         {
             AnsiConsole.MarkupLine(Check(boardCaughtUp && follower!.PublishedSize(0) == summary.MmrSize) + $" the bulletin board {Markup.Escape(Path.Combine(boardDir, "p0"))} holds every accepted vote as C2SP tlog-tiles ({follower!.TilesWritten:N0} tiles and bundles, {follower.Busy.TotalSeconds:N2} s of publishing), up to the final checkpoint");
-            AnsiConsole.MarkupLine(Check(receipts.Valid == receipts.Checked && receipts.Checked == summary.Accepted) + $" {receipts.Valid:N0}/{receipts.Checked:N0} voter receipts built from the board verify offline (signature, leaf, partition, inclusion proof)");
+            AnsiConsole.MarkupLine(Check(receipts.Valid == receipts.Checked && receipts.Checked == summary.Accepted) + $" {receipts.Valid:N0}/{receipts.Checked:N0} voter receipts built from the board verify offline (signature, leaf, partition, inclusion proof{(witnesses is null ? "" : ", witness quorum")})");
+            if (witnesses is not null)
+            {
+                var (rounds, total) = follower.CosignLatency;
+                AnsiConsole.MarkupLine(Check(finalCosigned is { Met: true }) + $" the final board checkpoint is cosigned by {finalCosigned?.Cosigners.Count ?? 0} of {witnesses.Clients.Count} witnesses (quorum {witnesses.Policy.Quorum}); {follower.CosignaturesObtained:N0} cosignatures in {rounds:N0} rounds, {(rounds == 0 ? 0 : total.TotalMilliseconds / rounds):N1} ms per checkpoint, {follower.WitnessFailures} witness failures");
+            }
             foreach (var w in boardWarnings.Take(5))
             {
                 AnsiConsole.MarkupLine("[yellow]" + Markup.Escape(w) + "[/]");
@@ -421,7 +468,7 @@ public static class DemoCommand
     }
 
     /// <summary>Close → 5 of 9 trustees decrypt → tally → export → verify, through the same functions as the CLI verbs.</summary>
-    private static LifecycleOutcome Lifecycle(ElectionSetup election, string data, string root, string record, GeneratedLoad load, IAnsiConsole console)
+    private static LifecycleOutcome Lifecycle(ElectionSetup election, string data, string root, string record, GeneratedLoad load, IAnsiConsole console, string boardDir)
     {
         var seconds = new Dictionary<string, double>();
         var log = new StringWriter();
@@ -432,7 +479,7 @@ public static class DemoCommand
             sw.Restart();
             return s;
         }
-        bool closed = ElectionCommands.Close(election.Directory, data, log, log) == 0;
+        bool closed = ElectionCommands.Close(election.Directory, data, log, log, boardDir) == 0;
         seconds["close"] = Lap();
         var pick = Enumerable.Range(1, DemoTrustees).OrderBy(_ => Random.Shared.Next()).Take(DemoThreshold).Order().ToArray();
         bool decrypted = closed;

@@ -29,9 +29,11 @@ public static class ElectionCommands
         var close = new Command("close", "Close the election: the engine must be stopped; verifies the data against the final signed checkpoint, signs the close statement, marks the data directory closed");
         var e = new Option<DirectoryInfo>("--election") { Description = "election directory", Required = true };
         var d = new Option<DirectoryInfo>("--data") { Description = "the engine's data directory", Required = true };
+        var b = new Option<DirectoryInfo?>("--board") { Description = "with witnesses in election.json: the board directory whose cosigned checkpoints must be the final ones at quorum (default: DATA/board)" };
         close.Options.Add(e);
         close.Options.Add(d);
-        close.SetAction(r => Close(r.GetValue(e)!.FullName, r.GetValue(d)!.FullName, Console.Out, Console.Error));
+        close.Options.Add(b);
+        close.SetAction(r => Close(r.GetValue(e)!.FullName, r.GetValue(d)!.FullName, Console.Out, Console.Error, r.GetValue(b)?.FullName));
         election.Subcommands.Add(close);
         return election;
     }
@@ -103,7 +105,13 @@ public static class ElectionCommands
         return cmd;
     }
 
-    public static int Close(string election, string data, TextWriter output, TextWriter error)
+    /// <param name="board">
+    /// With witnesses in election.json: the board directory (default <c>DATA/board</c>). Each
+    /// partition's board checkpoint must be its final signed checkpoint (same body) carrying the
+    /// witness quorum, or nothing is closed; the cosigned notes then replace the final checkpoint
+    /// files of the data directory (same body, more signature lines), so the record carries them.
+    /// </param>
+    public static int Close(string election, string data, TextWriter output, TextWriter error, string? board = null)
     {
         string statement = Path.Combine(data, CloseStatement.FileName);
         if (File.Exists(statement))
@@ -129,6 +137,8 @@ public static class ElectionCommands
             return ExitInvalid;
         }
         var heads = new List<PartitionHead>();
+        var witnessed = new List<(string Directory, long Size, string Note)>();
+        string boardDir = board ?? Path.Combine(data, "board");
         long accepted = 0, rejected = 0;
         for (int k = 0; k < partitions; k++)
         {
@@ -168,6 +178,45 @@ public static class ElectionCommands
                 return ExitInvalid;
             }
             heads.Add(new PartitionHead(k, final.Size, final.Root));
+            if (setup.Witnesses is { } policy)
+            {
+                // The final heads are what the close binds: with witnesses they must be witnessed.
+                string published = Path.Combine(boardDir, $"p{k}", "checkpoint");
+                if (!File.Exists(published))
+                {
+                    error.WriteLine($"tvs election close: the election lists witnesses, and the board holds no checkpoint of partition {k} ({published}): publish the board (give --board DIR if it is elsewhere): not closed");
+                    return ExitInvalid;
+                }
+                string cosigned = File.ReadAllText(published);
+                try
+                {
+                    Checkpoint.Open(cosigned, setup.Signer.Verifier, setup.Origin(k));
+                    if (SignedNote.Parse(cosigned).Text != SignedNote.Parse(File.ReadAllText(latest)).Text)
+                    {
+                        error.WriteLine($"tvs election close: the board's checkpoint of partition {k} ({published}) is not the final one (size {final.Size}): let the publisher catch up (tvs board publish) first: not closed");
+                        return ExitInvalid;
+                    }
+                }
+                catch (Exception ex) when (ex is NoteException or FormatException)
+                {
+                    error.WriteLine($"tvs election close: {published}: not a checkpoint of partition {k} signed by the election's key: {ex.Message}: not closed");
+                    return ExitInvalid;
+                }
+                var witnessCheck = policy.Check(cosigned);
+                if (!witnessCheck.Met)
+                {
+                    error.WriteLine($"tvs election close: partition {k}'s final checkpoint on the board is not witnessed ({witnessCheck}): the publisher re-submits it until the witnesses answer; not closed");
+                    return ExitInvalid;
+                }
+                witnessed.Add((LocalPartition.CheckpointDirectory(data, k), final.Size, cosigned));
+                output.WriteLine($"partition {k}: final checkpoint cosigned by {string.Join(", ", witnessCheck.Cosigners.Select(c => c.Witness.Name))} (quorum {policy.Quorum})");
+            }
+        }
+        foreach (var (dir, finalSize, cosignedNote) in witnessed)
+        {
+            byte[] bytes = System.Text.Encoding.UTF8.GetBytes(cosignedNote);
+            TVS.Engine.IO.AtomicFile.Write(Path.Combine(dir, $"{finalSize:D12}.note"), bytes);
+            TVS.Engine.IO.AtomicFile.Write(Path.Combine(dir, LocalCheckpointSink.LatestFile), bytes);
         }
         string note = CloseStatement.Sign(setup.Signer, setup.Id, heads, accepted, rejected, DateTimeOffset.UtcNow);
         TVS.Engine.IO.AtomicFile.Create(statement, System.Text.Encoding.UTF8.GetBytes(note));
@@ -200,6 +249,10 @@ public static class ElectionCommands
         var m = JsonNode.Parse(File.ReadAllText(Path.Combine(directory, ElectionSetup.ManifestFile)))!;
         return (Guid.Parse((string)m["electionId"]!), NoteVerifier.Parse((string)m["checkpointVerifierKey"]!), ElectionRecord.ReadPartitions(m));
     }
+
+    /// <summary>The election's checkpoint witnesses (election.json <c>witnesses</c>/<c>witnessQuorum</c>), null when it lists none; <see cref="InvalidDataException"/> when malformed.</summary>
+    public static TVS.Engine.Election.WitnessPolicy? ReadWitnessPolicy(string directory)
+        => TVS.Engine.Election.WitnessPolicy.FromManifest(JsonNode.Parse(File.ReadAllText(Path.Combine(directory, ElectionSetup.ManifestFile)))!);
 
     /// <summary>
     /// The accepted votes of a closed data directory, one list per partition (0..P-1), each checked

@@ -15,11 +15,13 @@ namespace TVS.Cli;
 public sealed class EngineBoard : IDisposable
 {
     private readonly IBoardStore _store;
+    private readonly HttpClient? _http;
 
-    private EngineBoard(BoardFollower follower, IBoardStore store)
+    private EngineBoard(BoardFollower follower, IBoardStore store, HttpClient? http)
     {
         Follower = follower;
         _store = store;
+        _http = http;
     }
 
     public BoardFollower Follower { get; }
@@ -37,12 +39,28 @@ public sealed class EngineBoard : IDisposable
         IBoardSource source = dataSource is not null
             ? new PostgresBoardSource(dataSource, election.Id)
             : new LocalBoardSource(settings.Data!, election.Signer.Verifier);
+        HttpClient? http = null;
+        IReadOnlyList<ICheckpointWitness>? witnesses = null;
+        if (election.Witnesses is { } policy)
+        {
+            http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            witnesses = WitnessEndpoints.Clients(policy, settings.WitnessUrls, http, out var missing);
+            if (missing.Count > 0)
+            {
+                log($"board: WARNING: no WitnessUrls entry for witness(es) {string.Join(", ", missing)} of election.json: their cosignatures are never asked for"
+                    + (policy.Quorum > witnesses.Count ? $"; with {witnesses.Count} reachable of quorum {policy.Quorum}, no checkpoint will be witnessed" : ""));
+            }
+        }
         var follower = new BoardFollower(store, source, election.Signer.Verifier, election.Origin, partitions, log,
             election.Signer, $"tvs/{election.Id:D}/combined", election.Partitions)
-        { Interval = TimeSpan.FromMilliseconds(Math.Max(100, settings.BoardIntervalMs)) };
+        {
+            Interval = TimeSpan.FromMilliseconds(Math.Max(100, settings.BoardIntervalMs)),
+            Witnesses = witnesses is { Count: > 0 } ? witnesses : null,
+            WitnessPolicy = election.Witnesses,
+        };
         follower.Start();
-        log($"board: publishing to {store.Location}");
-        return new EngineBoard(follower, store);
+        log($"board: publishing to {store.Location}" + (election.Witnesses is { } p ? $", cosigned by {witnesses!.Count} of {p.Witnesses.Count} witnesses (quorum {p.Quorum})" : ""));
+        return new EngineBoard(follower, store, http);
     }
 
     /// <summary>Stops with a last round (the board catches up with the last checkpoint); warns if it could not.</summary>
@@ -58,5 +76,6 @@ public sealed class EngineBoard : IDisposable
     {
         Follower.Dispose();
         _store.Dispose();
+        _http?.Dispose();
     }
 }

@@ -70,6 +70,12 @@ public sealed class EngineSettings
     public bool PublishBoard { get; set; } = true;
     public int BoardIntervalMs { get; set; } = 1000;
 
+    /// <summary>
+    /// The submission URL of each witness election.json lists, by witness name (docs/ops/witness.md):
+    /// the board publisher has each partition checkpoint cosigned by them before it goes up.
+    /// </summary>
+    public Dictionary<string, string> WitnessUrls { get; set; } = [];
+
     /// <summary>The S3 settings as the blob sink and the board store take them (null without a bucket).</summary>
     public TVS.Storage.S3.S3BlobSinkOptions? S3Options() => S3Bucket is { } bucket ? new TVS.Storage.S3.S3BlobSinkOptions
     {

@@ -19,6 +19,7 @@ public static class WitnessCommands
         witness.Subcommands.Add(Keygen());
         witness.Subcommands.Add(Run());
         witness.Subcommands.Add(Bench());
+        witness.Subcommands.Add(WitnessPublishBench.Build());
         return witness;
     }
 

@@ -96,6 +96,9 @@ public sealed class ElectionSetup : IDisposable
     /// <summary>Why a root of the directory was not accepted, one line each (the CLI prints them).</summary>
     public IReadOnlyList<string> RootWarnings { get; }
 
+    /// <summary>The board's checkpoint witnesses and quorum (election.json <c>witnesses</c>/<c>witnessQuorum</c>); null: the election has none.</summary>
+    public TVS.Engine.Election.WitnessPolicy? Witnesses { get; private init; }
+
     /// <summary>Checkpoint origin line for partition <paramref name="partition"/>.</summary>
     public string Origin(int partition) => $"tvs/{Id:D}/p{partition}";
 
@@ -324,6 +327,7 @@ public sealed class ElectionSetup : IDisposable
         }
         var id = Guid.Parse((string)m["electionId"]!);
         int partitions = TVS.Engine.Tally.ElectionRecord.ReadPartitions(m);
+        var witnesses = TVS.Engine.Election.WitnessPolicy.FromManifest(m);
         string? insecure = (string?)m["insecure"];
         if (insecure != null && !allowInsecure)
         {
@@ -362,7 +366,10 @@ public sealed class ElectionSetup : IDisposable
         {
             simulated = SimulatedSetup.ImportTrapdoor(Convert.FromHexString(File.ReadAllText(trapdoor).Trim()));
         }
-        return new ElectionSetup(directory, id, insecure, keys, roots, ingest, signer, simulated, simulatedRoots, issuers, accepted, warnings, partitions);
+        return new ElectionSetup(directory, id, insecure, keys, roots, ingest, signer, simulated, simulatedRoots, issuers, accepted, warnings, partitions)
+        {
+            Witnesses = witnesses,
+        };
     }
 
     /// <summary>

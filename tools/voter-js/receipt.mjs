@@ -5,6 +5,10 @@
 // the leaf hash and §2.1.3.2 for the inclusion proof, docs/formats.md "Vote record (v1)" for the
 // record's fields, Kafka's default partitioner (murmur2) for the partition.
 //
+// With witnesses in election.json ("witnesses", "witnessQuorum"), the checkpoint must also carry
+// witnessQuorum valid cosignatures of distinct listed witnesses, checked from C2SP
+// tlog-cosignature (cosignature/v1, Ed25519, key type 0x04).
+//
 // Only Web Crypto (globalThis.crypto.subtle: SHA-256, Ed25519) and no dependency, so the same file
 // runs in a browser and in node >= 20.
 //
@@ -31,6 +35,8 @@ export const CODES = Object.freeze([
   "bad_checkpoint", // the checkpoint is not a well-formed signed note or tlog-checkpoint
   "unknown_key", // no signature on the checkpoint is by the election's checkpoint key
   "bad_signature", // a signature by the election's checkpoint key does not verify
+  "bad_cosignature", // a cosignature line of a witness listed in election.json does not verify
+  "below_quorum", // fewer than witnessQuorum listed witnesses validly cosigned the checkpoint
   "wrong_partition", // the partition is not the nullifier's (murmur2 mod partitions) or out of range
   "wrong_origin", // the checkpoint's origin is not tvs/{electionId}/p{partition}
   "size_mismatch", // the checkpoint's tree size is not treeSize
@@ -198,6 +204,77 @@ export async function parseVerifierKey(vkey) {
 }
 
 /**
+ * Parses a witness's cosignature/v1 verifier key "name+hex8(keyID)+base64(0x04 || pubkey32)"
+ * (C2SP tlog-cosignature: key ID = first 4 bytes of SHA-256(name || "\n" || 0x04 || pubkey));
+ * null when it is not one.
+ */
+export async function parseCosignerKey(vkey) {
+  if (typeof vkey !== "string") return null;
+  const m = /^([^+]*)\+([0-9a-fA-F]{8})\+(.*)$/s.exec(vkey);
+  if (!m || !validKeyName(m[1])) return null;
+  const data = fromBase64(m[3]);
+  if (!data || data.length !== 33 || data[0] !== 0x04) return null;
+  const publicKey = data.subarray(1);
+  const h = await sha256(utf8.encode(m[1]), Uint8Array.of(0x0a, 0x04), publicKey);
+  const id = parseInt(m[2], 16) >>> 0;
+  if (id !== (((h[0] << 24) | (h[1] << 16) | (h[2] << 8) | h[3]) >>> 0)) return null;
+  let key;
+  try {
+    key = await subtle.importKey("raw", publicKey, { name: "Ed25519" }, false, ["verify"]);
+  } catch {
+    return null;
+  }
+  return { name: m[1], id, key, publicKey: toHex(publicKey) };
+}
+
+/** election.json "witnesses" and "witnessQuorum": null when neither is present; bad_election when malformed. */
+async function parseWitnesses(e) {
+  const hasList = "witnesses" in e && e.witnesses !== undefined, hasQuorum = "witnessQuorum" in e && e.witnessQuorum !== undefined;
+  if (!hasList && !hasQuorum) return null;
+  if (!Array.isArray(e.witnesses) || !Number.isInteger(e.witnessQuorum)) fail("bad_election", "election: witnesses (array of vkeys) and witnessQuorum (integer) go together");
+  if (e.witnesses.length < 1 || e.witnesses.length > 64) fail("bad_election", "election: witnesses must list 1 to 64 keys");
+  const keys = [];
+  for (const [i, v] of e.witnesses.entries()) {
+    const k = await parseCosignerKey(v);
+    if (!k) fail("bad_election", `election: witnesses[${i}] is not a cosignature/v1 (type 0x04) verifier key`);
+    if (keys.some((o) => o.name === k.name || o.publicKey === k.publicKey)) fail("bad_election", `election: witnesses[${i}] repeats a name or a public key`);
+    keys.push(k);
+  }
+  if (e.witnessQuorum < 1 || e.witnessQuorum > keys.length) fail("bad_election", `election: witnessQuorum must be 1..${keys.length}`);
+  return { keys, quorum: e.witnessQuorum };
+}
+
+/**
+ * C2SP tlog-cosignature: a listed witness's line (same name and key ID) must be 76 bytes,
+ * keyID(4) || timestamp(8, big-endian, < 2^63) || Ed25519 signature of
+ * "cosignature/v1\ntime {timestamp}\n" || the note text. Counts distinct listed witnesses.
+ */
+async function checkCosignatures(text, lines, witnesses) {
+  const cosigned = new Set();
+  for (const { name, id, sig } of lines) {
+    for (const w of witnesses.keys) {
+      if (w.name !== name || w.id !== id) continue;
+      let ok = false;
+      if (sig.length === 76) {
+        const t = new DataView(sig.buffer, sig.byteOffset).getBigUint64(4);
+        if (t < 1n << 63n) {
+          try {
+            ok = await subtle.verify({ name: "Ed25519" }, w.key, sig.subarray(12), utf8.encode(`cosignature/v1\ntime ${t}\n${text}`));
+          } catch {
+            ok = false;
+          }
+        }
+      }
+      if (!ok) fail("bad_cosignature", `a cosignature line of listed witness ${w.name} does not verify`);
+      cosigned.add(w.publicKey);
+    }
+  }
+  if (cosigned.size < witnesses.quorum) {
+    fail("below_quorum", `the checkpoint has valid cosignatures of ${cosigned.size} listed witness(es), the election needs ${witnesses.quorum}`);
+  }
+}
+
+/**
  * Opens a C2SP signed note with one trusted key and returns its text. Malformed notes are
  * bad_checkpoint; signatures by other keys (another name or key ID) are ignored; a signature by
  * the trusted key that does not verify refuses the note (bad_signature); none at all is unknown_key.
@@ -215,6 +292,7 @@ async function openNote(msg, verifier) {
   const lines = sigs.slice(0, -1).split("\n");
   if (lines.length > MAX_SIGNATURES) fail("bad_checkpoint", `more than ${MAX_SIGNATURES} signatures`);
   const textBytes = utf8.encode(text);
+  const parsed = [];
   let verified = 0;
   for (const line of lines) {
     if (!line.startsWith("\u2014 ")) fail("bad_checkpoint", "signature line does not start with an em dash");
@@ -224,6 +302,7 @@ async function openNote(msg, verifier) {
     const sig = sp < 0 ? null : fromBase64(rest.slice(sp + 1));
     if (!validKeyName(name) || !sig || sig.length < 5) fail("bad_checkpoint", "malformed signature line");
     const id = ((sig[0] << 24) | (sig[1] << 16) | (sig[2] << 8) | sig[3]) >>> 0;
+    parsed.push({ name, id, sig });
     if (name !== verifier.name || id !== verifier.id) continue; // another key: ignored, as the spec requires
     let ok = false;
     if (sig.length === 4 + 64) {
@@ -237,7 +316,7 @@ async function openNote(msg, verifier) {
     verified++;
   }
   if (verified === 0) fail("unknown_key", `the checkpoint is not signed by ${verifier.name}+${verifier.id.toString(16).padStart(8, "0")}`);
-  return text;
+  return { text, lines: parsed };
 }
 
 /** C2SP tlog-checkpoint body: origin, decimal size, base64 root, optional non-empty extension lines. */
@@ -311,9 +390,12 @@ async function check(receipt, election, expectedRecord) {
   if (!Number.isInteger(partitions) || partitions < 1 || partitions > 4096) fail("bad_election", "election: partitions must be 1..4096");
   const verifier = await parseVerifierKey(e.checkpointVerifierKey);
   if (!verifier) fail("bad_election", "election: checkpointVerifierKey is not an Ed25519 note verifier key");
+  const witnesses = await parseWitnesses(e);
   if (electionId !== e.electionId.toLowerCase()) fail("wrong_election", `receipt for election ${electionId}, not ${e.electionId}`);
 
-  const cp = parseCheckpoint(await openNote(note, verifier));
+  const opened = await openNote(note, verifier);
+  const cp = parseCheckpoint(opened.text);
+  if (witnesses) await checkCosignatures(opened.text, opened.lines, witnesses);
   const nullifier = fromHex(nullifierHex);
   const home = partitionOf(nullifier, partitions);
   if (partition !== home) fail("wrong_partition", `partition ${partition}, the nullifier belongs to partition ${home} of ${partitions}`);

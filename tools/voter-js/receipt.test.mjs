@@ -67,6 +67,22 @@ function newKey(name) {
   return { name, id, privateKey, vkey: `${name}+${id.toString("hex")}+${Buffer.concat([Buffer.of(1), pub]).toString("base64")}` };
 }
 
+/** A witness's cosignature/v1 key (C2SP tlog-cosignature): key ID over name || "\n" || 0x04 || pubkey. */
+function newWitness(name) {
+  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
+  const pub = Buffer.from(publicKey.export({ format: "jwk" }).x, "base64url");
+  const id = H(Buffer.from(name), Buffer.of(0x0a, 0x04), pub).subarray(0, 4);
+  return { name, id, privateKey, vkey: `${name}+${id.toString("hex")}+${Buffer.concat([Buffer.of(4), pub]).toString("base64")}` };
+}
+/** Adds witness w's cosignature line at time t: keyID || t (8 bytes BE) || Ed25519("cosignature/v1\ntime t\n" || text). */
+function cosign(note, w, t = 1765000000) {
+  const text = note.slice(0, note.lastIndexOf("\n\n") + 1);
+  const ts = Buffer.alloc(8);
+  ts.writeBigUInt64BE(BigInt(t));
+  const sig = sign(null, Buffer.from(`cosignature/v1\ntime ${t}\n${text}`), w.privateKey);
+  return note + `\u2014 ${w.name} ${Buffer.concat([w.id, ts, sig]).toString("base64")}\n`;
+}
+
 /** A C2SP signed note: text, blank line, one "— name base64(keyID || signature)" line per key. */
 const signNote = (text, ...keys) =>
   text + "\n" + keys.map((k) => `\u2014 ${k.name} ${Buffer.concat([k.id, sign(null, Buffer.from(text), k.privateKey)]).toString("base64")}\n`).join("");
@@ -304,6 +320,28 @@ test("every tampering gets its code", async () => {
   await expectCode(receipt, election, "record_mismatch", { expectedRecord: new Uint8Array(sealed) });
   await expectCode(receipt, election, "record_mismatch", { expectedRecord: new Uint8Array(s.record.subarray(1)) });
   await assert.rejects(verifyReceipt(receipt, election, { expectedRecord: "a string" }), TypeError);
+
+  // With witnesses: the checkpoint counts only with witnessQuorum valid cosignatures of listed witnesses.
+  const [w1, w2, w3] = [newWitness("witness.example/w1"), newWitness("witness.example/w2"), newWitness("witness.example/w3")];
+  const witnessed = { ...election, witnesses: [w1.vkey, w2.vkey, w3.vkey], witnessQuorum: 2 };
+  const two = cosign(cosign(receipt.checkpoint, w1), w3);
+  assert.equal((await verifyReceipt({ ...receipt, checkpoint: two }, witnessed)).ok, true);
+  assert.equal((await verifyReceipt(receipt, election)).ok, true, "without witnesses in election.json cosignatures are not needed");
+  assert.equal((await verifyReceipt({ ...receipt, checkpoint: two }, election)).ok, true, "nor looked at");
+  await expectCode(receipt, witnessed, "below_quorum");
+  await expectCode({ ...receipt, checkpoint: cosign(receipt.checkpoint, w2) }, witnessed, "below_quorum");
+  // The same witness twice counts once; an unlisted witness does not count.
+  await expectCode({ ...receipt, checkpoint: cosign(cosign(receipt.checkpoint, w2), w2, 1765000001) }, witnessed, "below_quorum");
+  await expectCode({ ...receipt, checkpoint: cosign(cosign(receipt.checkpoint, w2), newWitness("witness.example/w4")) }, witnessed, "below_quorum");
+  // A cosignature of another checkpoint (size 299) moved onto this one does not verify.
+  const smaller = cosign(signNote(cpText(s.origin, 299, s.tree.mth(0, 299)), s.key), w2);
+  const moved = two + smaller.slice(smaller.lastIndexOf("\n\u2014 ") + 1);
+  await expectCode({ ...receipt, checkpoint: moved }, witnessed, "bad_cosignature");
+  // A log key (type 0x01) is not a witness key, and the quorum must be 1..n.
+  await expectCode(receipt, { ...witnessed, witnesses: [s.key.vkey, w2.vkey] }, "bad_election");
+  await expectCode(receipt, { ...witnessed, witnessQuorum: 4 }, "bad_election");
+  await expectCode(receipt, { ...witnessed, witnesses: [w1.vkey, w1.vkey] }, "bad_election");
+  await expectCode(receipt, { ...election, witnessQuorum: 1 }, "bad_election");
 
   assert.deepEqual([...CODES].filter((c) => !seen.has(c)), [], "every code has a test");
 });

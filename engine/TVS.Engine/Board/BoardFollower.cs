@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using TVS.Engine.Election;
 using TVS.Engine.Ports;
 using TVS.Merkle;
 using TVS.Merkle.Tiles;
@@ -13,7 +14,9 @@ namespace TVS.Engine.Board;
 /// checkpoint of every partition head the board shows (<c>combined/checkpoint</c>, docs/formats.md
 /// "Combined checkpoint"). A failing store (an S3 outage) delays only the board: the round is
 /// retried with back-off and the engine is never waited on. Stopping runs one last round, so a
-/// clean stop leaves the board at the authority's last checkpoint.
+/// clean stop leaves the board at the authority's last checkpoint. With <see cref="Witnesses"/>
+/// each partition's checkpoint is cosigned before it goes up (<see cref="BoardPublisher"/>); a
+/// witness that fails is warned about, counted and retried with back-off (<see cref="BackoffWitness"/>).
 /// </summary>
 public sealed class BoardFollower : IDisposable
 {
@@ -31,6 +34,8 @@ public sealed class BoardFollower : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private Thread? _thread;
     private long _failures;
+    private IReadOnlyList<ICheckpointWitness>? _backoff;
+    private long _cosignatures, _witnessFailures, _witnessDeferred, _belowQuorum, _cosignTicks, _cosignRounds;
 
     /// <param name="partitions">The partitions to publish, asked again every round (a Kafka member's set changes with rebalances).</param>
     /// <param name="combinedSigner">Signs the combined checkpoint (origin <paramref name="combinedOrigin"/>) of the heads the board shows for partitions 0..<paramref name="electionPartitions"/>−1 (whoever publishes them); null publishes none.</param>
@@ -47,6 +52,27 @@ public sealed class BoardFollower : IDisposable
         _combinedSigner = combinedSigner;
         _combinedOrigin = combinedOrigin;
     }
+
+    /// <summary>The election's witnesses (each wrapped in a <see cref="BackoffWitness"/> shared by all partitions); null: none.</summary>
+    public IReadOnlyList<ICheckpointWitness>? Witnesses { get; init; }
+
+    /// <summary>The election's witness policy (required with <see cref="Witnesses"/>).</summary>
+    public WitnessPolicy? WitnessPolicy { get; init; }
+
+    /// <summary>Cosignatures obtained from witnesses (all partitions, new and re-submitted checkpoints).</summary>
+    public long CosignaturesObtained => Interlocked.Read(ref _cosignatures);
+
+    /// <summary>Witness calls that failed (each warned about).</summary>
+    public long WitnessFailures => Interlocked.Read(ref _witnessFailures);
+
+    /// <summary>Witness calls skipped because the witness is backing off after a failure.</summary>
+    public long WitnessCallsDeferred => Interlocked.Read(ref _witnessDeferred);
+
+    /// <summary>Partition checkpoints published with fewer cosignatures than the quorum (to be re-submitted).</summary>
+    public long PublishedBelowQuorum => Interlocked.Read(ref _belowQuorum);
+
+    /// <summary>Rounds in which witnesses were asked, and the total time spent waiting for them (publication latency added by witnessing).</summary>
+    public (long Rounds, TimeSpan Total) CosignLatency => (Interlocked.Read(ref _cosignRounds), TimeSpan.FromTicks(Interlocked.Read(ref _cosignTicks)));
 
     /// <summary>Time between rounds.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(1);
@@ -104,13 +130,18 @@ public sealed class BoardFollower : IDisposable
                 {
                     if (!_publishers.TryGetValue(p, out publisher!))
                     {
-                        publisher = new BoardPublisher(_board, _source, p, _verifier, _origin(p));
+                        _backoff ??= Witnesses?.Select(w => (ICheckpointWitness)new BackoffWitness(w)).ToList();
+                        publisher = new BoardPublisher(_board, _source, p, _verifier, _origin(p), _backoff, WitnessPolicy);
                         _publishers[p] = publisher;
                     }
                 }
                 long before = publisher.TilesWritten;
                 var done = publisher.PublishOnce();
                 TilesWritten += publisher.TilesWritten - before;
+                if (done.Cosigning is { } outcome)
+                {
+                    Count(p, outcome, done.CheckpointWritten && done.Witnessed == false, done.CosignTime);
+                }
                 if (done.CheckpointWritten)
                 {
                     CheckpointsPublished++;
@@ -137,6 +168,33 @@ public sealed class BoardFollower : IDisposable
         finally
         {
             Busy += Stopwatch.GetElapsedTime(start);
+        }
+    }
+
+    private void Count(int partition, CosignOutcome outcome, bool publishedBelowQuorum, TimeSpan took)
+    {
+        Interlocked.Increment(ref _cosignRounds);
+        Interlocked.Add(ref _cosignTicks, took.Ticks);
+        foreach (var (witness, result) in outcome.Results)
+        {
+            if (result.Ok)
+            {
+                Interlocked.Increment(ref _cosignatures);
+            }
+            else if (result.Detail == BackoffWitness.Deferred)
+            {
+                Interlocked.Increment(ref _witnessDeferred);
+            }
+            else
+            {
+                Interlocked.Increment(ref _witnessFailures);
+                _warn($"board: witness {witness.Key.Name} did not cosign partition {partition}'s checkpoint: {result.Failure}{(result.Status is int s ? $" ({s})" : "")}: {result.Detail}");
+            }
+        }
+        if (publishedBelowQuorum)
+        {
+            Interlocked.Increment(ref _belowQuorum);
+            _warn($"board: partition {partition}'s checkpoint published below quorum ({outcome.Check}); it is sent to the witnesses again on later rounds");
         }
     }
 

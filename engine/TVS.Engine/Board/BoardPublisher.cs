@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Text;
+using TVS.Engine.Election;
 using TVS.Engine.Ports;
 using TVS.Merkle;
 using TVS.Merkle.Tiles;
@@ -6,7 +8,11 @@ using TVS.Merkle.Tiles;
 namespace TVS.Engine.Board;
 
 /// <summary>What one <see cref="BoardPublisher.PublishOnce"/> did.</summary>
-public readonly record struct BoardPublication(int Partition, long FromSize, long ToSize, int TilesWritten, bool CheckpointWritten);
+/// <param name="Cosigning">With witnesses: what the witnesses answered this round (null when none were asked).</param>
+/// <param name="CosignTime">Time spent waiting for the witnesses this round.</param>
+/// <param name="Witnessed">With witnesses, after a written checkpoint: whether the note put on the board (with the cosignatures it kept) reaches the quorum.</param>
+public readonly record struct BoardPublication(int Partition, long FromSize, long ToSize, int TilesWritten, bool CheckpointWritten,
+    CosignOutcome? Cosigning = null, TimeSpan CosignTime = default, bool? Witnessed = null);
 
 /// <summary>
 /// Publishes one partition's Merkle tree as a C2SP tlog-tiles log on the bulletin board
@@ -23,6 +29,12 @@ public readonly record struct BoardPublication(int Partition, long FromSize, lon
 /// board that is missing or damaged there is rebuilt from the authority's records from index 0.
 /// A board checkpoint that is not the election's, or ahead of the authority, is refused: the
 /// publisher never rolls a public log back.
+/// With witnesses (election.json <c>witnesses</c>, issue #17) the signed checkpoint is sent to
+/// every witness after the tiles are written (<see cref="CheckpointCosigner"/>, proofs from the
+/// board's own tiles) and the note is published with whatever cosignatures came back: a witness
+/// that is down delays nothing but its own cosignature. A checkpoint published below quorum is
+/// sent again on later rounds (the cosignatures it already has are kept) and republished when more
+/// witnesses cosigned it; one at quorum waits for the next checkpoint.
 /// </remarks>
 public sealed class BoardPublisher
 {
@@ -31,11 +43,22 @@ public sealed class BoardPublisher
     private readonly NoteVerifier _verifier;
     private readonly string _origin;
     private readonly PrefixedTiles _tiles;
+    private readonly CheckpointCosigner? _cosigner;
+    private readonly WitnessPolicy? _policy;
     private TileBuilder? _builder;
     private string? _publishedNote;
+    private string? _metFor;
+    private bool _met;
 
-    public BoardPublisher(IBoardStore board, IBoardSource source, int partition, NoteVerifier verifier, string origin)
+    /// <param name="witnesses">The election's witnesses (with <paramref name="policy"/>); null or empty: checkpoints are published as the authority signed them.</param>
+    public BoardPublisher(IBoardStore board, IBoardSource source, int partition, NoteVerifier verifier, string origin,
+        IReadOnlyList<ICheckpointWitness>? witnesses = null, WitnessPolicy? policy = null)
     {
+        if (witnesses is { Count: > 0 })
+        {
+            _policy = policy ?? throw new ArgumentNullException(nameof(policy), "witnesses need the election's witness policy");
+            _cosigner = new CheckpointCosigner(witnesses, policy);
+        }
         _board = board;
         _source = source;
         Partition = partition;
@@ -81,7 +104,14 @@ public sealed class BoardPublisher
         var latest = _source.LatestCheckpoint(Partition);
         _builder ??= Resume(latest);
         long from = _builder.Size;
-        if (latest is null || (latest.Size == from && latest.Note == _publishedNote))
+        if (latest is null)
+        {
+            return new BoardPublication(Partition, from, from, 0, false);
+        }
+        // The same checkpoint (same body: the log's Ed25519 signature is deterministic) is done,
+        // unless it went up below the witnesses' quorum: then it is sent to them again.
+        bool again = latest.Size == from && _publishedNote is not null && (latest.Note == _publishedNote || SameBody(latest.Note, _publishedNote));
+        if (again && (_policy is null || PublishedMet()))
         {
             return new BoardPublication(Partition, from, from, 0, false);
         }
@@ -112,10 +142,60 @@ public sealed class BoardPublisher
             _builder = null;
             return new BoardPublication(Partition, from, from, (int)(_tiles.Writes - writesBefore), false);
         }
-        _board.Put(PartitionPrefix(Partition) + TilePaths.Checkpoint, Encoding.UTF8.GetBytes(latest.Note));
-        _publishedNote = latest.Note;
+        string note = latest.Note;
+        CosignOutcome? outcome = null;
+        TimeSpan cosignTime = default;
+        if (_cosigner is not null)
+        {
+            long started = Stopwatch.GetTimestamp();
+            long size = latest.Size;
+            MerkleMountainRange? tree = null;
+            outcome = _cosigner.CosignAsync(latest.Note, (o, n) => (tree ??= TileNodeStore.OpenTree(_tiles, size)).GetConsistencyProof(o, n))
+                .GetAwaiter().GetResult(); // the board's own thread: nothing else waits on it
+            cosignTime = Stopwatch.GetElapsedTime(started);
+            note = outcome.Note;
+            if (again)
+            {
+                // Keep the cosignatures already published by witnesses that did not answer now.
+                note = KeepCosignatures(note, _publishedNote!, outcome);
+                if (_policy!.Check(note).Cosigners.Count <= _policy.Check(_publishedNote!).Cosigners.Count)
+                {
+                    return new BoardPublication(Partition, from, from, (int)(_tiles.Writes - writesBefore), false, outcome, cosignTime);
+                }
+            }
+        }
+        _board.Put(PartitionPrefix(Partition) + TilePaths.Checkpoint, Encoding.UTF8.GetBytes(note));
+        _publishedNote = note;
         PublishedSize = latest.Size;
-        return new BoardPublication(Partition, from, latest.Size, (int)(_tiles.Writes - writesBefore), true);
+        return new BoardPublication(Partition, from, latest.Size, (int)(_tiles.Writes - writesBefore), true, outcome, cosignTime, _policy is null ? null : PublishedMet());
+    }
+
+    /// <summary>Whether the published note reaches the quorum (checked once per published note, not every round).</summary>
+    private bool PublishedMet()
+    {
+        if (!ReferenceEquals(_metFor, _publishedNote))
+        {
+            _met = _policy!.Check(_publishedNote!).Met;
+            _metFor = _publishedNote;
+        }
+        return _met;
+    }
+
+    private static bool SameBody(string a, string b) => SignedNote.Parse(a).Text == SignedNote.Parse(b).Text;
+
+    /// <summary><paramref name="note"/> plus the signature lines of <paramref name="published"/> that no witness who answered now has.</summary>
+    private static string KeepCosignatures(string note, string published, CosignOutcome outcome)
+    {
+        var answered = outcome.Results.Where(r => r.Result.Ok).Select(r => r.Witness.Key).ToList();
+        var keep = new StringBuilder();
+        foreach (NoteSignature line in SignedNote.Parse(published).Signatures)
+        {
+            if (!answered.Any(k => k.Matches(line)))
+            {
+                keep.Append(line.ToLine());
+            }
+        }
+        return keep.Length == 0 ? note : Cosignatures.AddSignatureLines(note, keep.ToString());
     }
 
     private void Append(long from, long to)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using TVS.Engine.Election;
 using TVS.Engine.Votes;
 using TVS.Merkle;
 
@@ -135,8 +136,11 @@ public sealed record Receipt(
     /// Checks everything a voter's device can check alone: the checkpoint's signature by the
     /// election's key and its origin, the record's leaf hash, election, nullifier and partition, the
     /// inclusion proof to the signed root, and, when given, that the record is the one the voter sealed.
+    /// With <paramref name="witnesses"/> (election.json <c>witnesses</c>), the checkpoint also needs
+    /// <c>witnessQuorum</c> valid cosignatures of distinct listed witnesses (<c>bad_cosignature</c>,
+    /// <c>below_quorum</c>); without, cosignature lines are ignored as before.
     /// </summary>
-    public ReceiptVerdict Verify(Guid electionId, int partitions, NoteVerifier checkpointKey, ReadOnlySpan<byte> expectedRecord = default)
+    public ReceiptVerdict Verify(Guid electionId, int partitions, NoteVerifier checkpointKey, ReadOnlySpan<byte> expectedRecord = default, WitnessPolicy? witnesses = null)
     {
         if (ElectionId != electionId)
         {
@@ -158,6 +162,18 @@ public sealed record Receipt(
         catch (FormatException e)
         {
             return ReceiptVerdict.Fail("bad_checkpoint", "the checkpoint is not a tlog-checkpoint: " + e.Message);
+        }
+        if (witnesses is not null)
+        {
+            CosignatureCheck check = witnesses.Check(Checkpoint);
+            if (check.Invalid.Count > 0)
+            {
+                return ReceiptVerdict.Fail("bad_cosignature", $"a cosignature line of listed witness {check.Invalid[0].Name} does not verify");
+            }
+            if (!check.Met)
+            {
+                return ReceiptVerdict.Fail("below_quorum", $"the checkpoint has valid cosignatures of {check.Cosigners.Count} listed witness(es), the election needs {check.Quorum}");
+            }
         }
         int expectedPartition = KeyPartitioner.PartitionOf(Nullifier.AsSpan(), partitions);
         if (Partition != expectedPartition)

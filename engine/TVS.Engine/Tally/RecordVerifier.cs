@@ -79,6 +79,7 @@ public sealed class RecordVerifier
         Guid id;
         int partitions;
         NoteVerifier checkpointKey;
+        Election.WitnessPolicy? witnesses;
         var keys = new Dictionary<int, VerifyingKey>();
         HashSet<Fr> roots;
         try
@@ -87,6 +88,7 @@ public sealed class RecordVerifier
             id = Guid.Parse((string)m["electionId"]!);
             partitions = ElectionRecord.ReadPartitions(m);
             checkpointKey = NoteVerifier.Parse((string)m["checkpointVerifierKey"]!);
+            witnesses = Election.WitnessPolicy.FromManifest(m);
             foreach (var (depthText, file) in m["verificationKeys"]!.AsObject())
             {
                 var e = SnarkjsJson.TryReadVerifyingKey(File.ReadAllBytes(PathOf((string)file!)), out var vk);
@@ -102,7 +104,8 @@ public sealed class RecordVerifier
         {
             throw Stop($"{ElectionRecord.ElectionFile}: {e.Message}");
         }
-        Ok($"{ElectionRecord.ElectionFile}: election {id}, {partitions} partition(s), {keys.Count} verification key(s), {roots.Count} registry root(s) signed by at least t issuers, checkpoint key {checkpointKey.Name}");
+        Ok($"{ElectionRecord.ElectionFile}: election {id}, {partitions} partition(s), {keys.Count} verification key(s), {roots.Count} registry root(s) signed by at least t issuers, checkpoint key {checkpointKey.Name}"
+            + (witnesses is null ? "" : $", {witnesses.Witnesses.Count} witness(es), quorum {witnesses.Quorum}"));
 
         // The accepted votes of every partition and the tree each makes.
         CheckNoStrayPartitions(partitions);
@@ -138,7 +141,7 @@ public sealed class RecordVerifier
         CheckVotes(id, keys, roots, parts, threads);
         foreach (var part in parts)
         {
-            CheckCheckpoints(id, checkpointKey, part);
+            CheckCheckpoints(id, checkpointKey, part, witnesses);
         }
         CheckClose(id, checkpointKey, parts);
         var all = parts.SelectMany(p => p.Votes).ToList();
@@ -424,7 +427,8 @@ public sealed class RecordVerifier
         }
     }
 
-    private void CheckCheckpoints(Guid id, NoteVerifier key, PartitionVotes part)
+    /// <param name="witnesses">With witnesses in election.json, the final checkpoint (the partition's head in the close statement) must carry their quorum.</param>
+    private void CheckCheckpoints(Guid id, NoteVerifier key, PartitionVotes part, Election.WitnessPolicy? witnesses)
     {
         int failures = Failures.Count;
         int n = part.Votes.Count;
@@ -438,6 +442,7 @@ public sealed class RecordVerifier
         }
         Checkpoint? previous = null;
         string? previousName = null;
+        string? previousNote = null;
         foreach (var file in files)
         {
             string rel = dirRel + "/" + Path.GetFileName(file);
@@ -475,14 +480,25 @@ public sealed class RecordVerifier
             }
             previous = cp;
             previousName = rel;
+            previousNote = File.ReadAllText(file);
         }
         if (previous != null && previous.Size != n)
         {
             Fail($"{previousName}: the last checkpoint covers {previous.Size} votes, {part.File} has {n} (votes were appended after it)");
         }
+        string witnessed = "";
+        if (witnesses != null && previousNote != null)
+        {
+            CosignatureCheck check = witnesses.Check(previousNote);
+            if (!check.Met)
+            {
+                Fail($"{previousName}: the final checkpoint is not witnessed: {check} (election.json witnessQuorum {witnesses.Quorum})");
+            }
+            witnessed = $", the final one cosigned by {string.Join(", ", check.Cosigners.Select(c => c.Witness.Name))}";
+        }
         if (Failures.Count == failures)
         {
-            Ok($"{dirRel}: {files.Count} signed checkpoint(s) by {key.Name}, each root equal to the root recomputed from {part.File}, consecutive ones consistent, final size {n} root {mmr.RootAt(n).ToBase64()}");
+            Ok($"{dirRel}: {files.Count} signed checkpoint(s) by {key.Name}, each root equal to the root recomputed from {part.File}, consecutive ones consistent, final size {n} root {mmr.RootAt(n).ToBase64()}{witnessed}");
         }
     }
 
