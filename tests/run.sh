@@ -57,9 +57,20 @@ if [[ $build -ne 0 ]]; then
   echo "0 passed, 1 failed"
   exit 1
 fi
-dotnet test tests/TVS.Tests/TVS.Tests.csproj -c Release --no-build -nologo \
+# A test that hangs must not take the whole run with it: the blame collector stops the test host
+# after TVS_TEST_HANG_TIMEOUT without a test finishing (the run then fails, naming the test that
+# was running), and the whole run has TVS_TEST_TIMEOUT at most (CI gives the job 90 minutes).
+hang_timeout="${TVS_TEST_HANG_TIMEOUT:-20m}"
+run_timeout="${TVS_TEST_TIMEOUT:-70m}"
+timeout --signal=TERM --kill-after=60s "$run_timeout" \
+  dotnet test tests/TVS.Tests/TVS.Tests.csproj -c Release --no-build -nologo \
+  --blame-hang-timeout "$hang_timeout" --blame-hang-dump-type none \
   --logger "trx;LogFileName=tests.trx" --results-directory "$results" "$@"
 rc=$?
+if [[ $rc -eq 124 || $rc -eq 137 ]]; then
+  echo "the test run did not finish within $run_timeout; tests started last:"
+  find "$results" -name 'Sequence_*.xml' -exec grep -o 'Name="[^"]*"' {} + 2>/dev/null | tail -n 8
+fi
 passed=0; failed=0
 for trx in "$results"/*.trx; do
   [[ -f "$trx" ]] || continue

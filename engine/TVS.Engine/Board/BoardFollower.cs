@@ -56,6 +56,9 @@ public sealed class BoardFollower : IDisposable
     /// <summary>The election's witnesses (each wrapped in a <see cref="BackoffWitness"/> shared by all partitions); null: none.</summary>
     public IReadOnlyList<ICheckpointWitness>? Witnesses { get; init; }
 
+    /// <summary>The clock of the witnesses' back-off (<see cref="Stopwatch.GetTimestamp"/> units); tests step it by hand so a loaded machine cannot change what they see.</summary>
+    public Func<long>? BackoffClock { get; init; }
+
     /// <summary>The election's witness policy (required with <see cref="Witnesses"/>).</summary>
     public WitnessPolicy? WitnessPolicy { get; init; }
 
@@ -130,7 +133,7 @@ public sealed class BoardFollower : IDisposable
                 {
                     if (!_publishers.TryGetValue(p, out publisher!))
                     {
-                        _backoff ??= Witnesses?.Select(w => (ICheckpointWitness)new BackoffWitness(w)).ToList();
+                        _backoff ??= Witnesses?.Select(w => (ICheckpointWitness)new BackoffWitness(w, BackoffClock)).ToList();
                         publisher = new BoardPublisher(_board, _source, p, _verifier, _origin(p), _backoff, WitnessPolicy);
                         _publishers[p] = publisher;
                     }

@@ -34,8 +34,13 @@ public sealed class BoardWitnessingTests : IDisposable
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var policy = WitnessPolicy.Create([k1.Verifier.VerifierKey, k2.Verifier.VerifierKey, k3.Verifier.VerifierKey], 2);
         var warnings = new List<string>();
+        // The back-off runs on a clock stepped by hand: how long a loaded machine takes between
+        // two rounds cannot change which witness is due.
+        long clock = 0;
+        void Advance(double seconds) => Interlocked.Add(ref clock, (long)(seconds * System.Diagnostics.Stopwatch.Frequency));
         using var follower = new BoardFollower(board, source, source.Signer.Verifier, _ => source.Origin, () => [0], warnings.Add)
         {
+            BackoffClock = () => Interlocked.Read(ref clock),
             Witnesses = [new WitnessClient(http, s1.Address, k1.Verifier), new WitnessClient(http, a2, k2.Verifier), new WitnessClient(http, a3, k3.Verifier)],
             WitnessPolicy = policy,
         };
@@ -54,7 +59,7 @@ public sealed class BoardWitnessingTests : IDisposable
 
         // w2 returns: the same checkpoint is re-submitted (after the back-off) and republished at quorum.
         await using WitnessServer s2b = await Start(k2, a2.ToString());
-        await Task.Delay(1200);
+        Advance(1.2);
         Assert.True(follower.RunOnce());
         check = policy.Check(Published());
         Assert.True(check.Met, check.ToString());
@@ -69,7 +74,7 @@ public sealed class BoardWitnessingTests : IDisposable
 
         // w3 returns: its cosignature appears on a later publication (it has seen nothing: old 0).
         await using WitnessServer s3b = await Start(k3, a3.ToString());
-        await Task.Delay(2300);
+        Advance(2.3);
         source.Grow(5);
         Assert.True(follower.RunOnce());
         check = policy.Check(Published());
