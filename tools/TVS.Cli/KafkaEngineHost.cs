@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Npgsql;
 using TVS.Engine.Board;
 using TVS.Engine.Ports;
@@ -90,7 +91,7 @@ public sealed class KafkaEngineHost : IPartitionHandler, IDisposable
         {
             lock (_running)
             {
-                return [.. _running.OrderBy(kv => kv.Key).Select(kv => (kv.Key, kv.Value.Engine))];
+                return [.. _running.Where(kv => kv.Value.Ran).OrderBy(kv => kv.Key).Select(kv => (kv.Key, kv.Value.Engine!))];
             }
         }
     }
@@ -205,31 +206,68 @@ public sealed class KafkaEngineHost : IPartitionHandler, IDisposable
         _log($"election {_election.Id:D}: {_election.Partitions} partition(s), as topic {_settings.KafkaTopic} and PostgreSQL's elections row say");
     }
 
+    /// <summary>
+    /// Called in the group's rebalance callback: it only registers the partition and starts its
+    /// thread, which opens the stores, recovers and runs the engine. Opening sixteen partitions
+    /// (FASTER, producers, a reader each) inside the callback kept the member from answering the
+    /// group protocol on a loaded machine: the coordinator's rebalance went on without it, the
+    /// member's partitions were lost and assigned again, round after round.
+    /// </summary>
     public void OnAssigned(AssignedPartition assigned)
     {
         int p = assigned.Partition;
-        try
+        var running = new Running(p);
+        running.Thread = new Thread(() => StartAndRun(running, assigned)) { Name = $"tvs-ingest-p{p}", IsBackground = false };
+        lock (_running)
         {
-            var running = Start(assigned);
-            lock (_running)
-            {
-                _running[p] = running;
-            }
-            _log($"partition {p}: assigned, engine started");
+            _running[p] = running;
         }
-        catch (Exception e)
-        {
-            Fail($"partition {p}: could not start: {e.GetType().Name}: {e.Message}");
-        }
+        running.Thread.Start();
     }
 
     public void OnRevoked(int partition) => Stop(partition, lost: false);
 
     public void OnLost(int partition) => Stop(partition, lost: true);
 
-    private Running Start(AssignedPartition assigned)
+    private void StartAndRun(Running running, AssignedPartition assigned)
     {
-        int p = assigned.Partition;
+        int p = running.Partition;
+        long opening = Stopwatch.GetTimestamp();
+        try
+        {
+            Open(running, assigned);
+        }
+        catch (Exception e)
+        {
+            if (!running.Stop.IsCancellationRequested)
+            {
+                running.Failure = e;
+                Fail($"partition {p}: could not start: {e.GetType().Name}: {e.Message}");
+            }
+            return;
+        }
+        if (running.Stop.IsCancellationRequested)
+        {
+            return; // revoked while its stores were opening: Stop closes them
+        }
+        _log($"partition {p}: assigned, engine started (stores opened in {Stopwatch.GetElapsedTime(opening).TotalSeconds:N1} s)");
+        OnStarted?.Invoke(p, running.Engine!, running.Input!);
+        running.Ran = true;
+        try
+        {
+            running.Engine!.Run(running.Stop.Token, stopAtEnd: false);
+        }
+        catch (Exception e)
+        {
+            running.Failure = e;
+            Fail($"partition {p}: the engine stopped: {e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    /// <summary>Opens the partition's stores and builds its engine into <paramref name="running"/>; on failure closes what it opened.</summary>
+    private void Open(Running running, AssignedPartition assigned)
+    {
+        int p = running.Partition;
         var disposables = new Stack<IDisposable>();
         try
         {
@@ -268,11 +306,7 @@ public sealed class KafkaEngineHost : IPartitionHandler, IDisposable
             };
             var engine = new PartitionEngine(_election.CreateOpener(), _election.CreateAdmission(), _election.Signer, _election.Origin(p),
                 options, local.Nullifiers, local.Mmr, input, committing, blobs, deadLetters, local.Checkpoints, history: votes as IVoteHistory);
-            var running = new Running(p, engine, input, committing, [.. disposables]);
-            running.Thread = new Thread(() => RunEngine(running)) { Name = $"tvs-ingest-p{p}", IsBackground = false };
-            running.Thread.Start();
-            OnStarted?.Invoke(p, engine, input);
-            return running;
+            running.Opened(engine, input, committing, [.. disposables]);
         }
         catch
         {
@@ -281,19 +315,6 @@ public sealed class KafkaEngineHost : IPartitionHandler, IDisposable
                 disposables.Pop().Dispose();
             }
             throw;
-        }
-    }
-
-    private void RunEngine(Running running)
-    {
-        try
-        {
-            running.Engine.Run(running.Stop.Token, stopAtEnd: false);
-        }
-        catch (Exception e)
-        {
-            running.Failure = e;
-            Fail($"partition {running.Partition}: the engine stopped: {e.GetType().Name}: {e.Message}");
         }
     }
 
@@ -309,15 +330,15 @@ public sealed class KafkaEngineHost : IPartitionHandler, IDisposable
         }
         if (lost)
         {
-            running.Votes.Fence();
+            running.Fence();
         }
         running.Stop.Cancel();
         running.Thread!.Join();
-        if (running.Failure is null)
+        if (running.Failure is null && running.Ran)
         {
             lock (_final)
             {
-                _final[partition] = running.Engine.Progress;
+                _final[partition] = running.Engine!.Progress;
             }
         }
         foreach (var d in running.Disposables)
@@ -332,7 +353,14 @@ public sealed class KafkaEngineHost : IPartitionHandler, IDisposable
             }
         }
         running.Stop.Dispose();
-        _log($"partition {partition}: {(lost ? "lost" : "revoked")}, engine stopped at offset {running.Engine.Progress.NextOffset} (MMR {running.Engine.Progress.MmrSize})");
+        if (running.Ran)
+        {
+            _log($"partition {partition}: {(lost ? "lost" : "revoked")}, engine stopped at offset {running.Engine!.Progress.NextOffset} (MMR {running.Engine.Progress.MmrSize})");
+        }
+        else
+        {
+            _log($"partition {partition}: {(lost ? "lost" : "revoked")} before its engine started");
+        }
         OnStopped?.Invoke(partition);
     }
 
@@ -354,17 +382,50 @@ public sealed class KafkaEngineHost : IPartitionHandler, IDisposable
         _dataSource?.Dispose();
     }
 
-    private sealed class Running(int partition, PartitionEngine engine, KafkaInputLog input, OffsetCommittingVoteStore votes, IDisposable[] disposables)
+    /// <summary>One owned partition: its thread from assignment on, and the engine once its stores are open.</summary>
+    private sealed class Running(int partition)
     {
-        public int Partition { get; } = partition;
-        public PartitionEngine Engine { get; } = engine;
-        public KafkaInputLog Input { get; } = input;
-        public OffsetCommittingVoteStore Votes { get; } = votes;
+        private readonly object _lock = new();
+        private bool _fenced;
+        private volatile bool _ran;
 
-        /// <summary>In the order they must be closed: the last opened first.</summary>
-        public IDisposable[] Disposables { get; } = disposables;
+        public int Partition { get; } = partition;
+        public PartitionEngine? Engine { get; private set; }
+        public KafkaInputLog? Input { get; private set; }
+        public OffsetCommittingVoteStore? Votes { get; private set; }
+
+        /// <summary>In the order they must be closed: the last opened first (empty until the stores are open).</summary>
+        public IDisposable[] Disposables { get; private set; } = [];
         public CancellationTokenSource Stop { get; } = new();
         public Thread? Thread { get; set; }
         public Exception? Failure { get; set; }
+
+        /// <summary>The engine ran (its progress is the partition's final one when it stops).</summary>
+        public bool Ran { get => _ran; set => _ran = value; }
+
+        public void Opened(PartitionEngine engine, KafkaInputLog input, OffsetCommittingVoteStore votes, IDisposable[] disposables)
+        {
+            lock (_lock)
+            {
+                Engine = engine;
+                Input = input;
+                Votes = votes;
+                Disposables = disposables;
+                if (_fenced)
+                {
+                    votes.Fence(); // lost while opening
+                }
+            }
+        }
+
+        /// <summary>No more offset commits (the partition was lost), now or as soon as the store exists.</summary>
+        public void Fence()
+        {
+            lock (_lock)
+            {
+                _fenced = true;
+                Votes?.Fence();
+            }
+        }
     }
 }
