@@ -22,7 +22,7 @@ public static class ZkCommands
         var vk = new Option<FileInfo>("--vk") { Description = "snarkjs verification_key.json", Required = true };
         var proof = new Option<FileInfo?>("--proof") { Description = "snarkjs proof.json (points [x, y, \"1\"] or affine [x, y])" };
         var pub = new Option<FileInfo?>("--public") { Description = "snarkjs public.json" };
-        var semaphore = new Option<FileInfo?>("--semaphore") { Description = "a Semaphore v4 proof object as @semaphore-protocol/proof's generateProof returns it; its public signals are derived from it" };
+        var semaphore = new Option<FileInfo?>("--semaphore") { Description = "a Semaphore v4 proof object as @semaphore-protocol/proof's generateProof returns it (public signals derived from it; --vk is the key of its merkleTreeDepth)" };
         var list = new Option<FileInfo?>("--list") { Description = "file of lines 'proofPath publicPath', or 'semaphoreProofPath' alone (relative to the list's folder)" };
         var batch = new Option<bool>("--batch") { Description = "verify the list with batch verification (random linear combination)" };
         var batchSize = new Option<int>("--batch-size") { Description = "proofs per batch", DefaultValueFactory = _ => 256 };
