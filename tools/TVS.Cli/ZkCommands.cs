@@ -2,11 +2,13 @@ using System.CommandLine;
 using System.Diagnostics;
 using TVS.Crypto.Bn254;
 using TVS.Crypto.Groth16;
+using TVS.Engine.Votes;
 
 namespace TVS.Cli;
 
 /// <summary>
-/// <c>tvs zk verify</c>: snarkjs-compatible Groth16 verification. Exit codes as
+/// <c>tvs zk verify</c>: snarkjs-compatible Groth16 verification of snarkjs proof/public pairs and
+/// of Semaphore v4 proof objects (<c>generateProof</c>'s output). Exit codes as
 /// <c>snarkjs groth16 verify</c>: 0 valid, 1 invalid, 2 unreadable input.
 /// </summary>
 public static class ZkCommands
@@ -16,17 +18,19 @@ public static class ZkCommands
     public static Command Build()
     {
         var zk = new Command("zk", "Zero-knowledge proofs (Groth16 on BN254)");
-        var verify = new Command("verify", "Verify snarkjs Groth16 proofs: prints OK or INVALID: reason");
+        var verify = new Command("verify", "Verify snarkjs Groth16 proofs or Semaphore v4 proof objects: prints OK or INVALID: reason");
         var vk = new Option<FileInfo>("--vk") { Description = "snarkjs verification_key.json", Required = true };
-        var proof = new Option<FileInfo?>("--proof") { Description = "snarkjs proof.json" };
+        var proof = new Option<FileInfo?>("--proof") { Description = "snarkjs proof.json (points [x, y, \"1\"] or affine [x, y])" };
         var pub = new Option<FileInfo?>("--public") { Description = "snarkjs public.json" };
-        var list = new Option<FileInfo?>("--list") { Description = "file of lines 'proofPath publicPath' (relative to the list's folder)" };
+        var semaphore = new Option<FileInfo?>("--semaphore") { Description = "a Semaphore v4 proof object as @semaphore-protocol/proof's generateProof returns it (public signals derived from it; --vk is the key of its merkleTreeDepth)" };
+        var list = new Option<FileInfo?>("--list") { Description = "file of lines 'proofPath publicPath', or 'semaphoreProofPath' alone (relative to the list's folder)" };
         var batch = new Option<bool>("--batch") { Description = "verify the list with batch verification (random linear combination)" };
         var batchSize = new Option<int>("--batch-size") { Description = "proofs per batch", DefaultValueFactory = _ => 256 };
         var repeat = new Option<int>("--repeat") { Description = "verify the list this many times (for timing)", DefaultValueFactory = _ => 1 };
         verify.Options.Add(vk);
         verify.Options.Add(proof);
         verify.Options.Add(pub);
+        verify.Options.Add(semaphore);
         verify.Options.Add(list);
         verify.Options.Add(batch);
         verify.Options.Add(batchSize);
@@ -39,9 +43,12 @@ public static class ZkCommands
                 return VerifyList(vkFile, listFile, r.GetValue(batch), Math.Max(1, r.GetValue(batchSize)), Math.Max(1, r.GetValue(repeat)), Console.Out);
             var p = r.GetValue(proof);
             var s = r.GetValue(pub);
-            if (p is null || s is null)
+            var sem = r.GetValue(semaphore);
+            if (sem is not null && p is null && s is null)
+                return VerifySemaphore(vkFile, sem, Console.Out);
+            if (p is null || s is null || sem is not null)
             {
-                Console.Error.WriteLine("tvs zk verify: give --proof and --public, or --list");
+                Console.Error.WriteLine("tvs zk verify: give --proof and --public, or --semaphore, or --list");
                 return ExitUnreadable;
             }
             return VerifyOne(vkFile, p, s, Console.Out);
@@ -88,32 +95,44 @@ public static class ZkCommands
         return ExitValid;
     }
 
-    public static int VerifyOne(FileInfo vkFile, FileInfo proofFile, FileInfo publicFile, TextWriter output)
+    /// <summary>Verifies a Semaphore v4 proof object (<c>generateProof</c>'s output) against <paramref name="vkFile"/>.</summary>
+    public static int VerifySemaphore(FileInfo vkFile, FileInfo proofObjectFile, TextWriter output) => VerifyOne(vkFile, proofObjectFile, null, output);
+
+    /// <summary>Without <paramref name="publicFile"/>, <paramref name="proofFile"/> is a Semaphore proof object.</summary>
+    public static int VerifyOne(FileInfo vkFile, FileInfo proofFile, FileInfo? publicFile, TextWriter output)
     {
         int rc = LoadKey(vkFile, out var key, output);
         if (rc != ExitValid) return rc;
-        if (!TryReadFile(proofFile, out var proofBytes, Console.Error) || !TryReadFile(publicFile, out var publicBytes, Console.Error))
+        byte[]? publicBytes = null;
+        if (!TryReadFile(proofFile, out var proofBytes, Console.Error) || (publicFile is not null && !TryReadFile(publicFile, out publicBytes, Console.Error)))
             return ExitUnreadable;
         var e = ParseAndVerify(key!, proofBytes, publicBytes);
         output.WriteLine(e == VerifyError.None ? "OK" : "INVALID: " + e.Describe());
         return e == VerifyError.None ? ExitValid : ExitInvalid;
     }
 
-    private static VerifyError Parse(byte[] proofBytes, byte[] publicBytes, out Proof proof, out Fr[] signals)
+    /// <summary>A snarkjs proof and public signals, or with <paramref name="publicBytes"/> null a Semaphore proof object.</summary>
+    private static VerifyError Parse(byte[] proofBytes, byte[]? publicBytes, out Proof proof, out Fr[] signals)
     {
+        if (publicBytes is null)
+        {
+            signals = new Fr[SemaphoreSignals.Count];
+            return SemaphoreProofJson.TryRead(proofBytes, out proof, signals);
+        }
         signals = [];
         var e = SnarkjsJson.TryReadProof(proofBytes, out proof);
         if (e != VerifyError.None) return e;
         return SnarkjsJson.TryReadPublicSignals(publicBytes, out signals);
     }
 
-    private static VerifyError ParseAndVerify(VerifyingKey key, byte[] proofBytes, byte[] publicBytes)
+    private static VerifyError ParseAndVerify(VerifyingKey key, byte[] proofBytes, byte[]? publicBytes)
     {
         var e = Parse(proofBytes, publicBytes, out var proof, out var signals);
         return e != VerifyError.None ? e : Groth16Verifier.Verify(key, proof, signals);
     }
 
-    private sealed record Entry(string ProofPath, string PublicPath, byte[] ProofBytes, byte[] PublicBytes, string? ReadError);
+    /// <summary>A list line; <see cref="PublicBytes"/> is null for a Semaphore proof object.</summary>
+    private sealed record Entry(string ProofPath, string PublicPath, byte[] ProofBytes, byte[]? PublicBytes, string? ReadError);
 
     public static int VerifyList(FileInfo vkFile, FileInfo listFile, bool batch, int batchSize, int repeat, TextWriter output)
     {
@@ -127,9 +146,16 @@ public static class ZkCommands
             var line = raw.Trim();
             if (line.Length == 0 || line.StartsWith('#')) continue;
             var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length == 1)
+            {
+                var objectErr = new StringWriter();
+                bool read = TryReadFile(new FileInfo(Path.Combine(baseDir, parts[0])), out var ob, objectErr);
+                entries.Add(new Entry(parts[0], "", ob, null, read ? null : "unreadable: " + objectErr.ToString().Trim()));
+                continue;
+            }
             if (parts.Length != 2)
             {
-                entries.Add(new Entry(line, "", [], [], "list line is not 'proofPath publicPath'"));
+                entries.Add(new Entry(line, "", [], [], "list line is not 'proofPath publicPath' nor 'semaphoreProofPath'"));
                 continue;
             }
             string pp = Path.Combine(baseDir, parts[0]), sp = Path.Combine(baseDir, parts[1]);

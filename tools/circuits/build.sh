@@ -92,7 +92,11 @@ for d in "${depths[@]}"; do
   node tamper.mjs "$OUT/semaphore-d$d" ${other:+"$OUT/semaphore-d$other"}
 done
 
-# 4. every recorded verdict must reproduce.
+# 4. proofs as a Semaphore user makes them: Semaphore's published artifacts, no setup of ours.
+stamp "semaphore-official-d4"
+node semaphore-official.mjs "$OUT/semaphore-official-d4"
+
+# 5. every recorded verdict must reproduce.
 stamp "check"
 node check.mjs "$OUT"
 for s in simple $(for d in $DEPTHS; do echo semaphore-d$d; done); do

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { groth16 } from "snarkjs";
 import { unpackGroth16Proof } from "@zk-kit/utils/proof-packing";
 import { keccak256, toBeHex } from "ethers";
+import { verifyProof } from "@semaphore-protocol/proof";
 import { readJson, snarkjsVerdict, snarkjsProofFromPacked } from "./lib.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -55,7 +56,21 @@ for (const set of fs.readdirSync(root).sort()) {
         if (!(await groth16.verify(vk, pub, proof))) fail(`${set}/${f}: does not verify`);
         checked++;
     }
-    console.log(`${set}: ${cases.length} cases, ${list.length} listed proofs, ${raws.length} raw Semaphore proofs; snarkjs accepts ${lax} that TVS rejects`);
+    // Semaphore proof objects (semaphore-official-d4): verifyProof's recorded verdicts reproduce.
+    const objects = fs.existsSync(path.join(setDir, "objects.json")) ? readJson(path.join(setDir, "objects.json")) : [];
+    for (const c of objects) {
+        let verdict;
+        try {
+            verdict = (await verifyProof(JSON.parse(fs.readFileSync(path.join(setDir, c.object), "utf8")))) === true;
+        } catch {
+            verdict = false;
+        }
+        if (verdict !== c.snarkjs) fail(`${set}/objects/${c.name}: verifyProof now says ${verdict}, recorded ${c.snarkjs}`);
+        if (!c.snarkjs && c.expected) fail(`${set}/objects/${c.name}: TVS is never laxer than verifyProof`);
+        if (c.snarkjs && !c.expected) lax++;
+        checked++;
+    }
+    console.log(`${set}: ${cases.length} cases, ${objects.length} Semaphore proof objects, ${list.length} listed proofs, ${raws.length} raw Semaphore proofs; snarkjs accepts ${lax} that TVS rejects`);
 }
 console.log(failures ? `${failures} failures in ${checked} checks` : `all ${checked} checks pass`);
 process.exit(failures ? 1 : 0);

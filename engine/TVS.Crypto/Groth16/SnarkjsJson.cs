@@ -7,9 +7,13 @@ namespace TVS.Crypto.Groth16;
 /// <summary>
 /// Reads snarkjs' JSON files (verification_key.json, proof.json, public.json) exactly as snarkjs
 /// writes them: numbers as decimal strings, G1 as [x, y, "1"], G2 as [[x.c0, x.c1], [y.c0, y.c1],
-/// ["1", "0"]], infinity as [0, 1, 0]. Stricter than snarkjs: every number must be a canonical
-/// decimal (digits only, no sign, no leading zeros) below its modulus; snarkjs reduces a
-/// coordinate ≥ p silently, TVS refuses it. Never throws on bad input.
+/// ["1", "0"]], infinity as [0, 1, 0]; and points in the affine two-coordinate form snarkjs also
+/// reads, G1 as [x, y] and G2 as [[x.c0, x.c1], [y.c0, y.c1]], which is what @zk-kit/utils'
+/// unpackGroth16Proof (hence @semaphore-protocol/proof's verifyProof) hands snarkjs. Also the
+/// 8-number packed form of Semaphore's <c>points</c> (<see cref="TryReadPackedProof"/>).
+/// Stricter than snarkjs: every number must be a canonical decimal (digits only, no sign, no
+/// leading zeros) below its modulus; snarkjs reduces a coordinate ≥ p silently, TVS refuses it.
+/// Never throws on bad input.
 /// </summary>
 public static class SnarkjsJson
 {
@@ -188,13 +192,55 @@ public static class SnarkjsJson
             int i = 0;
             foreach (var s in root.EnumerateArray())
             {
-                if (!TryDecimal(s, out var v)) return VerifyError.Malformed;
-                if (!Fr.TryFromCanonical(in v, out result[i++])) return VerifyError.PublicSignalOutOfRange;
+                var e = TryReadFr(s, out result[i++]);
+                if (e != VerifyError.None) return e;
             }
             signals = result;
             return VerifyError.None;
         }
     }
+
+    /// <summary>
+    /// A public signal or other scalar as snarkjs writes one: a canonical decimal string, refused
+    /// as <see cref="VerifyError.PublicSignalOutOfRange"/> when ≥ r.
+    /// </summary>
+    public static VerifyError TryReadFr(JsonElement e, out Fr value)
+    {
+        value = default;
+        if (!TryDecimal(e, out var v)) return VerifyError.Malformed;
+        return Fr.TryFromCanonical(in v, out value) ? VerifyError.None : VerifyError.PublicSignalOutOfRange;
+    }
+
+    /// <summary>A canonical decimal string below 2^256, written as 32 big-endian bytes.</summary>
+    public static bool TryReadUInt256(JsonElement e, Span<byte> be32)
+    {
+        if (be32.Length != 32 || !TryDecimal(e, out var v)) return false;
+        v.WriteBigEndian(be32);
+        return true;
+    }
+
+    /// <summary>
+    /// A proof packed as 8 decimal strings in the order of @zk-kit/utils' packGroth16Proof, which
+    /// is Semaphore's <c>points</c> and a Solidity verifier's calldata: [A.x, A.y, B.x.c1, B.x.c0,
+    /// B.y.c1, B.y.c0, C.x, C.y] (B's coordinates c1 first, as the EVM pairing precompile takes
+    /// them). Same checks as the other forms: canonical, on curve, B in the subgroup, no infinity.
+    /// </summary>
+    public static VerifyError TryReadPackedProof(JsonElement points, out Proof proof)
+    {
+        proof = default;
+        if (points.ValueKind != JsonValueKind.Array || points.GetArrayLength() != 8) return VerifyError.Malformed;
+        VerifyError e;
+        if ((e = ReadAffineG1(points[0], points[1], out var a)) != VerifyError.None) return e;
+        if ((e = ReadAffineG2(points[3], points[2], points[5], points[4], out var b)) != VerifyError.None) return e;
+        if ((e = ReadAffineG1(points[6], points[7], out var c)) != VerifyError.None) return e;
+        return Proof.FromCheckedPoints(a, b, c, out proof);
+    }
+
+    /// <summary>
+    /// Parses a JSON document under the limits of every snarkjs file (size, depth, no comments or
+    /// trailing commas), for readers of related formats such as Semaphore's proof object.
+    /// </summary>
+    public static bool TryParseDocument(ReadOnlySpan<byte> utf8, out JsonDocument? doc) => TryParse(utf8, out doc);
 
     private static bool TryParse(ReadOnlySpan<byte> utf8, out JsonDocument? doc)
     {
@@ -236,40 +282,65 @@ public static class SnarkjsJson
 
     private static bool IsDecimal(JsonElement e, string expected) => e.ValueKind == JsonValueKind.String && e.GetString() == expected;
 
-    /// <summary>[x, y, z]: z = "1" for an affine point, [0, 1, 0] for infinity.</summary>
+    /// <summary>[x, y] affine, or [x, y, z]: z = "1" for an affine point, [0, 1, 0] for infinity.</summary>
     internal static VerifyError ReadG1(JsonElement e, out G1Affine p)
     {
         p = default;
-        if (e.ValueKind != JsonValueKind.Array || e.GetArrayLength() != 3) return VerifyError.Malformed;
-        var z = e[2];
-        if (IsDecimal(z, "0"))
-            return IsDecimal(e[0], "0") && IsDecimal(e[1], "1") ? VerifyError.PointAtInfinity : VerifyError.Malformed;
-        if (!IsDecimal(z, "1")) return VerifyError.Malformed;
+        if (e.ValueKind != JsonValueKind.Array) return VerifyError.Malformed;
+        int length = e.GetArrayLength();
+        if (length == 3)
+        {
+            var z = e[2];
+            if (IsDecimal(z, "0"))
+                return IsDecimal(e[0], "0") && IsDecimal(e[1], "1") ? VerifyError.PointAtInfinity : VerifyError.Malformed;
+            if (!IsDecimal(z, "1")) return VerifyError.Malformed;
+        }
+        else if (length != 2) return VerifyError.Malformed;
+        return ReadAffineG1(e[0], e[1], out p);
+    }
+
+    private static VerifyError ReadAffineG1(JsonElement xs, JsonElement ys, out G1Affine p)
+    {
+        p = default;
         VerifyError err;
-        if ((err = ReadFp(e[0], out var x)) != VerifyError.None) return err;
-        if ((err = ReadFp(e[1], out var y)) != VerifyError.None) return err;
+        if ((err = ReadFp(xs, out var x)) != VerifyError.None) return err;
+        if ((err = ReadFp(ys, out var y)) != VerifyError.None) return err;
         p = new G1Affine(x, y);
         if (p.IsInfinity || !p.IsOnCurve()) return VerifyError.PointNotOnCurve;
         return VerifyError.None;
     }
 
-    /// <summary>[[x.c0, x.c1], [y.c0, y.c1], [z.c0, z.c1]]: z = ["1", "0"] affine, [[0,0],[1,0],[0,0]] infinity.</summary>
+    /// <summary>
+    /// [[x.c0, x.c1], [y.c0, y.c1]] affine, or with a third pair z: ["1", "0"] affine,
+    /// [[0,0],[1,0],[0,0]] infinity.
+    /// </summary>
     internal static VerifyError ReadG2(JsonElement e, out G2Affine p)
     {
         p = default;
-        if (e.ValueKind != JsonValueKind.Array || e.GetArrayLength() != 3) return VerifyError.Malformed;
-        for (int i = 0; i < 3; i++)
+        if (e.ValueKind != JsonValueKind.Array) return VerifyError.Malformed;
+        int length = e.GetArrayLength();
+        if (length is not (2 or 3)) return VerifyError.Malformed;
+        for (int i = 0; i < length; i++)
             if (e[i].ValueKind != JsonValueKind.Array || e[i].GetArrayLength() != 2) return VerifyError.Malformed;
-        var z = e[2];
-        if (IsDecimal(z[0], "0") && IsDecimal(z[1], "0"))
-            return IsDecimal(e[0][0], "0") && IsDecimal(e[0][1], "0") && IsDecimal(e[1][0], "1") && IsDecimal(e[1][1], "0")
-                ? VerifyError.PointAtInfinity : VerifyError.Malformed;
-        if (!IsDecimal(z[0], "1") || !IsDecimal(z[1], "0")) return VerifyError.Malformed;
+        if (length == 3)
+        {
+            var z = e[2];
+            if (IsDecimal(z[0], "0") && IsDecimal(z[1], "0"))
+                return IsDecimal(e[0][0], "0") && IsDecimal(e[0][1], "0") && IsDecimal(e[1][0], "1") && IsDecimal(e[1][1], "0")
+                    ? VerifyError.PointAtInfinity : VerifyError.Malformed;
+            if (!IsDecimal(z[0], "1") || !IsDecimal(z[1], "0")) return VerifyError.Malformed;
+        }
+        return ReadAffineG2(e[0][0], e[0][1], e[1][0], e[1][1], out p);
+    }
+
+    private static VerifyError ReadAffineG2(JsonElement xc0, JsonElement xc1, JsonElement yc0, JsonElement yc1, out G2Affine p)
+    {
+        p = default;
         VerifyError err;
-        if ((err = ReadFp(e[0][0], out var x0)) != VerifyError.None) return err;
-        if ((err = ReadFp(e[0][1], out var x1)) != VerifyError.None) return err;
-        if ((err = ReadFp(e[1][0], out var y0)) != VerifyError.None) return err;
-        if ((err = ReadFp(e[1][1], out var y1)) != VerifyError.None) return err;
+        if ((err = ReadFp(xc0, out var x0)) != VerifyError.None) return err;
+        if ((err = ReadFp(xc1, out var x1)) != VerifyError.None) return err;
+        if ((err = ReadFp(yc0, out var y0)) != VerifyError.None) return err;
+        if ((err = ReadFp(yc1, out var y1)) != VerifyError.None) return err;
         p = new G2Affine(new Fp2(x0, x1), new Fp2(y0, y1));
         if (p.IsInfinity || !p.IsOnCurve()) return VerifyError.PointNotOnCurve;
         if (!p.IsInSubgroup()) return VerifyError.PointNotInSubgroup;
