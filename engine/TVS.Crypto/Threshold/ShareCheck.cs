@@ -1,5 +1,6 @@
 namespace TVS.Crypto.Threshold;
 
+/// <summary>What recipient j found when it opened its share of a deal (<see cref="Deal.OpenShare"/>).</summary>
 public enum ShareCheck
 {
     Ok,
