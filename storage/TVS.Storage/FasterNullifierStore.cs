@@ -1,11 +1,12 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using FASTER.core;
 using TVS.Engine;
+using TVS.Engine.IO;
 using TVS.Engine.Ports;
+using NullifierSession = FASTER.core.ClientSession<TVS.Engine.Nullifier, long, long, long, FASTER.core.Empty, TVS.Storage.NullifierFunctions>;
 
 namespace TVS.Storage;
 
@@ -28,13 +29,13 @@ namespace TVS.Storage;
 /// <para>Checkpoints: fold-over (the log is flushed up to the tail and the tail becomes read-only).
 /// Records are never updated, only appended, so fold-over writes each record once and a
 /// checkpoint costs only the records since the previous one; snapshot would copy the mutable
-/// region again every time. The commit point is a 64-byte file <c>nullifiers.checkpoint</c>
-/// (tokens, covered MMR size, count, checksum), written after FASTER reports the checkpoint
-/// complete, by temp file + fsync + rename + directory fsync. <see cref="Recover"/> recovers the
+/// region again every time. The commit point is an 80-byte file <c>nullifiers.checkpoint</c>
+/// (tokens, covered MMR size, count, index tail, checksum), written after FASTER reports the
+/// checkpoint complete, through <see cref="AtomicFile"/>. <see cref="Recover"/> recovers the
 /// tokens that file names, never merely the newest FASTER checkpoint, and older checkpoints are
 /// deleted only after the file points past them.</para>
 /// </remarks>
-public sealed partial class FasterNullifierStore : INullifierStore
+public sealed class FasterNullifierStore : INullifierStore
 {
     /// <summary>Name of the commit-point file in the store directory.</summary>
     public const string CheckpointFileName = "nullifiers.checkpoint";
@@ -52,8 +53,8 @@ public sealed partial class FasterNullifierStore : INullifierStore
     private IDevice _device = null!;
     private DeviceLogCommitCheckpointManager _checkpoints = null!;
     private FasterKV<Nullifier, long> _kv = null!;
-    private ClientSession<Nullifier, long, long, long, Empty, NullifierFunctions> _writer = null!;
-    private ThreadLocal<ClientSession<Nullifier, long, long, long, Empty, NullifierFunctions>> _readers = null!;
+    private NullifierSession _writer = null!;
+    private ThreadLocal<NullifierSession> _readers = null!;
     private long _count;
     private NullifierCheckpoint _last;
     private Guid _indexToken;
@@ -252,7 +253,7 @@ public sealed partial class FasterNullifierStore : INullifierStore
         var functions = new NullifierFunctions();
         _writer = _kv.For(functions).NewSession<NullifierFunctions>();
         FasterKV<Nullifier, long> kv = _kv;
-        _readers = new ThreadLocal<ClientSession<Nullifier, long, long, long, Empty, NullifierFunctions>>(
+        _readers = new ThreadLocal<NullifierSession>(
             () => kv.For(new NullifierFunctions()).NewSession<NullifierFunctions>(), trackAllValues: true);
     }
 
@@ -277,7 +278,7 @@ public sealed partial class FasterNullifierStore : INullifierStore
         _device = null!;
     }
 
-    private static (Status, long) CompletePending(ClientSession<Nullifier, long, long, long, Empty, NullifierFunctions> session)
+    private static (Status, long) CompletePending(NullifierSession session)
     {
         session.CompletePendingWithOutputs(out var completed, wait: true);
         using (completed)
@@ -326,15 +327,7 @@ public sealed partial class FasterNullifierStore : INullifierStore
         SHA256.HashData(b[..72], digest);
         digest[..8].CopyTo(b[72..]);
 
-        string path = Path.Combine(_directory, CheckpointFileName);
-        string temp = path + ".tmp";
-        using (var f = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            f.Write(b);
-            f.Flush(flushToDisk: true);
-        }
-        File.Move(temp, path, overwrite: true);
-        FsyncDirectory(_directory);
+        AtomicFile.Write(Path.Combine(_directory, CheckpointFileName), b);
     }
 
     private static Meta ReadMeta(string path)
@@ -355,41 +348,5 @@ public sealed partial class FasterNullifierStore : INullifierStore
             BinaryPrimitives.ReadInt64LittleEndian(b.AsSpan(64)));
     }
 
-    private static void FsyncDirectory(string directory)
-    {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
-        {
-            return; // Windows: MoveFileEx is durable enough for NTFS metadata journaling; no directory handle to flush.
-        }
-        int fd = Libc.open(directory, 0 /* O_RDONLY */);
-        if (fd < 0)
-        {
-            throw new IOException($"open({directory}) failed: errno {Marshal.GetLastPInvokeError()}");
-        }
-        try
-        {
-            if (Libc.fsync(fd) != 0)
-            {
-                throw new IOException($"fsync({directory}) failed: errno {Marshal.GetLastPInvokeError()}");
-            }
-        }
-        finally
-        {
-            _ = Libc.close(fd);
-        }
-    }
-
     private static void ThrowFaulted(Status status) => throw new IOException($"FASTER operation faulted: {status}");
-
-    private static partial class Libc
-    {
-        [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-        internal static partial int open(string path, int flags);
-
-        [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-        internal static partial int fsync(int fd);
-
-        [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-        internal static partial int close(int fd);
-    }
 }
