@@ -63,6 +63,7 @@ internal sealed class Ed25519VerifierKey
         Text = $"{name}+{keyId:x8}+{Convert.ToBase64String([kind.Algorithm, .. publicKey])}";
     }
 
+    /// <summary>What the key signs (its type byte).</summary>
     public Ed25519KeyKind Kind { get; }
 
     /// <summary>The key name (non-empty, no white space, no '+').</summary>
@@ -71,6 +72,7 @@ internal sealed class Ed25519VerifierKey
     /// <summary>The 32-bit key ID (signed-note calls it the key hash).</summary>
     public uint KeyId { get; }
 
+    /// <summary>The imported public key, for verification.</summary>
     public PublicKey Key { get; }
 
     /// <summary>The raw 32-byte Ed25519 public key.</summary>
