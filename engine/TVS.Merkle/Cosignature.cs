@@ -9,7 +9,8 @@ namespace TVS.Merkle;
 /// <summary>
 /// A witness's Ed25519 cosignature verifier key (C2SP tlog-cosignature, <c>cosignature/v1</c>),
 /// text form <c>name+hex8(keyid)+base64(0x04 ‖ pubkey32)</c> (a C2SP vkey of signature type 0x04),
-/// key ID = first 4 bytes (big-endian) of SHA-256(name ‖ "\n" ‖ 0x04 ‖ pubkey32).
+/// key ID = first 4 bytes (big-endian) of SHA-256(name ‖ "\n" ‖ 0x04 ‖ pubkey32); parsed and
+/// written by <see cref="Ed25519VerifierKey"/>, as note verifier keys are.
 /// A cosignature is one more signature line on the checkpoint note, its bytes
 /// keyid4 ‖ timestamp8 (big-endian POSIX seconds) ‖ Ed25519 signature of
 /// <c>"cosignature/v1\ntime {T}\n" ‖ note text</c>.
@@ -22,42 +23,28 @@ public sealed class CosignatureVerifier : IEquatable<CosignatureVerifier>
     /// <summary>Bytes of a cosignature line's payload: key ID, timestamp, Ed25519 signature.</summary>
     public const int SignatureLength = 4 + 8 + 64;
 
-    private readonly PublicKey _key;
-
-    private CosignatureVerifier(string name, uint keyId, PublicKey key, byte[] publicKey)
+    private CosignatureVerifier(Ed25519VerifierKey key)
     {
-        Name = name;
-        KeyId = keyId;
-        _key = key;
-        PublicKeyBytes = publicKey;
-        VerifierKey = $"{name}+{keyId:x8}+{Convert.ToBase64String([AlgCosignatureV1, .. publicKey])}";
+        Key = key;
     }
 
     /// <summary>The witness name (a signed-note key name).</summary>
-    public string Name { get; }
+    public string Name => Key.Name;
 
     /// <summary>The 32-bit key ID.</summary>
-    public uint KeyId { get; }
+    public uint KeyId => Key.KeyId;
 
     /// <summary>The raw 32-byte Ed25519 public key.</summary>
-    public ReadOnlyMemory<byte> PublicKeyBytes { get; }
+    public ReadOnlyMemory<byte> PublicKeyBytes => Key.PublicKeyBytes;
 
     /// <summary>The vkey text <c>name+hex8+base64(0x04‖pubkey)</c>.</summary>
-    public string VerifierKey { get; }
+    public string VerifierKey => Key.Text;
+
+    internal Ed25519VerifierKey Key { get; }
 
     /// <summary>Builds a verifier from a name and a raw Ed25519 public key.</summary>
     public static CosignatureVerifier FromEd25519(string name, ReadOnlySpan<byte> publicKey)
-    {
-        if (!NoteNames.IsValid(name))
-        {
-            throw new ArgumentException("invalid key name", nameof(name));
-        }
-        if (publicKey.Length != 32 || !PublicKey.TryImport(SignatureAlgorithm.Ed25519, publicKey, KeyBlobFormat.RawPublicKey, out PublicKey? key))
-        {
-            throw new ArgumentException("not an Ed25519 public key", nameof(publicKey));
-        }
-        return new CosignatureVerifier(name, ComputeKeyId(name, publicKey), key!, publicKey.ToArray());
-    }
+        => new(Ed25519VerifierKey.FromPublicKey(Ed25519KeyKind.Cosignature, name, publicKey));
 
     /// <summary>Parses a vkey of type 0x04 strictly.</summary>
     public static CosignatureVerifier Parse(string verifierKey)
@@ -66,55 +53,14 @@ public sealed class CosignatureVerifier : IEquatable<CosignatureVerifier>
     /// <summary>Parses a vkey of type 0x04; false with a reason on any defect.</summary>
     public static bool TryParse(string? verifierKey, out CosignatureVerifier? verifier, out string? error)
     {
-        verifier = null;
-        error = "malformed cosigner verifier key";
-        if (verifierKey is null)
-        {
-            return false;
-        }
-        string[] parts = verifierKey.Split('+', 3);
-        if (parts.Length != 3 || !NoteNames.IsValid(parts[0]) || parts[1].Length != 8 || !parts[1].All(Uri.IsHexDigit)
-            || !Base64Text.IsStrict(parts[2]))
-        {
-            return false;
-        }
-        byte[] key = Convert.FromBase64String(parts[2]);
-        if (key.Length == 0 || key[0] != AlgCosignatureV1)
-        {
-            error = "not a cosignature/v1 (Ed25519, type 0x04) verifier key";
-            return false;
-        }
-        if (key.Length != 33)
-        {
-            return false;
-        }
-        uint id = uint.Parse(parts[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-        if (id != ComputeKeyId(parts[0], key.AsSpan(1)))
-        {
-            error = "cosigner key ID does not match the key";
-            return false;
-        }
-        if (!PublicKey.TryImport(SignatureAlgorithm.Ed25519, key.AsSpan(1), KeyBlobFormat.RawPublicKey, out PublicKey? pk))
-        {
-            error = "invalid Ed25519 public key";
-            return false;
-        }
-        verifier = new CosignatureVerifier(parts[0], id, pk!, key[1..]);
-        error = null;
-        return true;
+        bool ok = Ed25519VerifierKey.TryParse(Ed25519KeyKind.Cosignature, verifierKey, out Ed25519VerifierKey? key, out error);
+        verifier = ok ? new CosignatureVerifier(key!) : null;
+        return ok;
     }
 
     /// <summary>First 4 bytes, big-endian, of SHA-256(name ‖ "\n" ‖ 0x04 ‖ pubkey).</summary>
     public static uint ComputeKeyId(string name, ReadOnlySpan<byte> publicKey)
-    {
-        byte[] nameBytes = Encoding.UTF8.GetBytes(name);
-        byte[] buf = new byte[nameBytes.Length + 2 + publicKey.Length];
-        nameBytes.CopyTo(buf, 0);
-        buf[nameBytes.Length] = (byte)'\n';
-        buf[nameBytes.Length + 1] = AlgCosignatureV1;
-        publicKey.CopyTo(buf.AsSpan(nameBytes.Length + 2));
-        return BinaryPrimitives.ReadUInt32BigEndian(SHA256.HashData(buf));
-    }
+        => Ed25519VerifierKey.ComputeKeyId(Ed25519KeyKind.Cosignature, name, publicKey);
 
     /// <summary>The signed message: <c>"cosignature/v1\ntime {T}\n"</c> ‖ the note text (UTF-8).</summary>
     public static byte[] Message(string noteText, long timestamp)
@@ -150,7 +96,7 @@ public sealed class CosignatureVerifier : IEquatable<CosignatureVerifier>
         {
             return false;
         }
-        if (!SignatureAlgorithm.Ed25519.Verify(_key, Message(noteText, (long)t), sig.AsSpan(12)))
+        if (!Key.Verify(Message(noteText, (long)t), sig.AsSpan(12)))
         {
             return false;
         }
@@ -199,7 +145,7 @@ public sealed class CosignatureSigner : IDisposable
             byte[] seed = _key.Export(KeyBlobFormat.RawPrivateKey);
             try
             {
-                return $"PRIVATE+KEY+{Name}+{Verifier.KeyId:x8}+{Convert.ToBase64String([CosignatureVerifier.AlgCosignatureV1, .. seed])}";
+                return Verifier.Key.SignerKeyText(seed);
             }
             finally
             {
@@ -236,24 +182,14 @@ public sealed class CosignatureSigner : IDisposable
     public static CosignatureSigner Parse(string signerKey)
     {
         ArgumentNullException.ThrowIfNull(signerKey);
-        string[] parts = signerKey.Trim().Split('+', 5);
-        if (parts.Length != 5 || parts[0] != "PRIVATE" || parts[1] != "KEY" || !NoteNames.IsValid(parts[2])
-            || parts[3].Length != 8 || !parts[3].All(Uri.IsHexDigit) || !Base64Text.IsStrict(parts[4]))
-        {
-            throw new NoteException("malformed cosigner key");
-        }
-        byte[] key = Convert.FromBase64String(parts[4]);
+        byte[] key = Ed25519VerifierKey.ParseSignerKey(Ed25519KeyKind.Cosignature, signerKey.Trim(), out string name, out uint keyId);
         try
         {
-            if (key.Length != 33 || key[0] != CosignatureVerifier.AlgCosignatureV1)
-            {
-                throw new NoteException("not a cosignature/v1 (type 0x04) key");
-            }
-            CosignatureSigner s = FromSeed(parts[2], key.AsSpan(1));
-            if (s.Verifier.KeyId != uint.Parse(parts[3], NumberStyles.HexNumber, CultureInfo.InvariantCulture))
+            CosignatureSigner s = FromSeed(name, key.AsSpan(1));
+            if (s.Verifier.KeyId != keyId)
             {
                 s.Dispose();
-                throw new NoteException("cosigner key ID does not match the key");
+                throw new NoteException(Ed25519KeyKind.Cosignature.SignerKeyIdMismatch);
             }
             return s;
         }

@@ -1,8 +1,6 @@
 using System.Buffers.Binary;
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using NSec.Cryptography;
 
 namespace TVS.Merkle;
 
@@ -28,49 +26,36 @@ public sealed record OpenedNote(string Text, IReadOnlyList<NoteSignature> Verifi
 /// <summary>
 /// An Ed25519 note verifier key (C2SP signed-note; Go's golang.org/x/mod/sumdb/note), text form
 /// <c>name+hex8(keyhash)+base64(0x01 ‖ pubkey32)</c>, key hash = first 4 bytes (big-endian) of
-/// SHA-256(name ‖ "\n" ‖ 0x01 ‖ pubkey32).
+/// SHA-256(name ‖ "\n" ‖ 0x01 ‖ pubkey32). Parsed and written by <see cref="Ed25519VerifierKey"/>,
+/// as witnesses' cosignature keys are.
 /// </summary>
 public sealed class NoteVerifier
 {
     /// <summary>Signed-note algorithm identifier of Ed25519.</summary>
     public const byte AlgEd25519 = 0x01;
 
-    private readonly PublicKey _key;
-
-    private NoteVerifier(string name, uint keyHash, PublicKey key, byte[] publicKey)
+    private NoteVerifier(Ed25519VerifierKey key)
     {
-        Name = name;
-        KeyHash = keyHash;
-        _key = key;
-        PublicKeyBytes = publicKey;
-        VerifierKey = $"{name}+{keyHash:x8}+{Convert.ToBase64String([AlgEd25519, .. publicKey])}";
+        Key = key;
     }
 
     /// <summary>The key name (non-empty, no spaces, no '+').</summary>
-    public string Name { get; }
+    public string Name => Key.Name;
 
     /// <summary>The 32-bit key hash.</summary>
-    public uint KeyHash { get; }
+    public uint KeyHash => Key.KeyId;
 
     /// <summary>The raw 32-byte Ed25519 public key.</summary>
-    public ReadOnlyMemory<byte> PublicKeyBytes { get; }
+    public ReadOnlyMemory<byte> PublicKeyBytes => Key.PublicKeyBytes;
 
     /// <summary>The verifier key text, <c>name+hex8+base64(0x01‖pubkey)</c>.</summary>
-    public string VerifierKey { get; }
+    public string VerifierKey => Key.Text;
+
+    internal Ed25519VerifierKey Key { get; }
 
     /// <summary>Builds a verifier from a name and a raw Ed25519 public key.</summary>
     public static NoteVerifier FromEd25519(string name, ReadOnlySpan<byte> publicKey)
-    {
-        if (!NoteNames.IsValid(name))
-        {
-            throw new ArgumentException("invalid key name", nameof(name));
-        }
-        if (publicKey.Length != 32 || !PublicKey.TryImport(SignatureAlgorithm.Ed25519, publicKey, KeyBlobFormat.RawPublicKey, out PublicKey? key))
-        {
-            throw new ArgumentException("not an Ed25519 public key", nameof(publicKey));
-        }
-        return new NoteVerifier(name, ComputeKeyHash(name, publicKey), key!, publicKey.ToArray());
-    }
+        => new(Ed25519VerifierKey.FromPublicKey(Ed25519KeyKind.Note, name, publicKey));
 
     /// <summary>Parses a verifier key text strictly (as Go's note.NewVerifier).</summary>
     public static NoteVerifier Parse(string verifierKey)
@@ -79,70 +64,17 @@ public sealed class NoteVerifier
     /// <summary>Parses a verifier key text; false with a reason on any defect.</summary>
     public static bool TryParse(string verifierKey, out NoteVerifier? verifier, out string? error)
     {
-        verifier = null;
-        error = "malformed verifier key";
-        if (verifierKey is null)
-        {
-            return false;
-        }
-        string[] parts = verifierKey.Split('+', 3); // the base64 key may itself contain '+'
-        if (parts.Length != 3 || !NoteNames.IsValid(parts[0]) || parts[1].Length != 8 || !IsLowerOrUpperHex(parts[1])
-            || !Base64Text.IsStrict(parts[2]))
-        {
-            return false;
-        }
-        byte[] key;
-        try
-        {
-            key = Convert.FromBase64String(parts[2]);
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-        if (key.Length != 33)
-        {
-            error = key.Length > 0 && key[0] != AlgEd25519 ? "unknown verifier algorithm" : error;
-            return false;
-        }
-        if (key[0] != AlgEd25519)
-        {
-            error = "unknown verifier algorithm";
-            return false;
-        }
-        uint hash = uint.Parse(parts[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-        if (hash != ComputeKeyHash(parts[0], key.AsSpan(1)))
-        {
-            error = "verifier key hash does not match the key";
-            return false;
-        }
-        if (!PublicKey.TryImport(SignatureAlgorithm.Ed25519, key.AsSpan(1), KeyBlobFormat.RawPublicKey, out PublicKey? pk))
-        {
-            error = "invalid Ed25519 public key";
-            return false;
-        }
-        verifier = new NoteVerifier(parts[0], hash, pk!, key[1..]);
-        error = null;
-        return true;
+        bool ok = Ed25519VerifierKey.TryParse(Ed25519KeyKind.Note, verifierKey, out Ed25519VerifierKey? key, out error);
+        verifier = ok ? new NoteVerifier(key!) : null;
+        return ok;
     }
 
     /// <summary>Checks an Ed25519 signature of <paramref name="message"/>.</summary>
-    public bool Verify(ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
-        => signature.Length == 64 && SignatureAlgorithm.Ed25519.Verify(_key, message, signature);
+    public bool Verify(ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature) => Key.Verify(message, signature);
 
     /// <summary>First 4 bytes, big-endian, of SHA-256(name ‖ "\n" ‖ 0x01 ‖ pubkey).</summary>
     public static uint ComputeKeyHash(string name, ReadOnlySpan<byte> publicKey)
-    {
-        byte[] nameBytes = Encoding.UTF8.GetBytes(name);
-        byte[] buf = new byte[nameBytes.Length + 2 + publicKey.Length];
-        nameBytes.CopyTo(buf, 0);
-        buf[nameBytes.Length] = (byte)'\n';
-        buf[nameBytes.Length + 1] = AlgEd25519;
-        publicKey.CopyTo(buf.AsSpan(nameBytes.Length + 2));
-        return BinaryPrimitives.ReadUInt32BigEndian(SHA256.HashData(buf));
-    }
-
-    private static bool IsLowerOrUpperHex(string s) => s.All(Uri.IsHexDigit);
+        => Ed25519VerifierKey.ComputeKeyId(Ed25519KeyKind.Note, name, publicKey);
 }
 
 /// <summary>
@@ -185,7 +117,7 @@ public sealed class NoteSigner : IDisposable
             byte[] seed = memory.ExportSeed();
             try
             {
-                return $"PRIVATE+KEY+{Name}+{KeyHash:x8}+{Convert.ToBase64String([NoteVerifier.AlgEd25519, .. seed])}";
+                return Verifier.Key.SignerKeyText(seed);
             }
             finally
             {
@@ -235,24 +167,14 @@ public sealed class NoteSigner : IDisposable
     public static NoteSigner Parse(string signerKey)
     {
         ArgumentNullException.ThrowIfNull(signerKey);
-        string[] parts = signerKey.Split('+', 5);
-        if (parts.Length != 5 || parts[0] != "PRIVATE" || parts[1] != "KEY" || !NoteNames.IsValid(parts[2])
-            || parts[3].Length != 8 || !parts[3].All(Uri.IsHexDigit) || !Base64Text.IsStrict(parts[4]))
-        {
-            throw new NoteException("malformed signer key");
-        }
-        byte[] key = Convert.FromBase64String(parts[4]);
+        byte[] key = Ed25519VerifierKey.ParseSignerKey(Ed25519KeyKind.Note, signerKey, out string name, out uint keyHash);
         try
         {
-            if (key.Length != 33 || key[0] != NoteVerifier.AlgEd25519)
-            {
-                throw new NoteException("malformed signer key");
-            }
-            NoteSigner s = FromSeed(parts[2], key.AsSpan(1));
-            if (s.KeyHash != uint.Parse(parts[3], NumberStyles.HexNumber, CultureInfo.InvariantCulture))
+            NoteSigner s = FromSeed(name, key.AsSpan(1));
+            if (s.KeyHash != keyHash)
             {
                 s.Dispose();
-                throw new NoteException("signer key hash does not match the key");
+                throw new NoteException(Ed25519KeyKind.Note.SignerKeyIdMismatch);
             }
             return s;
         }

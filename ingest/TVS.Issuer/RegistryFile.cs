@@ -132,9 +132,10 @@ public sealed class RegistryFile : IDisposable
     /// <summary>
     /// Appends one registration durably (fsynced before returning Registered). Concurrent callers
     /// are committed in groups: one of them writes every waiting record in one write and one fsync
-    /// under the file lock, then answers all of them. An fsync costs about a millisecond and was the
-    /// whole cost of a registration; a group pays it once, so the throughput grows with the number
-    /// of registrations in flight while each one is still durable before it is acknowledged.
+    /// under the file lock, then answers all of them. The fsync was the whole cost of a registration
+    /// (docs/PERFORMANCE.md, "Issuer registrations"); a group pays it once, so the throughput grows
+    /// with the number of registrations in flight while each one is still durable before it is
+    /// acknowledged.
     /// </summary>
     public RegisterResult Register(ReadOnlySpan<byte> voterKey, in Fr commitment, out int index)
     {

@@ -1,57 +1,14 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using FASTER.core;
 using TVS.Engine;
+using TVS.Engine.IO;
 using TVS.Engine.Ports;
+using NullifierSession = FASTER.core.ClientSession<TVS.Engine.Nullifier, long, long, long, FASTER.core.Empty, TVS.Storage.NullifierFunctions>;
 
 namespace TVS.Storage;
-
-/// <summary>
-/// Sizing of a <see cref="FasterNullifierStore"/>. Every size is a power of two in bytes.
-/// </summary>
-/// <remarks>
-/// <para>Arithmetic (docs/formats.md, "Nullifier store"): a record in FASTER's hybrid log is an
-/// 8-byte record header + the 32-byte key + the 8-byte value = 48 bytes. A hash bucket is one
-/// 64-byte cache line with 7 entries (each: 48-bit address, 14-bit tag) and an overflow pointer.
-/// For 30M nullifiers per partition: log = 30M × 48 B ≈ 1.34 GiB on disk; index =
-/// 2^23 buckets × 64 B = 512 MiB in memory (≈ 3.6 keys per bucket of 7 slots, so few overflow
-/// buckets and, with the 14-bit tag, a lookup of an absent key almost never touches the log);
-/// log memory 256 MiB holds the newest ≈ 5.6M records (≈ 19 %), the rest is read from disk on
-/// demand (a duplicate or a replay whose first vote is old).</para>
-/// </remarks>
-public sealed record FasterNullifierStoreOptions
-{
-    /// <summary>Hash index buckets (64 bytes each, always in memory). Default 2^23 (512 MiB): 30M keys.</summary>
-    public long IndexBuckets { get; init; } = 1L << 23;
-
-    /// <summary>In-memory part of the hybrid log (the newest records). Default 256 MiB.</summary>
-    public long LogMemoryBytes { get; init; } = 1L << 28;
-
-    /// <summary>Log page size, the unit of flush and eviction. Default 4 MiB; at least 2 pages must fit in <see cref="LogMemoryBytes"/>.</summary>
-    public long PageBytes { get; init; } = 1L << 22;
-
-    /// <summary>Log segment (file) size on disk. Default 1 GiB.</summary>
-    public long SegmentBytes { get; init; } = 1L << 30;
-
-    /// <summary>
-    /// A checkpoint includes the hash index (a "full" checkpoint) when the log grew by more than
-    /// this many bytes since the last index checkpoint; otherwise it is log-only and recovery
-    /// replays the log from the index checkpoint. Default: the index's own size, so recovery never
-    /// replays more bytes than a full checkpoint would have written.
-    /// </summary>
-    public long? IndexCheckpointLogGrowthBytes { get; init; }
-
-    /// <summary>Sizes for <paramref name="expectedKeys"/> nullifiers: about 4 keys per bucket, log memory as given.</summary>
-    public static FasterNullifierStoreOptions ForExpectedKeys(long expectedKeys, long logMemoryBytes = 1L << 28)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(expectedKeys);
-        long buckets = (long)BitOperations.RoundUpToPowerOf2((ulong)Math.Max(1024, expectedKeys / 4));
-        return new FasterNullifierStoreOptions { IndexBuckets = buckets, LogMemoryBytes = logMemoryBytes };
-    }
-}
 
 /// <summary>
 /// The nullifier set of one partition in Microsoft FASTER (FasterKV): key = <see cref="Nullifier"/>
@@ -72,13 +29,13 @@ public sealed record FasterNullifierStoreOptions
 /// <para>Checkpoints: fold-over (the log is flushed up to the tail and the tail becomes read-only).
 /// Records are never updated, only appended, so fold-over writes each record once and a
 /// checkpoint costs only the records since the previous one; snapshot would copy the mutable
-/// region again every time. The commit point is a 64-byte file <c>nullifiers.checkpoint</c>
-/// (tokens, covered MMR size, count, checksum), written after FASTER reports the checkpoint
-/// complete, by temp file + fsync + rename + directory fsync. <see cref="Recover"/> recovers the
+/// region again every time. The commit point is an 80-byte file <c>nullifiers.checkpoint</c>
+/// (tokens, covered MMR size, count, index tail, checksum), written after FASTER reports the
+/// checkpoint complete, through <see cref="AtomicFile"/>. <see cref="Recover"/> recovers the
 /// tokens that file names, never merely the newest FASTER checkpoint, and older checkpoints are
 /// deleted only after the file points past them.</para>
 /// </remarks>
-public sealed partial class FasterNullifierStore : INullifierStore
+public sealed class FasterNullifierStore : INullifierStore
 {
     /// <summary>Name of the commit-point file in the store directory.</summary>
     public const string CheckpointFileName = "nullifiers.checkpoint";
@@ -96,8 +53,8 @@ public sealed partial class FasterNullifierStore : INullifierStore
     private IDevice _device = null!;
     private DeviceLogCommitCheckpointManager _checkpoints = null!;
     private FasterKV<Nullifier, long> _kv = null!;
-    private ClientSession<Nullifier, long, long, long, Empty, NullifierFunctions> _writer = null!;
-    private ThreadLocal<ClientSession<Nullifier, long, long, long, Empty, NullifierFunctions>> _readers = null!;
+    private NullifierSession _writer = null!;
+    private ThreadLocal<NullifierSession> _readers = null!;
     private long _count;
     private NullifierCheckpoint _last;
     private Guid _indexToken;
@@ -296,7 +253,7 @@ public sealed partial class FasterNullifierStore : INullifierStore
         var functions = new NullifierFunctions();
         _writer = _kv.For(functions).NewSession<NullifierFunctions>();
         FasterKV<Nullifier, long> kv = _kv;
-        _readers = new ThreadLocal<ClientSession<Nullifier, long, long, long, Empty, NullifierFunctions>>(
+        _readers = new ThreadLocal<NullifierSession>(
             () => kv.For(new NullifierFunctions()).NewSession<NullifierFunctions>(), trackAllValues: true);
     }
 
@@ -321,7 +278,7 @@ public sealed partial class FasterNullifierStore : INullifierStore
         _device = null!;
     }
 
-    private static (Status, long) CompletePending(ClientSession<Nullifier, long, long, long, Empty, NullifierFunctions> session)
+    private static (Status, long) CompletePending(NullifierSession session)
     {
         session.CompletePendingWithOutputs(out var completed, wait: true);
         using (completed)
@@ -370,15 +327,7 @@ public sealed partial class FasterNullifierStore : INullifierStore
         SHA256.HashData(b[..72], digest);
         digest[..8].CopyTo(b[72..]);
 
-        string path = Path.Combine(_directory, CheckpointFileName);
-        string temp = path + ".tmp";
-        using (var f = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            f.Write(b);
-            f.Flush(flushToDisk: true);
-        }
-        File.Move(temp, path, overwrite: true);
-        FsyncDirectory(_directory);
+        AtomicFile.Write(Path.Combine(_directory, CheckpointFileName), b);
     }
 
     private static Meta ReadMeta(string path)
@@ -399,164 +348,5 @@ public sealed partial class FasterNullifierStore : INullifierStore
             BinaryPrimitives.ReadInt64LittleEndian(b.AsSpan(64)));
     }
 
-    private static void FsyncDirectory(string directory)
-    {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
-        {
-            return; // Windows: MoveFileEx is durable enough for NTFS metadata journaling; no directory handle to flush.
-        }
-        int fd = Libc.open(directory, 0 /* O_RDONLY */);
-        if (fd < 0)
-        {
-            throw new IOException($"open({directory}) failed: errno {Marshal.GetLastPInvokeError()}");
-        }
-        try
-        {
-            if (Libc.fsync(fd) != 0)
-            {
-                throw new IOException($"fsync({directory}) failed: errno {Marshal.GetLastPInvokeError()}");
-            }
-        }
-        finally
-        {
-            _ = Libc.close(fd);
-        }
-    }
-
     private static void ThrowFaulted(Status status) => throw new IOException($"FASTER operation faulted: {status}");
-
-    private static partial class Libc
-    {
-        [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-        internal static partial int open(string path, int flags);
-
-        [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-        internal static partial int fsync(int fd);
-
-        [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-        internal static partial int close(int fd);
-    }
-}
-
-/// <summary>FASTER's hash and equality for <see cref="Nullifier"/> (<see cref="Nullifier.GetHashCode64"/>).</summary>
-internal sealed class NullifierComparer : IFasterEqualityComparer<Nullifier>
-{
-    public static readonly NullifierComparer Instance = new();
-
-    public long GetHashCode64(ref Nullifier k) => k.GetHashCode64();
-
-    public bool Equals(ref Nullifier k1, ref Nullifier k2) => k1.Equals(k2);
-}
-
-/// <summary>
-/// FASTER callbacks: input = the MMR index to insert, output = the stored MMR index. A struct, so
-/// the session's generic code is specialised and the callbacks are direct calls.
-/// </summary>
-internal struct NullifierFunctions : IFunctions<Nullifier, long, long, long, Empty>
-{
-    public readonly bool SingleReader(ref Nullifier key, ref long input, ref long value, ref long dst, ref ReadInfo readInfo)
-    {
-        dst = value;
-        return true;
-    }
-
-    public readonly bool ConcurrentReader(ref Nullifier key, ref long input, ref long value, ref long dst, ref ReadInfo readInfo)
-    {
-        dst = Volatile.Read(ref value);
-        return true;
-    }
-
-    // RMW: absent → store the input; present → report the stored index, change nothing.
-    public readonly bool NeedInitialUpdate(ref Nullifier key, ref long input, ref long output, ref RMWInfo rmwInfo) => true;
-
-    public readonly bool InitialUpdater(ref Nullifier key, ref long input, ref long value, ref long output, ref RMWInfo rmwInfo)
-    {
-        value = input;
-        output = input;
-        return true;
-    }
-
-    public readonly void PostInitialUpdater(ref Nullifier key, ref long input, ref long value, ref long output, ref RMWInfo rmwInfo)
-    {
-    }
-
-    public readonly bool InPlaceUpdater(ref Nullifier key, ref long input, ref long value, ref long output, ref RMWInfo rmwInfo)
-    {
-        output = value;
-        return true;
-    }
-
-    public readonly bool NeedCopyUpdate(ref Nullifier key, ref long input, ref long oldValue, ref long output, ref RMWInfo rmwInfo)
-    {
-        output = oldValue;
-        return false;
-    }
-
-    public readonly bool CopyUpdater(ref Nullifier key, ref long input, ref long oldValue, ref long newValue, ref long output, ref RMWInfo rmwInfo)
-    {
-        newValue = oldValue;
-        output = oldValue;
-        return true;
-    }
-
-    public readonly void PostCopyUpdater(ref Nullifier key, ref long input, ref long oldValue, ref long newValue, ref long output, ref RMWInfo rmwInfo)
-    {
-    }
-
-    // Upsert is not used by the store; FASTER also calls SingleWriter to copy records (compaction, read copy).
-    public readonly bool SingleWriter(ref Nullifier key, ref long input, ref long src, ref long dst, ref long output, ref UpsertInfo upsertInfo, WriteReason reason)
-    {
-        dst = src;
-        return true;
-    }
-
-    public readonly void PostSingleWriter(ref Nullifier key, ref long input, ref long src, ref long dst, ref long output, ref UpsertInfo upsertInfo, WriteReason reason)
-    {
-    }
-
-    public readonly bool ConcurrentWriter(ref Nullifier key, ref long input, ref long src, ref long dst, ref long output, ref UpsertInfo upsertInfo)
-    {
-        dst = src;
-        return true;
-    }
-
-    public readonly bool SingleDeleter(ref Nullifier key, ref long value, ref DeleteInfo deleteInfo) => true;
-
-    public readonly void PostSingleDeleter(ref Nullifier key, ref DeleteInfo deleteInfo)
-    {
-    }
-
-    public readonly bool ConcurrentDeleter(ref Nullifier key, ref long value, ref DeleteInfo deleteInfo) => true;
-
-    public readonly void DisposeSingleWriter(ref Nullifier key, ref long input, ref long src, ref long dst, ref long output, ref UpsertInfo upsertInfo, WriteReason reason)
-    {
-    }
-
-    public readonly void DisposeCopyUpdater(ref Nullifier key, ref long input, ref long oldValue, ref long newValue, ref long output, ref RMWInfo rmwInfo)
-    {
-    }
-
-    public readonly void DisposeInitialUpdater(ref Nullifier key, ref long input, ref long value, ref long output, ref RMWInfo rmwInfo)
-    {
-    }
-
-    public readonly void DisposeSingleDeleter(ref Nullifier key, ref long value, ref DeleteInfo deleteInfo)
-    {
-    }
-
-    public readonly void DisposeDeserializedFromDisk(ref Nullifier key, ref long value)
-    {
-    }
-
-    public readonly void ReadCompletionCallback(ref Nullifier key, ref long input, ref long output, Empty ctx, Status status, RecordMetadata recordMetadata)
-    {
-    }
-
-    public readonly void RMWCompletionCallback(ref Nullifier key, ref long input, ref long output, Empty ctx, Status status, RecordMetadata recordMetadata)
-    {
-    }
-
-    public readonly void CheckpointCompletionCallback(int sessionID, string sessionName, CommitPoint commitPoint)
-    {
-    }
 }

@@ -119,8 +119,8 @@ public sealed class KafkaEngineHost : IPartitionHandler, IDisposable
         // FASTER runs its checkpoint state machine on thread-pool threads that wait synchronously
         // for device writes whose completions need thread-pool threads too. Sixteen partitions
         // checkpointing at once on a 2-core machine starve the pool (it adds a thread or two per
-        // second), and every engine stalls in its commit stage for seconds (measured: the machine
-        // 88 % idle, all commit stages inside FasterNullifierStore.Checkpoint). Keep enough
+        // second), and every engine stalls in its commit stage on an idle machine (docs/
+        // PERFORMANCE.md, "End to end through Kafka, PostgreSQL and S3"). Keep enough
         // threads ready for all of them at once.
         ThreadPool.GetMinThreads(out int workers, out int io);
         ThreadPool.SetMinThreads(Math.Max(workers, MinThreadPoolThreads), io);

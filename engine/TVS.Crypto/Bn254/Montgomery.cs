@@ -115,7 +115,7 @@ public static class Montgomery<M> where M : struct, IModulus4
     /// <summary>
     /// High and low halves of a·b. With BMI2 the high half comes from mulx and the low half from
     /// a separate imul: Math.BigMul's out parameter makes the JIT store and reload the low half
-    /// through the stack, which measured 2.4× slower on the multiplication chain.
+    /// through the stack, a slower multiplication chain (docs/PERFORMANCE.md, "Why the targets are missed").
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong MulHiLo(ulong a, ulong b, out ulong lo)

@@ -129,8 +129,8 @@ public sealed class Groth16BatchVerifier
     /// each, down to single verifications of at most <see cref="SingleThreshold"/> proofs. Eight
     /// parts rather than two: every extra batch check costs a final exponentiation and its share of
     /// Miller loops again, and eight-way splitting finds one bad proof in 256 with about half the
-    /// work of halving (measured in the demo: binary bisection made batches slower than single
-    /// checks at 2% bad proofs).
+    /// work of halving (binary bisection made batches slower than single checks in the demo:
+    /// docs/PERFORMANCE.md, "Splitting a failing batch").
     /// </summary>
     private void Resolve(ReadOnlySpan<BatchItem> items, Span<int> subset, Span<VerifyError> results)
     {

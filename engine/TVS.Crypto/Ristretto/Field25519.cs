@@ -230,7 +230,7 @@ internal readonly struct Field25519
     private static void MulAdd(ref ulong low, ref ulong high, ulong aShl8, ulong bShl5)
     {
         // mulx rather than Math.BigMul: the latter's out parameter spills the low half through
-        // memory (measured on the BN254 code, Montgomery.MulHiLo).
+        // memory (as in the BN254 code, Montgomery.MulHiLo; docs/PERFORMANCE.md, "Why the targets are missed").
         high += Bmi2.X64.IsSupported ? Bmi2.X64.MultiplyNoFlags(aShl8, bShl5) : Math.BigMul(aShl8, bShl5, out _);
         low += aShl8 * bShl5 >> 13;
     }

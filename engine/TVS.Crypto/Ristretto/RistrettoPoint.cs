@@ -127,7 +127,7 @@ public readonly struct RistrettoPoint : IEquatable<RistrettoPoint>
         return new RistrettoPoint(r);
     }
 
-    /// <summary>s·G with libsodium's fixed-base tables (about 3× faster than <see cref="Multiply"/>).</summary>
+    /// <summary>s·G with libsodium's fixed-base tables (cheaper than <see cref="Multiply"/>: docs/PERFORMANCE.md, "Trustees").</summary>
     public static unsafe RistrettoPoint MultiplyBase(in RistrettoScalar s)
     {
         Sodium.EnsureInitialized();

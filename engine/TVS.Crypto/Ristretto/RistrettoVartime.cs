@@ -5,8 +5,8 @@ namespace TVS.Crypto.Ristretto;
 
 /// <summary>
 /// Variable-time ristretto255 (RFC 9496) in managed code, for the tally's combination of
-/// decryption shares D = Σ λ_i·D_i, about 4× cheaper than t constant-time libsodium
-/// multiplications.
+/// decryption shares D = Σ λ_i·D_i, cheaper than t constant-time libsodium multiplications
+/// (docs/PERFORMANCE.md, "The tally within the goal").
 /// <para>
 /// VARIABLE TIME: running time and memory access depend on the scalars and points. Use it for
 /// public inputs only (published shares, Lagrange weights, commitments), NEVER with secret
@@ -17,8 +17,8 @@ public static class RistrettoVartime
 {
     /// <summary>
     /// wNAF width: odd digits in (−2^(w−1), 2^(w−1)), so a table holds 2^(w−2) odd multiples per
-    /// point. Width 5 measured fastest for five points (TrusteeBenchmarks.CombineFiveVartime: 4 and 6
-    /// were slower; 6 only slightly, 4 by a third).
+    /// point. Width 5 is the fastest for five points in TrusteeBenchmarks.CombineFiveVartime (widths
+    /// 4 and 6 compared in docs/PERFORMANCE.md, "The tally within the goal").
     /// </summary>
     internal const int Width = 5;
 

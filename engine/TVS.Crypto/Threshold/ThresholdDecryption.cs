@@ -34,7 +34,7 @@ public struct DecryptionShare
 /// </summary>
 public static class ThresholdDecryption
 {
-    /// <summary>Ballots per parallel work item: large enough that scheduling costs nothing next to ~100 µs of curve work per ballot.</summary>
+    /// <summary>Ballots per parallel work item: large enough that scheduling costs nothing next to the curve work of each ballot (docs/PERFORMANCE.md, "Trustees").</summary>
     public const int ChunkSize = 256;
 
     public static DecryptionShare CreateShare(Guid electionId, in RistrettoScalar secretShare, in RistrettoPoint verificationKey, in RistrettoPoint ephemeral)

@@ -145,8 +145,8 @@ public sealed class RingBuffer<T> where T : struct
             // usually frees a slot within microseconds, and a nap per wrap would cap the ring's
             // own throughput. But keep yielding and many producers (one engine per partition,
             // sixteen on two cores) turn into a sched_yield storm that starves the very stages
-            // they wait for (measured: ingest threads took 93 % of the CPU, verify ~0, the Kafka
-            // path ran at a tenth of the embedded rate). Past the spin budget, nap a millisecond:
+            // they wait for (docs/PERFORMANCE.md, "End to end through Kafka, PostgreSQL and S3":
+            // a sched_yield storm). Past the spin budget, nap a millisecond:
             // a ring of thousands of slots stays full meanwhile, so the consumers never wait on it.
             if (spin.Count < ProducerSpinsBeforeSleep)
             {

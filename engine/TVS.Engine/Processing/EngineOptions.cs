@@ -8,8 +8,8 @@ public sealed record EngineOptions
 
     /// <summary>
     /// Ring slots (a power of two). Enough to keep every verify worker busy with full batches;
-    /// more only adds queueing latency when input outruns the verifier (at 2,500 votes/s, 2,048
-    /// slots are ~0.8 s of queue).
+    /// more only adds queueing latency when input outruns the verifier (a full ring holds RingSize ÷
+    /// the verify rate of queue: docs/PERFORMANCE.md, "End to end: `tvs demo --voters 200000`").
     /// </summary>
     public int RingSize { get; init; } = 2048;
 

@@ -125,7 +125,7 @@ public sealed class ShareChunk
 /// </summary>
 public static class TrusteeDecryptor
 {
-    /// <summary>Ballots per file: a lost chunk costs at most this much recomputation (~1 s per core).</summary>
+    /// <summary>Ballots per file: a lost chunk costs at most this much recomputation (per-ballot cost: docs/PERFORMANCE.md, "Trustees").</summary>
     public const int DefaultChunkBallots = 4096;
 
     public sealed record Outcome(int ChunksWritten, int ChunksSkipped, int Ballots, int WithoutShare);

@@ -29,7 +29,7 @@ public struct Bytes32
 /// A parsed v1 vote plaintext (docs/formats.md, "Vote record (v1)"): every fixed field but the
 /// proof decoded and checked, the ballot and the proof left in the caller's buffer
 /// (<see cref="Ballot(ReadOnlySpan{byte})"/>, <see cref="ReadProof"/>). The proof's points are
-/// decoded by the verify stage, which runs on several cores: its G2 subgroup test (~0.2 ms) is
+/// decoded by the verify stage, which runs on several cores: its G2 subgroup test is
 /// the one expensive check of the record and does not belong on the single-threaded open stage.
 /// Parsing never throws and allocates nothing.
 /// </summary>

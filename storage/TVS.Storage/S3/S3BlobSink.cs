@@ -40,8 +40,8 @@ public sealed record S3BlobSinkOptions
 
 /// <summary>
 /// Batch objects in S3 (docs/formats.md, "S3 batch objects"). Each put is a single PutObject
-/// with a plain body (no aws-chunked encoding, checksums only when required: docs/design.md "Storage"
-/// and FACTS.md, s3rver stores the chunk framing verbatim otherwise), a Content-MD5 and an
+/// with a plain body (no aws-chunked encoding, checksums only when required: docs/design.md "Storage",
+/// s3rver stores the chunk framing verbatim otherwise), a Content-MD5 and an
 /// x-amz-checksum-sha256 the server can check, and, by default for non-AWS endpoints, a read-back
 /// whose SHA-256 must match. Putting the same key and bytes again overwrites them with the same
 /// bytes, so a retried put is harmless. Every failure is thrown (the flush stage retries).

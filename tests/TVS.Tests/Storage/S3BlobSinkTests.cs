@@ -23,7 +23,7 @@ public class S3BlobSinkTests
         Assert.True(sink.VerifyReadBack); // on by default for a non-AWS endpoint
         sink.EnsureBucket(); // again: already there is fine
         var rng = new Random(7);
-        // 256 KiB is the size FACTS.md saw come back 566 bytes longer with the SDK's defaults.
+        // 256 KiB is the size docs/design.md ("Storage") saw come back 566 bytes longer with the SDK's defaults.
         foreach (int size in new[] { 1, 1000, 256 * 1024, 3 * 1024 * 1024 + 17 })
         {
             var content = new byte[size];

@@ -63,6 +63,35 @@ public class CosignatureTests
     }
 
     [Fact]
+    public void NoteAndCosignerKeysOfOneSeedDifferOnlyByTheirTypeByteAndRefuseEachOther()
+    {
+        byte[] seed = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
+        using var note = NoteSigner.FromSeed("witness.test/w1", seed);
+        using var cosigner = CosignatureSigner.FromSeed("witness.test/w1", seed);
+        Assert.Equal(note.Verifier.PublicKeyBytes.ToArray(), cosigner.Verifier.PublicKeyBytes.ToArray());
+        Assert.NotEqual(note.KeyHash, cosigner.Verifier.KeyId);
+        Assert.Equal(0x01, Convert.FromBase64String(note.Verifier.VerifierKey.Split('+', 3)[2])[0]);
+        Assert.Equal(0x04, Convert.FromBase64String(cosigner.Verifier.VerifierKey.Split('+', 3)[2])[0]);
+
+        Assert.False(NoteVerifier.TryParse(cosigner.Verifier.VerifierKey, out _, out string? why));
+        Assert.Equal("unknown verifier algorithm", why);
+        Assert.False(CosignatureVerifier.TryParse(note.Verifier.VerifierKey, out _, out why));
+        Assert.Equal("not a cosignature/v1 (Ed25519, type 0x04) verifier key", why);
+        Assert.Equal("malformed signer key", Assert.Throws<NoteException>(() => NoteSigner.Parse(cosigner.SignerKey)).Message);
+        Assert.Equal("not a cosignature/v1 (type 0x04) key", Assert.Throws<NoteException>(() => CosignatureSigner.Parse(note.SignerKey)).Message);
+
+        // Each kind reads back its own texts.
+        Assert.Equal(note.Verifier.VerifierKey, NoteVerifier.Parse(note.Verifier.VerifierKey).VerifierKey);
+        using (NoteSigner back = NoteSigner.Parse(note.SignerKey))
+        {
+            Assert.Equal(note.Verifier.VerifierKey, back.Verifier.VerifierKey);
+        }
+        string wrongId = cosigner.Verifier.VerifierKey.Replace($"+{cosigner.Verifier.KeyId:x8}+", $"+{note.KeyHash:x8}+", StringComparison.Ordinal);
+        Assert.False(CosignatureVerifier.TryParse(wrongId, out _, out why));
+        Assert.Equal("cosigner key ID does not match the key", why);
+    }
+
+    [Fact]
     public void QuorumCountsDistinctListedWitnessesAndIgnoresUnknownLines()
     {
         using var log = new WitnessTestLog();

@@ -1,0 +1,3 @@
+namespace TVS.Crypto.Threshold;
+
+public sealed class DkgFailedException(string message) : Exception(message);
