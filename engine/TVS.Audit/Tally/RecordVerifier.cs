@@ -338,9 +338,9 @@ public sealed class RecordVerifier
             var (part, i) = flat[x];
             string f = part.File;
             var v = part.Votes[i];
-            if (v.Index != i)
+            if (v.MmrIndex != i)
             {
-                Fail($"{f}: entry {i}: MMR index {v.Index}, expected {i} (a vote is missing, inserted or out of order)");
+                Fail($"{f}: entry {i}: MMR index {v.MmrIndex}, expected {i} (a vote is missing, inserted or out of order)");
             }
             if (!VoteRecord.TryParse(v.Record, out var rec, out var why))
             {
