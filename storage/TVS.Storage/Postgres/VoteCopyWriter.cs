@@ -393,7 +393,7 @@ public sealed class VoteCopyWriter : IDisposable
 /// the same batch fails the same way: an operator must look (two engines on different input, a
 /// reset topic, rows edited by hand).
 /// </summary>
-public sealed class PartitionProgressMismatchException : StoreRefusedException
+internal sealed class PartitionProgressMismatchException : StoreRefusedException
 {
     private PartitionProgressMismatchException(string message)
         : base(message)
