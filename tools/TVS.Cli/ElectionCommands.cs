@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using TVS.Crypto.Threshold;
 using TVS.Engine.Tally;
+using TVS.Engine.Votes;
 using TVS.LoadGen;
 using TVS.Merkle;
 using TVS.Storage.Local;
@@ -276,8 +277,7 @@ public static class ElectionCommands
         foreach (var head in close.Heads)
         {
             long size = head.Size;
-            var votes = LocalVoteStore.ReadAll(LocalPartition.VotesDirectory(data, head.Partition)).Where(v => v.MmrIndex < size)
-                .Select(v => new AcceptedVote(v.MmrIndex, v.Offset, v.Record)).ToList();
+            var votes = LocalVoteStore.ReadAll(LocalPartition.VotesDirectory(data, head.Partition)).Where(v => v.MmrIndex < size).ToList();
             if (votes.Count != size || Rfc9162.MerkleTreeHash(votes.Select(v => Rfc9162.HashLeaf(v.Record)).ToArray()) != head.Root)
             {
                 throw new InvalidDataException($"{data}: partition {head.Partition}'s accepted votes do not match the signed close statement (size {size}, root {head.Root.ToBase64()})");

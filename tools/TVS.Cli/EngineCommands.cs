@@ -409,7 +409,7 @@ public static class EngineCommands
 
     public static int Proof(string data, int partition, string nullifierText, bool json, TextWriter output, TextWriter error)
     {
-        if (!TryParseNullifier(nullifierText, out var key))
+        if (!TVS.Engine.Nullifier.TryParse(nullifierText, out var key))
         {
             error.WriteLine($"tvs proof: {nullifierText}: not a nullifier (decimal below r, or 64 hex digits)");
             return ExitUnusable;
@@ -433,7 +433,7 @@ public static class EngineCommands
             error.WriteLine($"tvs proof: {latest}: {e.Message}");
             return ExitUnusable;
         }
-        var vote = LocalVoteStore.ReadAll(LocalPartition.VotesDirectory(data, partition)).FirstOrDefault(v => v.NullifierBytes.SequenceEqual(key));
+        var vote = LocalVoteStore.ReadAll(LocalPartition.VotesDirectory(data, partition)).FirstOrDefault(v => v.NullifierBytes.SequenceEqual(key.AsSpan()));
         if (vote is null || vote.MmrIndex >= checkpoint.Size)
         {
             error.WriteLine(vote is null ? "tvs proof: no accepted vote has this nullifier" : $"tvs proof: the vote (index {vote.MmrIndex}) is not yet under a signed checkpoint (size {checkpoint.Size})");
@@ -470,28 +470,6 @@ public static class EngineCommands
             output.Write(note);
         }
         return valid ? ExitOk : ExitInvalid;
-    }
-
-    private static bool TryParseNullifier(string text, out byte[] be32)
-    {
-        be32 = new byte[32];
-        string t = text.Trim();
-        if (t.StartsWith("0x", StringComparison.OrdinalIgnoreCase) || (t.Length == 64 && t.Any(char.IsAsciiLetter)))
-        {
-            t = t.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? t[2..] : t;
-            if (t.Length != 64 || !t.All(char.IsAsciiHexDigit))
-            {
-                return false;
-            }
-            be32 = Convert.FromHexString(t);
-            return Fr.TryFromBigEndian(be32, out _);
-        }
-        if (t.Length == 0 || !t.All(char.IsAsciiDigit) || !BigInteger.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var v) || v >= Fr.Modulus)
-        {
-            return false;
-        }
-        Fr.FromBigInteger(v).WriteBigEndian(be32);
-        return true;
     }
 
     private static Command BuildCheckpoint()

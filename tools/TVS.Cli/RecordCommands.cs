@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using TVS.Engine.Tally;
+using TVS.Engine.Votes;
 using TVS.LoadGen;
 using TVS.Storage.Local;
 

@@ -18,7 +18,7 @@ const H = (...parts) => createHash("sha256").update(Buffer.concat(parts)).digest
 const ELECTION = "6f1c2b9e-8d4a-4e3b-9a7c-2f5e1d0b3a94";
 
 // Nullifiers with their murmur2 and partitions among 4, 7 and 64, computed by the C# engine's
-// KeyPartitioner (engine/TVS.Engine/Votes/KeyPartitioner.cs) for key = SHA-256("tvs receipt nullifier i").
+// KeyPartitioner (engine/TVS.Protocol/Votes/KeyPartitioner.cs) for key = SHA-256("tvs receipt nullifier i").
 const CSHARP = [
   ["87df5bd97bc47edffc12084152e353db77dd76dde70125d503783ad715f2da88", 609715270, 2, 3, 6],
   ["a405f018ea01dfde33e3f5784a5a5ec1ac24101b56bdbae920a3b724553aca37", 685736407, 3, 6, 23],

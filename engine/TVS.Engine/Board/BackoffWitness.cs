@@ -12,7 +12,7 @@ namespace TVS.Engine.Board;
 /// <see cref="WitnessFailure.Unavailable"/> with <see cref="Deferred"/> as the detail, at once.
 /// One instance per witness, shared by the partitions of one publisher process; thread-safe.
 /// </summary>
-public sealed class BackoffWitness : ICheckpointWitness
+internal sealed class BackoffWitness : ICheckpointWitness
 {
     /// <summary>The detail of a call skipped in the back-off window.</summary>
     public const string Deferred = "deferred: backing off after a failure";

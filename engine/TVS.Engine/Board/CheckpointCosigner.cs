@@ -17,7 +17,7 @@ public sealed record CosignOutcome(string Note, CosignatureCheck Check, IReadOnl
 /// first); a 409 teaches it the witness's real size (after a restart of the publisher) and the
 /// call is retried once with a proof from that size. Not thread-safe: one caller per log.
 /// </summary>
-public sealed class CheckpointCosigner
+internal sealed class CheckpointCosigner
 {
     private readonly IReadOnlyList<ICheckpointWitness> _witnesses;
     private readonly WitnessPolicy _policy;

@@ -7,7 +7,7 @@ namespace TVS.Engine.Ports;
 /// the FASTER store (storage/TVS.Storage/FasterNullifierStore.cs) in integration tests or anywhere
 /// durability, memory budget or hot-path cost matter.
 /// </summary>
-public sealed class DictionaryNullifierStore : INullifierStore
+internal sealed class DictionaryNullifierStore : INullifierStore
 {
     private readonly Lock _lock = new();
     private Dictionary<Nullifier, long> _live = [];

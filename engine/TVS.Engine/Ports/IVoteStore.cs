@@ -1,4 +1,3 @@
-using TVS.Engine.Processing;
 using TVS.Merkle;
 
 namespace TVS.Engine.Ports;

@@ -84,7 +84,7 @@ public struct CommitStage : IBatchHandler<VoteSlot>
 /// may commit; at a Sync marker fsyncs the node file so the coming nullifier checkpoint never
 /// names more leaves than are on disk.
 /// </summary>
-public struct AppendStage : IBatchHandler<VoteSlot>
+internal struct AppendStage : IBatchHandler<VoteSlot>
 {
     private readonly PartitionContext _ctx;
     private readonly long _checkRootAtSize;

@@ -17,7 +17,7 @@ namespace TVS.Engine.Processing;
 /// On replay (records before <see cref="PartitionContext.Committed"/>'s offset) verdicts are
 /// re-derived but not written again.
 /// </remarks>
-public sealed class FlushWorker
+internal sealed class FlushWorker
 {
     private readonly PartitionContext _ctx;
     private readonly VoteBatch _batch;
@@ -221,7 +221,7 @@ public sealed class FlushWorker
 }
 
 /// <summary>The flush stage's handler: a thin struct over its worker's state.</summary>
-public readonly struct FlushStage : IBatchHandler<VoteSlot>
+internal readonly struct FlushStage : IBatchHandler<VoteSlot>
 {
     private readonly FlushWorker _worker;
 

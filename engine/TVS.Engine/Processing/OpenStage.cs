@@ -9,7 +9,7 @@ namespace TVS.Engine.Processing;
 /// key and the election to the engine's, then the cheap admission rules (known depth, accepted
 /// root). The proof's points are left for the verify stage.
 /// </summary>
-public struct OpenStage : IBatchHandler<VoteSlot>
+internal struct OpenStage : IBatchHandler<VoteSlot>
 {
     private readonly PartitionContext _ctx;
 

@@ -20,7 +20,7 @@ namespace TVS.Engine.Processing;
 /// is least at n = √(F / (1.15·f·m)) ≈ √(2/f) with this machine's F ≈ 2.3·m
 /// (docs/pipeline.md, "Verify stage"). Clean traffic gets the largest batches.
 /// </remarks>
-public sealed class VerifyWorker
+internal sealed class VerifyWorker
 {
     private readonly PartitionContext _ctx;
     private readonly Groth16BatchVerifier _verifier;
@@ -133,7 +133,7 @@ public sealed class VerifyWorker
 }
 
 /// <summary>The verify stage's handler: a thin struct over its worker's state.</summary>
-public readonly struct VerifyStage : IBatchHandler<VoteSlot>
+internal readonly struct VerifyStage : IBatchHandler<VoteSlot>
 {
     private readonly VerifyWorker _worker;
 

@@ -269,7 +269,7 @@ public sealed class OffsetCommittingVoteStore : IVoteStore
 
     public PartitionProgress LoadProgress() => _inner.LoadProgress();
 
-    public void Commit(Engine.Processing.VoteBatch batch, in PartitionProgress progress)
+    public void Commit(VoteBatch batch, in PartitionProgress progress)
     {
         _validated?.Publish(batch);
         _inner.Commit(batch, progress);

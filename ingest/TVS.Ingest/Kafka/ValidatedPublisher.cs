@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using Confluent.Kafka;
-using TVS.Engine.Processing;
+using TVS.Engine.Ports;
 using TVS.Engine.Votes;
 
 namespace TVS.Ingest.Kafka;

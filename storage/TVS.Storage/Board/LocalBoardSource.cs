@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
 using TVS.Engine.Ports;
-using TVS.Engine.Processing;
 using TVS.Engine.Votes;
 using TVS.Merkle;
 using TVS.Storage.Local;
@@ -37,19 +35,12 @@ public sealed class LocalBoardSource(string dataRoot, NoteVerifier verifier) : I
         var (index, position) = _cursor.TryGetValue(partition, out var c) && c.Index <= from ? c : (0L, 0L);
         using var f = new FileStream(Path.Combine(dir, LocalVoteStore.VotesFile), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
         f.Position = position;
-        Span<byte> header = stackalloc byte[VoteBatch.EntryHeaderSize];
+        var reader = new AcceptedVoteReader(f, length, $"{dir}/{LocalVoteStore.VotesFile}");
         byte[] record = new byte[VoteRecord.MaxPlaintext];
-        while (position < length && index < to)
+        while (index < to && reader.TryReadHeader(out index, out _, out int n))
         {
-            f.ReadExactly(header);
-            index = BinaryPrimitives.ReadInt64BigEndian(header);
-            int n = BinaryPrimitives.ReadInt32BigEndian(header[16..]);
-            if (n < VoteRecord.HeaderSize || n > VoteRecord.MaxPlaintext)
-            {
-                throw new InvalidDataException($"{dir}/{LocalVoteStore.VotesFile}: entry at {position} has record length {n}");
-            }
-            f.ReadExactly(record.AsSpan(0, n));
-            position += header.Length + n;
+            reader.ReadRecord(record);
+            position = reader.Position;
             if (index >= from && index < to)
             {
                 visitor(index, record.AsSpan(0, n));

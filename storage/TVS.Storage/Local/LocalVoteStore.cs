@@ -1,21 +1,12 @@
-using System.Buffers.Binary;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Win32.SafeHandles;
 using TVS.Engine.IO;
 using TVS.Engine.Ports;
-using TVS.Engine.Processing;
 using TVS.Engine.Votes;
 using TVS.Merkle;
 
 namespace TVS.Storage.Local;
-
-/// <summary>An accepted vote read back from a vote store: its MMR index, input offset and plaintext record.</summary>
-public sealed record StoredVote(long MmrIndex, long Offset, byte[] Record)
-{
-    /// <summary>The 32 big-endian bytes of the sealed nullifier.</summary>
-    public ReadOnlySpan<byte> NullifierBytes => Record.AsSpan(55, 32);
-}
 
 /// <summary>
 /// The embedded vote store: accepted votes appended to <c>votes.log</c> (accepted vote entries,
@@ -109,56 +100,36 @@ public sealed class LocalVoteStore : IVoteStore, IVoteHistory
             return 0;
         }
         using var f = new FileStream(Path.Combine(_directory, VotesFile), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
-        Span<byte> header = stackalloc byte[VoteBatch.EntryHeaderSize];
+        var reader = new AcceptedVoteReader(f, _committedLength, $"{_directory}/{VotesFile}");
         var record = new byte[VoteRecord.MaxPlaintext];
-        long position = 0, rows = 0;
-        while (position < _committedLength)
+        long rows = 0;
+        while (reader.TryReadHeader(out long index, out _, out int n))
         {
-            f.ReadExactly(header);
-            long index = BinaryPrimitives.ReadInt64BigEndian(header);
-            int n = BinaryPrimitives.ReadInt32BigEndian(header[16..]);
-            if (n < VoteRecord.HeaderSize || n > VoteRecord.MaxPlaintext)
-            {
-                throw new InvalidDataException($"{_directory}/{VotesFile}: entry at {position} has record length {n}");
-            }
-            position += header.Length + n;
             if (index < fromIndex)
             {
-                f.Seek(n, SeekOrigin.Current);
+                reader.SkipRecord();
                 continue;
             }
             if (index >= toIndex)
             {
                 break;
             }
-            f.ReadExactly(record.AsSpan(0, n));
-            onRow(index, record.AsSpan(55, 32), record.AsSpan(0, n));
+            reader.ReadRecord(record);
+            onRow(index, VoteRecord.SealedNullifier(record), record.AsSpan(0, n));
             rows++;
         }
         return rows;
     }
 
     /// <summary>Reads every committed vote of the store in <paramref name="directory"/> (auditing, proofs, tests).</summary>
-    public static IEnumerable<StoredVote> ReadAll(string directory)
+    public static IEnumerable<AcceptedVote> ReadAll(string directory)
     {
         var (_, length) = ReadProgress(directory);
         using var f = new FileStream(Path.Combine(directory, VotesFile), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
-        var header = new byte[VoteBatch.EntryHeaderSize];
-        long position = 0;
-        while (position < length)
+        var reader = new AcceptedVoteReader(f, length, $"{directory}/{VotesFile}");
+        while (reader.TryRead(out var vote))
         {
-            f.ReadExactly(header);
-            long index = BinaryPrimitives.ReadInt64BigEndian(header);
-            long offset = BinaryPrimitives.ReadInt64BigEndian(header.AsSpan(8));
-            int n = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(16));
-            if (n < VoteRecord.HeaderSize || n > VoteRecord.MaxPlaintext)
-            {
-                throw new InvalidDataException($"{directory}/{VotesFile}: entry at {position} has record length {n}");
-            }
-            var record = new byte[n];
-            f.ReadExactly(record);
-            position += header.Length + n;
-            yield return new StoredVote(index, offset, record);
+            yield return vote;
         }
     }
 

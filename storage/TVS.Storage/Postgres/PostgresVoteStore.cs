@@ -2,6 +2,7 @@ using System.Data;
 using Npgsql;
 using TVS.Engine.Ports;
 using TVS.Engine.Processing;
+using TVS.Engine.Votes;
 using TVS.Storage.Local;
 
 namespace TVS.Storage.Postgres;
@@ -168,17 +169,17 @@ public sealed class PostgresVoteStore : IVoteStore, IVoteHistory
     }
 
     /// <summary>The committed votes of this partition in MMR order (auditing, proofs, tests).</summary>
-    public List<StoredVote> ReadAll()
+    public List<AcceptedVote> ReadAll()
     {
         using var connection = _dataSource.OpenConnection();
         using var cmd = new NpgsqlCommand("select mmr_index, input_offset, record from votes where election_id = $1 and partition = $2 order by mmr_index", connection);
         cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = ElectionId });
         cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = Partition });
         using var reader = cmd.ExecuteReader();
-        var votes = new List<StoredVote>();
+        var votes = new List<AcceptedVote>();
         while (reader.Read())
         {
-            votes.Add(new StoredVote(reader.GetInt64(0), reader.GetInt64(1), (byte[])reader[2]));
+            votes.Add(new AcceptedVote(reader.GetInt64(0), reader.GetInt64(1), (byte[])reader[2]));
         }
         return votes;
     }

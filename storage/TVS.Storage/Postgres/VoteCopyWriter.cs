@@ -2,6 +2,7 @@ using Npgsql;
 using NpgsqlTypes;
 using TVS.Engine.Ports;
 using TVS.Engine.Processing;
+using TVS.Engine.Votes;
 using TVS.Merkle;
 
 namespace TVS.Storage.Postgres;
@@ -55,9 +56,6 @@ public sealed class VoteCopyWriter : IDisposable
     // Since 0005 votes is the only table per vote: its primary key carries (partition, mmr_index)
     // for the status lookup, which had a table of its own (nullifiers) before.
     internal const string VoteColumns = "nullifier_hash, election_id, partition, mmr_index, input_offset, depth, record, accepted_at";
-
-    // Field offsets in the v1 plaintext (docs/formats.md "Vote record (v1)").
-    private const int DepthAt = 22, NullifierAt = 55;
 
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _transaction;
@@ -152,12 +150,12 @@ public sealed class VoteCopyWriter : IDisposable
                 {
                     var record = entries.Slice(v.RecordStart, v.RecordLength);
                     copy.StartRow();
-                    copy.Write(record.Slice(NullifierAt, 32), NpgsqlDbType.Bytea);
+                    copy.Write(record.Slice(VoteRecord.NullifierOffset, VoteRecord.KeySize), NpgsqlDbType.Bytea);
                     copy.Write(_electionId, NpgsqlDbType.Uuid);
                     copy.Write(_partition, NpgsqlDbType.Integer);
                     copy.Write(v.MmrIndex, NpgsqlDbType.Bigint);
                     copy.Write(v.Offset, NpgsqlDbType.Bigint);
-                    copy.Write((short)record.Span[DepthAt], NpgsqlDbType.Smallint);
+                    copy.Write((short)record.Span[VoteRecord.DepthOffset], NpgsqlDbType.Smallint);
                     copy.Write(record, NpgsqlDbType.Bytea);
                     copy.Write(acceptedAt, NpgsqlDbType.TimestampTz);
                 }
@@ -395,7 +393,7 @@ public sealed class VoteCopyWriter : IDisposable
 /// the same batch fails the same way: an operator must look (two engines on different input, a
 /// reset topic, rows edited by hand).
 /// </summary>
-public sealed class PartitionProgressMismatchException : StoreRefusedException
+internal sealed class PartitionProgressMismatchException : StoreRefusedException
 {
     private PartitionProgressMismatchException(string message)
         : base(message)

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
+using TVS.Engine.Ports;
 using TVS.Engine.Processing;
 using TVS.Engine.Votes;
 using TVS.Ingest.Gateway;

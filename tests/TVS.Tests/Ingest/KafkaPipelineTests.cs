@@ -9,6 +9,7 @@ using Npgsql;
 using TVS.Engine.Board;
 using TVS.Engine.Ports;
 using TVS.Engine.Processing;
+using TVS.Engine.Votes;
 using TVS.Ingest.Gateway;
 using TVS.Ingest.Kafka;
 using TVS.LoadGen;
@@ -156,7 +157,7 @@ public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
         }
     }
 
-    public sealed record PartitionReference(List<(long Offset, byte[] Key, byte[] Value)> Records, PartitionProgress Progress, List<StoredVote> Accepted, Dictionary<long, DeadLetter> DeadLetters);
+    public sealed record PartitionReference(List<(long Offset, byte[] Key, byte[] Value)> Records, PartitionProgress Progress, List<AcceptedVote> Accepted, Dictionary<long, DeadLetter> DeadLetters);
 
     /// <summary>A partition's records as the reference engine's input, with their Kafka offsets.</summary>
     private sealed class ListInputLog(List<(long Offset, byte[] Key, byte[] Value)> records) : IInputLog

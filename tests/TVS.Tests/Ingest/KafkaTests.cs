@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
+using TVS.Engine.Ports;
 using TVS.Engine.Processing;
 using TVS.Engine.Votes;
 using TVS.Ingest.Kafka;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using TVS.Engine.Ports;
 using TVS.Engine.Processing;
 using TVS.LoadGen;
 using TVS.Merkle;

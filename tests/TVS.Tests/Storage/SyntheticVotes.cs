@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using TVS.Engine.Ports;
 using TVS.Engine.Processing;
 using TVS.Merkle;
 

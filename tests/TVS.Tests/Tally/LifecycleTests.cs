@@ -3,6 +3,7 @@ using TVS.Cli;
 using TVS.Crypto.Ristretto;
 using TVS.Crypto.Threshold;
 using TVS.Engine.Tally;
+using TVS.Engine.Votes;
 using TVS.LoadGen;
 using TVS.Merkle;
 using TVS.Storage;
@@ -329,7 +330,7 @@ public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
                 expected = "votes/p0.votes: entry 1: the Groth16 proof does not verify";
                 break;
             case "duplicate nullifier added":
-                votes.Add(votes[0] with { Index = n });
+                votes.Add(votes[0] with { MmrIndex = n });
                 AcceptedVoteFile.Write(votesPath, votes);
                 expected = $"votes/p0.votes: entry {n}: nullifier";
                 break;

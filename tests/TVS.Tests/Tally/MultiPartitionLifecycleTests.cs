@@ -200,7 +200,7 @@ public sealed class MultiPartitionLifecycleTests : IClassFixture<MultiPartitionF
                     var p2 = Read(2);
                     var moved = p1[^1];
                     p1.RemoveAt(p1.Count - 1);
-                    p2.Add(moved with { Index = p2.Count });
+                    p2.Add(moved with { MmrIndex = p2.Count });
                     Write(1, p1);
                     Write(2, p2);
                     VoteRecord.TryParse(moved.Record, out var r, out _);
@@ -211,7 +211,7 @@ public sealed class MultiPartitionLifecycleTests : IClassFixture<MultiPartitionF
                 {
                     var p0 = Read(0);
                     var p1 = Read(1);
-                    p1.Add(p0[4] with { Index = p1.Count });
+                    p1.Add(p0[4] with { MmrIndex = p1.Count });
                     Write(1, p1);
                     VoteRecord.TryParse(p0[4].Record, out var r, out _);
                     expected = $"votes/p1.votes: entry {p1.Count - 1}: nullifier {r.Nullifier} already accepted in partition 0 (votes/p0.votes entry 4): the same voter counted twice";

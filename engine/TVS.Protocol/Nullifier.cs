@@ -1,6 +1,9 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using TVS.Crypto.Bn254;
 
 namespace TVS.Engine;
 
@@ -54,10 +57,35 @@ public readonly struct Nullifier : IEquatable<Nullifier>
         nullifier = default;
         Span<byte> bytes = stackalloc byte[Size];
         if (hex.Length != 2 * Size || Convert.FromHexString(hex, bytes, out _, out int written) != System.Buffers.OperationStatus.Done
-            || written != Size || !TVS.Crypto.Bn254.Fr.TryFromBigEndian(bytes, out _))
+            || written != Size || !Fr.TryFromBigEndian(bytes, out _))
         {
             return false;
         }
+        nullifier = FromBytes(bytes);
+        return true;
+    }
+
+    /// <summary>
+    /// Parses a nullifier as people type it: decimal below r, or 64 hex digits (either case,
+    /// "0x" optional; 64 characters with a letter among them are hex), surrounding white space
+    /// ignored. The one parser of typed nullifiers (tvs proof --nullifier, tvs verify --receipt).
+    /// </summary>
+    public static bool TryParse(ReadOnlySpan<char> text, out Nullifier nullifier)
+    {
+        nullifier = default;
+        var t = text.Trim();
+        bool prefixed = t.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
+        if (prefixed || (t.Length == 2 * Size && (t.ContainsAnyInRange('a', 'z') || t.ContainsAnyInRange('A', 'Z'))))
+        {
+            return TryParseHex(prefixed ? t[2..] : t, out nullifier);
+        }
+        if (t.IsEmpty || t.ContainsAnyExceptInRange('0', '9')
+            || !BigInteger.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value >= Fr.Modulus)
+        {
+            return false;
+        }
+        Span<byte> bytes = stackalloc byte[Size];
+        Fr.FromBigInteger(value).WriteBigEndian(bytes);
         nullifier = FromBytes(bytes);
         return true;
     }

@@ -46,15 +46,16 @@ public readonly struct VoteRecord
     /// </summary>
     public const int MaxBallot = ushort.MaxValue - HeaderSize;
 
-    // Offsets of the fixed part.
-    internal const int VersionOffset = 4;
-    internal const int FlagsOffset = 5;
-    internal const int ElectionOffset = 6;
-    internal const int DepthOffset = 22;
-    internal const int RootOffset = 23;
-    internal const int NullifierOffset = 55;
-    internal const int ProofOffset = 87;
-    internal const int LengthOffset = 343;
+    // Offsets of the fixed part: the one declaration of the layout, also for the stores that cut
+    // fields out of a record without parsing it (PostgreSQL's columns, the local vote file).
+    public const int VersionOffset = 4;
+    public const int FlagsOffset = 5;
+    public const int ElectionOffset = 6;
+    public const int DepthOffset = 22;
+    public const int RootOffset = 23;
+    public const int NullifierOffset = 55;
+    public const int ProofOffset = 87;
+    public const int LengthOffset = 343;
 
     /// <summary>Size of the fixed part; the ballot starts here.</summary>
     public const int HeaderSize = 347;
@@ -92,6 +93,9 @@ public readonly struct VoteRecord
 
     /// <summary>The ballot inside <paramref name="record"/>, the sequence this record was read from (its start).</summary>
     public ReadOnlySequence<byte> Ballot(in ReadOnlySequence<byte> record) => record.Slice(BallotOffset, BallotLength);
+
+    /// <summary>The sealed nullifier's 32 big-endian bytes inside <paramref name="record"/> (not parsed: the record was accepted before).</summary>
+    public static ReadOnlySpan<byte> SealedNullifier(ReadOnlySpan<byte> record) => record.Slice(NullifierOffset, KeySize);
 
     /// <summary>The proof's 256 bytes inside <paramref name="record"/> (A ‖ B ‖ C, not yet checked).</summary>
     public static ReadOnlySpan<byte> ProofBytes(ReadOnlySpan<byte> record) => record.Slice(ProofOffset, Proof.EncodedSize);

@@ -338,9 +338,9 @@ public sealed class RecordVerifier
             var (part, i) = flat[x];
             string f = part.File;
             var v = part.Votes[i];
-            if (v.Index != i)
+            if (v.MmrIndex != i)
             {
-                Fail($"{f}: entry {i}: MMR index {v.Index}, expected {i} (a vote is missing, inserted or out of order)");
+                Fail($"{f}: entry {i}: MMR index {v.MmrIndex}, expected {i} (a vote is missing, inserted or out of order)");
             }
             if (!VoteRecord.TryParse(v.Record, out var rec, out var why))
             {
@@ -614,7 +614,7 @@ public sealed class RecordVerifier
 
     private void CheckReceipt(string receipt, Guid id, NoteVerifier key, Dictionary<int, VerifyingKey> keys, HashSet<Fr> roots, List<PartitionVotes> parts)
     {
-        if (!TryParseNullifier(receipt, out var nullifier))
+        if (!Nullifier.TryParse(receipt, out var typed) || !Fr.TryFromBigEndian(typed.AsSpan(), out var nullifier))
         {
             throw Stop($"receipt: '{receipt}' is not a nullifier (decimal, or 64 hex digits)");
         }
@@ -697,24 +697,5 @@ public sealed class RecordVerifier
         {
             _out.WriteLine("       " + h.ToBase64());
         }
-    }
-
-    /// <summary>A nullifier as decimal (below r) or 64 hex digits (0x optional).</summary>
-    public static bool TryParseNullifier(string text, out Fr nullifier)
-    {
-        nullifier = default;
-        string t = text.Trim();
-        bool hex = t.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
-        t = hex ? t[2..] : t;
-        if (hex || (t.Length == 64 && t.Any(char.IsAsciiLetter)))
-        {
-            return t.Length == 64 && t.All(char.IsAsciiHexDigit) && Fr.TryFromBigEndian(Convert.FromHexString(t), out nullifier);
-        }
-        if (t.Length == 0 || !t.All(char.IsAsciiDigit) || !BigInteger.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var v) || v >= Fr.Modulus)
-        {
-            return false;
-        }
-        nullifier = Fr.FromBigInteger(v);
-        return true;
     }
 }

@@ -4,13 +4,17 @@ using System.Security.Cryptography;
 using TVS.Engine.Votes;
 using TVS.Merkle;
 
-namespace TVS.Engine.Processing;
+namespace TVS.Engine.Ports;
 
-/// <summary>An accepted vote of a batch; its record bytes are in the batch (<see cref="VoteBatch.Record"/>).</summary>
-public readonly record struct AcceptedVote(long MmrIndex, long Offset, int EntryStart, int RecordLength, Hash256 LeafHash, long ReadTimestamp)
+/// <summary>
+/// Where an accepted vote of a batch sits in the batch's entries (its entry is encoded by
+/// <see cref="AcceptedVoteEntry"/>; the record bytes: <see cref="VoteBatch.Record"/>), with what
+/// the engine knows of it beyond the entry.
+/// </summary>
+public readonly record struct BatchedVote(long MmrIndex, long Offset, int EntryStart, int RecordLength, Hash256 LeafHash, long ReadTimestamp)
 {
     /// <summary>Where the record starts inside <see cref="VoteBatch.AcceptedEntries"/>.</summary>
-    public int RecordStart => EntryStart + VoteBatch.EntryHeaderSize;
+    public int RecordStart => EntryStart + AcceptedVoteEntry.HeaderSize;
 }
 
 /// <summary>A refused input record of a batch with its reason; its bytes are in the batch.</summary>
@@ -24,18 +28,17 @@ public readonly record struct RejectedVote(long Offset, VoteRejectReason Reason,
 /// refused records (offset, reason, original key and value), copied out of the ring so the slots
 /// can be reused while the batch is written. One instance, reused: its buffers grow to the
 /// largest batch and stay. Formats: docs/formats.md, "Accepted vote entry" and "Batch object".
+/// It is what the flush stage hands to the ports (<see cref="IVoteStore"/>, <see cref="IBlobSink"/>,
+/// <see cref="IDeadLetterSink"/>), so it lives with them: the ports do not depend on the pipeline.
 /// </summary>
 public sealed class VoteBatch
 {
-    /// <summary>mmr index (8) ‖ input offset (8) ‖ record length (4), big-endian.</summary>
-    public const int EntryHeaderSize = 20;
-
     /// <summary>"TVSB" ‖ version ‖ 3 zero bytes ‖ election (16) ‖ partition (4) ‖ first index (8) ‖ count (4).</summary>
     public const int ObjectHeaderSize = 40;
     public static ReadOnlySpan<byte> ObjectMagic => "TVSB"u8;
     public const byte ObjectVersion = 1;
 
-    private AcceptedVote[] _accepted = new AcceptedVote[256];
+    private BatchedVote[] _accepted = new BatchedVote[256];
     private RejectedVote[] _rejected = new RejectedVote[64];
     private byte[] _entries = new byte[256 * 1024];
     private byte[] _rejectBytes = new byte[64 * 1024];
@@ -55,13 +58,13 @@ public sealed class VoteBatch
     public int RejectedCount => _rejectedCount;
     public bool IsEmpty => _acceptedCount == 0 && _rejectedCount == 0;
 
-    public ReadOnlySpan<AcceptedVote> Accepted => _accepted.AsSpan(0, _acceptedCount);
+    public ReadOnlySpan<BatchedVote> Accepted => _accepted.AsSpan(0, _acceptedCount);
     public ReadOnlySpan<RejectedVote> Rejected => _rejected.AsSpan(0, _rejectedCount);
 
     /// <summary>The accepted votes as consecutive entries (the local vote file appends exactly these bytes).</summary>
     public ReadOnlySpan<byte> AcceptedEntries => _entries.AsSpan(0, _entriesLength);
 
-    public ReadOnlySpan<byte> Record(in AcceptedVote v) => _entries.AsSpan(v.RecordStart, v.RecordLength);
+    public ReadOnlySpan<byte> Record(in BatchedVote v) => _entries.AsSpan(v.RecordStart, v.RecordLength);
     public ReadOnlySpan<byte> Key(in RejectedVote r) => _rejectBytes.AsSpan(r.KeyStart, r.KeyLength);
     public ReadOnlySpan<byte> Value(in RejectedVote r) => _rejectBytes.AsSpan(r.ValueStart, r.ValueLength);
 
@@ -83,18 +86,16 @@ public sealed class VoteBatch
 
     public void AddAccepted(long mmrIndex, long offset, ReadOnlySpan<byte> record, in Hash256 leafHash, long readTimestamp)
     {
-        int need = EntryHeaderSize + record.Length;
+        int need = AcceptedVoteEntry.HeaderSize + record.Length;
         Grow(ref _entries, _entriesLength + need);
         var e = _entries.AsSpan(_entriesLength, need);
-        BinaryPrimitives.WriteInt64BigEndian(e, mmrIndex);
-        BinaryPrimitives.WriteInt64BigEndian(e[8..], offset);
-        BinaryPrimitives.WriteInt32BigEndian(e[16..], record.Length);
-        record.CopyTo(e[EntryHeaderSize..]);
+        AcceptedVoteEntry.WriteHeader(e, mmrIndex, offset, record.Length);
+        record.CopyTo(e[AcceptedVoteEntry.HeaderSize..]);
         if (_acceptedCount == _accepted.Length)
         {
             Array.Resize(ref _accepted, _accepted.Length * 2);
         }
-        _accepted[_acceptedCount++] = new AcceptedVote(mmrIndex, offset, _entriesLength, record.Length, leafHash, readTimestamp);
+        _accepted[_acceptedCount++] = new BatchedVote(mmrIndex, offset, _entriesLength, record.Length, leafHash, readTimestamp);
         _entriesLength += need;
     }
 
