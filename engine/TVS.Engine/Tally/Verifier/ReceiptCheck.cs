@@ -1,4 +1,3 @@
-using TVS.Crypto.Bn254;
 using TVS.Crypto.Groth16;
 using TVS.Engine.Votes;
 using TVS.Merkle;
@@ -39,19 +38,13 @@ internal static class ReceiptCheck
         }
         var vote = part.Votes[index];
         VoteRecord.TryParse(vote.Record, out var rec, out _);
-        var signals = new Fr[SemaphoreSignals.Count];
-        SemaphoreSignals.Compute(rec.Root, rec.Nullifier, rec.Ballot(vote.Record), id, signals);
         if (!roots.Contains(rec.Root) || !keys.TryGetValue(rec.Depth, out var vk))
         {
             report.Fail($"{part.File}: entry {index}: root {rec.Root} is not accepted, or no verification key for depth {rec.Depth}");
         }
         else
         {
-            var e = VoteRecord.ReadProof(vote.Record, out var proof);
-            if (e == VerifyError.None)
-            {
-                e = Groth16Verifier.Verify(vk, proof, signals);
-            }
+            var e = VoteProofs.Verify(vk, vote.Record, rec, SemaphoreSignals.ScopeHash(id));
             if (e != VerifyError.None)
             {
                 report.Fail($"{part.File}: entry {index}: the Groth16 proof does not verify ({e.Describe()})");

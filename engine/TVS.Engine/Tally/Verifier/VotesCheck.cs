@@ -27,7 +27,7 @@ internal static class VotesCheck
                 flat.Add((part, i));
             }
         }
-        var items = new (VerifyingKey Key, Fr[] Signals)?[flat.Count];
+        var keyOf = new VerifyingKey?[flat.Count];
         var scopeHash = SemaphoreSignals.ScopeHash(id);
         Span<byte> key = stackalloc byte[32];
         for (int x = 0; x < flat.Count; x++)
@@ -76,40 +76,32 @@ internal static class VotesCheck
                 report.Fail($"{f}: entry {i} (nullifier {nul}): no verification key for tree depth {rec.Depth}");
                 continue;
             }
-            var signals = new Fr[SemaphoreSignals.Count];
-            SemaphoreSignals.Compute(rec.Root, rec.Nullifier, rec.Ballot(v.Record), scopeHash, signals);
-            items[x] = (vk, signals);
+            keyOf[x] = vk;
         }
 
         // Groth16, in batches over the cores: one multi-pairing per 128 proofs; a failing batch is bisected by the verifier.
         const int batch = 128;
         var errors = new VerifyError[flat.Count];
         Parallel.For(0, (flat.Count + batch - 1) / batch, new ParallelOptions { MaxDegreeOfParallelism = threads },
-            () => (Verifier: new Groth16BatchVerifier(batch), Items: new BatchItem[batch], Index: new int[batch], Errors: new VerifyError[batch]),
-            (b, _, local) =>
+            () => VoteProofs.NewBatch(batch),
+            (b, loop, proofs) =>
             {
-                int m = 0;
                 for (int i = b * batch; i < Math.Min((b + 1) * batch, flat.Count); i++)
                 {
-                    if (items[i] is not { } it)
+                    if (keyOf[i] is not { } vk)
                     {
                         continue;
                     }
-                    var e = VoteRecord.ReadProof(flat[i].Part.Votes[flat[i].Entry].Record, out var proof);
-                    if (e != VerifyError.None)
-                    {
-                        errors[i] = e;
-                        continue;
-                    }
-                    local.Items[m] = new BatchItem(it.Key, proof, it.Signals);
-                    local.Index[m++] = i;
+                    var record = flat[i].Part.Votes[flat[i].Entry].Record;
+                    VoteRecord.TryParse(record, out var rec, out _);
+                    errors[i] = VoteProofs.TryAdd(proofs, vk, record, rec, scopeHash, tag: i);
                 }
-                local.Verifier.Verify(local.Items.AsSpan(0, m), local.Errors.AsSpan(0, m));
-                for (int k = 0; k < m; k++)
+                var verdicts = proofs.Verify(out var entries);
+                for (int k = 0; k < verdicts.Length; k++)
                 {
-                    errors[local.Index[k]] = local.Errors[k];
+                    errors[entries[k]] = verdicts[k];
                 }
-                return local;
+                return proofs;
             }, _ => { });
         for (int i = 0; i < flat.Count; i++)
         {
