@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace TVS.Engine.Tally;
@@ -9,21 +8,34 @@ internal static class ManifestCheck
 {
     public static void Run(RecordReader record, VerificationReport report)
     {
-        JsonNode m;
+        var json = new RecordJson(ElectionRecord.ManifestFile);
+        JsonArray files;
         try
         {
-            m = JsonNode.Parse(File.ReadAllText(record.PathOf(ElectionRecord.ManifestFile)))!;
+            files = json.OptionalArray(json.Document(File.ReadAllText(record.PathOf(ElectionRecord.ManifestFile))), "files") ?? [];
         }
-        catch (Exception e) when (e is IOException or JsonException)
+        catch (Exception e) when (e is IOException or FormatException)
         {
-            throw report.Stop($"{ElectionRecord.ManifestFile}: {e.Message}");
+            throw report.Stop(RecordReader.Describe(ElectionRecord.ManifestFile, e));
         }
         var listed = new HashSet<string>(StringComparer.Ordinal);
         int bad = 0;
-        foreach (var f in m["files"]?.AsArray() ?? [])
+        for (int k = 0; k < files.Count; k++)
         {
-            string rel = (string?)f?["path"] ?? "";
-            string want = (string?)f?["sha256"] ?? "";
+            string rel, want;
+            try
+            {
+                string at = RecordJson.PathOf("files", k);
+                var f = json.AsObject(files[k], at);
+                rel = json.OptionalString(f, "path", at) ?? "";
+                want = json.OptionalString(f, "sha256", at) ?? "";
+            }
+            catch (RecordFormatException e)
+            {
+                report.Fail(e.Message);
+                bad++;
+                continue;
+            }
             if (rel.Length == 0 || rel.StartsWith('/') || rel.Split('/').Any(p => p is "" or "." or ".."))
             {
                 report.Fail($"{ElectionRecord.ManifestFile}: entry '{rel}' is not a plain relative path");

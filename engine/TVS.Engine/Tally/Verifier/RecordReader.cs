@@ -38,6 +38,9 @@ internal sealed class RecordReader(string directory, VerificationReport report)
         return message;
     }
 
+    /// <summary>A failure's message: a <see cref="RecordFormatException"/> names its file and field already; anything else is prefixed with <paramref name="file"/>.</summary>
+    public static string Describe(string file, Exception e) => e is RecordFormatException ? e.Message : $"{file}: {e.Message}";
+
     /// <summary>election.json: the id, the partitions, the checkpoint key, the Groth16 keys, the issuers and the registry roots they signed.</summary>
     public RecordElection ReadElection()
     {
@@ -49,25 +52,35 @@ internal sealed class RecordReader(string directory, VerificationReport report)
         HashSet<Fr> roots;
         try
         {
-            var m = JsonNode.Parse(File.ReadAllText(PathOf(ElectionRecord.ElectionFile)))!;
-            id = Guid.Parse((string)m["electionId"]!);
-            partitions = ElectionRecord.ReadPartitions(m);
-            checkpointKey = NoteVerifier.Parse((string)m["checkpointVerifierKey"]!);
-            witnesses = WitnessPolicy.FromManifest(m);
-            foreach (var (depthText, file) in m["verificationKeys"]!.AsObject())
+            var json = new RecordJson(ElectionRecord.ElectionFile);
+            var m = json.Document(File.ReadAllText(PathOf(ElectionRecord.ElectionFile)));
+            string idText = json.String(m, "electionId");
+            if (!Guid.TryParse(idText, out id))
             {
-                var e = SnarkjsJson.TryReadVerifyingKey(File.ReadAllBytes(PathOf((string)file!)), out var vk);
+                throw json.Error("electionId", $"'{idText}' is not a UUID");
+            }
+            partitions = ElectionRecord.ReadPartitions(m);
+            checkpointKey = NoteVerifier.Parse(json.String(m, "checkpointVerifierKey"));
+            witnesses = WitnessPolicy.FromManifest(m);
+            foreach (var (depthText, fileNode) in json.Object(m, "verificationKeys"))
+            {
+                string file = json.AsString(fileNode, RecordJson.PathOf("verificationKeys", depthText));
+                if (!int.TryParse(depthText, NumberStyles.None, CultureInfo.InvariantCulture, out int depth))
+                {
+                    throw json.Error(RecordJson.PathOf("verificationKeys", depthText), "is not named by a tree depth");
+                }
+                var e = SnarkjsJson.TryReadVerifyingKey(File.ReadAllBytes(PathOf(file)), out var vk);
                 if (e != VerifyError.None)
                 {
-                    throw new FormatException($"verification key {(string)file!}: {e.Describe()}");
+                    throw new FormatException($"verification key {file}: {e.Describe()}");
                 }
-                keys[int.Parse(depthText, CultureInfo.InvariantCulture)] = vk!;
+                keys[depth] = vk!;
             }
-            roots = AcceptedRoots(id, m);
+            roots = AcceptedRoots(id, m, json);
         }
-        catch (Exception e) when (e is IOException or JsonException or FormatException or NullReferenceException or InvalidOperationException or ArgumentException or NoteException or InvalidDataException)
+        catch (Exception e) when (e is IOException or FormatException or InvalidOperationException or ArgumentException or NoteException or InvalidDataException)
         {
-            throw report.Stop($"{ElectionRecord.ElectionFile}: {e.Message}");
+            throw report.Stop(Describe(ElectionRecord.ElectionFile, e));
         }
         report.Ok($"{ElectionRecord.ElectionFile}: election {id}, {partitions} partition(s), {keys.Count} verification key(s), {roots.Count} registry root(s) signed by at least t issuers, checkpoint key {checkpointKey.Name}"
             + (witnesses is null ? "" : $", {witnesses.Witnesses.Count} witness(es), quorum {witnesses.Quorum}"));
@@ -80,17 +93,29 @@ internal sealed class RecordReader(string directory, VerificationReport report)
     /// election.json's "issuers" (the engine's rule, RootAcceptance). The informative "roots" list
     /// is not trusted: an accepted root is one the issuers signed.
     /// </summary>
-    private HashSet<Fr> AcceptedRoots(Guid id, JsonNode m)
+    private HashSet<Fr> AcceptedRoots(Guid id, JsonObject m, RecordJson json)
     {
         if (m["issuers"] is not JsonObject io)
         {
             throw new FormatException("no \"issuers\": no registry root can be accepted");
         }
-        var issuers = new IssuerSet(((JsonArray)io["keys"]!).Select(k => Convert.FromHexString((string)k!)).ToList(), (int)io["threshold"]!);
+        var keyArray = json.Array(io, "keys", "issuers");
+        var issuerKeys = new List<byte[]>(keyArray.Count);
+        for (int k = 0; k < keyArray.Count; k++)
+        {
+            string at = RecordJson.PathOf("issuers.keys", k);
+            string hex = json.AsString(keyArray[k], at);
+            if (hex.Length % 2 != 0 || !hex.All(char.IsAsciiHexDigit))
+            {
+                throw json.Error(at, "is not hex");
+            }
+            issuerKeys.Add(Convert.FromHexString(hex));
+        }
+        var issuers = new IssuerSet(issuerKeys, json.Int(io, "threshold", "issuers"));
         var acceptance = new RootAcceptance(id, issuers);
         var candidates = new List<(string Source, Func<SignedRoot> Read)>();
         int n = 0;
-        foreach (var node in (JsonArray?)m["signedRoots"] ?? [])
+        foreach (var node in json.OptionalArray(m, "signedRoots") ?? [])
         {
             var copy = node;
             candidates.Add(($"{ElectionRecord.ElectionFile} signedRoots[{n++}]", () => SignedRoot.FromJson(copy)));
@@ -161,7 +186,8 @@ internal sealed class RecordReader(string directory, VerificationReport report)
     {
         try
         {
-            var dkg = CeremonyFiles.ResultFromJson(JsonNode.Parse(File.ReadAllText(PathOf(ElectionRecord.ElectionKeyFile)))!);
+            var json = new RecordJson(ElectionRecord.ElectionKeyFile);
+            var dkg = CeremonyFiles.ResultFromJson(json.Document(File.ReadAllText(PathOf(ElectionRecord.ElectionKeyFile))));
             if (dkg.Parameters.ElectionId != id)
             {
                 report.Fail($"{ElectionRecord.ElectionKeyFile}: made for election {dkg.Parameters.ElectionId}, not {id}");
@@ -170,9 +196,9 @@ internal sealed class RecordReader(string directory, VerificationReport report)
             report.Ok($"{ElectionRecord.ElectionKeyFile}: Y equals the sum of the {dkg.Qualified.Length} qualified dealers' constant commitments; every Y_j follows from the commitments (t = {dkg.Parameters.Threshold}, n = {dkg.Parameters.Trustees})");
             return dkg;
         }
-        catch (Exception e) when (e is IOException or JsonException or FormatException or NullReferenceException or InvalidOperationException or ArgumentException or KeyNotFoundException)
+        catch (Exception e) when (e is IOException or FormatException or InvalidOperationException or ArgumentException or KeyNotFoundException)
         {
-            report.Fail($"{ElectionRecord.ElectionKeyFile}: {e.Message}");
+            report.Fail(Describe(ElectionRecord.ElectionKeyFile, e));
             return null;
         }
     }
@@ -196,11 +222,11 @@ internal sealed class RecordReader(string directory, VerificationReport report)
     {
         try
         {
-            return TallyResult.Parse(File.ReadAllText(PathOf(TallyResult.FileName)));
+            return TallyResult.Parse(File.ReadAllText(PathOf(TallyResult.FileName)), TallyResult.FileName);
         }
         catch (Exception e) when (e is IOException or FormatException)
         {
-            report.Fail($"{TallyResult.FileName}: {e.Message}");
+            report.Fail(Describe(TallyResult.FileName, e));
             return null;
         }
     }
