@@ -94,5 +94,5 @@ internal static class ReceiptCheck
         {
             report.Detail(h.ToBase64());
         }
-}
+    }
 }

@@ -79,7 +79,7 @@ internal static class VotesCheck
             keyOf[x] = vk;
         }
 
-        // Groth16, in batches over the cores: one multi-pairing per 128 proofs; a failing batch is bisected by the verifier.
+        // Groth16, in batches over the cores: one multi-pairing per 128 proofs; a failing batch is split until each proof has its verdict.
         const int batch = 128;
         var errors = new VerifyError[flat.Count];
         Parallel.For(0, (flat.Count + batch - 1) / batch, new ParallelOptions { MaxDegreeOfParallelism = threads },
@@ -115,5 +115,4 @@ internal static class VotesCheck
             report.Ok($"votes/: {flat.Count} votes in {partitions} partition(s) parse, every root signed, every vote in its nullifier's partition, every nullifier unique across partitions, every Groth16 proof verifies (scope = election, message = SHA-256 of the ballot)");
         }
     }
-
 }
