@@ -561,27 +561,18 @@ public static class DemoCommand
             var sw = Stopwatch.StartNew();
             Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
             {
-                var verifier = new Groth16BatchVerifier(batch);
-                var items = new BatchItem[batch];
-                var errors = new VerifyError[batch];
+                var proofs = VoteProofs.NewBatch(batch);
                 int from = t * plaintexts.Count / threads, to = (t + 1) * plaintexts.Count / threads;
                 for (int i = from; i < to; i += batch)
                 {
-                    int m = 0;
                     for (int k = i; k < Math.Min(i + batch, to); k++)
                     {
                         var p = plaintexts[k];
                         VoteRecord.TryParse(p, out var record, out _);
                         admission.Check(record, out var key);
-                        if (VoteRecord.ReadProof(p, out var proof) != VerifyError.None)
-                        {
-                            continue;
-                        }
-                        var signals = new Fr[SemaphoreSignals.Count];
-                        SemaphoreSignals.Compute(record.Root, record.Nullifier, record.Ballot(p), opener.ScopeHash, signals);
-                        items[m++] = new BatchItem(key!, proof, signals);
+                        VoteProofs.TryAdd(proofs, key!, p, record, opener.ScopeHash, tag: k);
                     }
-                    verifier.Verify(items.AsSpan(0, m), errors.AsSpan(0, m));
+                    proofs.Verify(out _);
                 }
             });
             result = plaintexts.Count / sw.Elapsed.TotalSeconds;

@@ -195,20 +195,16 @@ public static class ZkCommands
 
     private static int VerifyBatched(VerifyingKey key, List<Entry> entries, string[] verdicts, int batchSize)
     {
-        var verifier = new Groth16BatchVerifier(batchSize);
-        var items = new BatchItem[batchSize];
-        var index = new int[batchSize];
-        var results = new VerifyError[batchSize];
-        int valid = 0, n = 0;
+        var proofs = new ProofBatch(batchSize);
+        int valid = 0;
         void Flush()
         {
-            verifier.Verify(items.AsSpan(0, n), results);
-            for (int k = 0; k < n; k++)
+            var results = proofs.Verify(out var index);
+            for (int k = 0; k < results.Length; k++)
             {
                 verdicts[index[k]] = results[k] == VerifyError.None ? "OK" : "INVALID: " + results[k].Describe();
                 if (results[k] == VerifyError.None) valid++;
             }
-            n = 0;
         }
         for (int i = 0; i < entries.Count; i++)
         {
@@ -216,11 +212,10 @@ public static class ZkCommands
             if (en.ReadError is not null) { verdicts[i] = "INVALID: " + en.ReadError; continue; }
             var e = Parse(en.ProofBytes, en.PublicBytes, out var proof, out var signals);
             if (e != VerifyError.None) { verdicts[i] = "INVALID: " + e.Describe(); continue; }
-            items[n] = new BatchItem(key, proof, signals);
-            index[n++] = i;
-            if (n == batchSize) Flush();
+            proofs.Add(key, proof, signals, tag: i);
+            if (proofs.IsFull) Flush();
         }
-        if (n > 0) Flush();
+        if (proofs.Count > 0) Flush();
         return valid;
     }
 }

@@ -423,32 +423,71 @@ public sealed class TallyResult
 
     public void Write(string path) => File.WriteAllText(path, ToJson().ToJsonString(Json.Indented) + "\n");
 
-    /// <summary>Throws <see cref="FormatException"/> on anything malformed.</summary>
-    public static TallyResult Parse(string text)
+    /// <summary>
+    /// Reads a published result. Throws <see cref="RecordFormatException"/> (a
+    /// <see cref="FormatException"/>) naming <paramref name="file"/> and the field on anything
+    /// malformed: not JSON, truncated, a field missing, null or of the wrong type.
+    /// </summary>
+    public static TallyResult Parse(string text, string file = FileName)
     {
+        var json = new RecordJson(file);
+        var n = json.Document(text);
+        int version = json.Int(n, "version");
+        if (version != 1)
+        {
+            throw json.Error("version", $"is {version}: unknown version");
+        }
+        string idText = json.String(n, "electionId");
+        if (!Guid.TryParse(idText, out var id))
+        {
+            throw json.Error("electionId", $"'{idText}' is not a UUID");
+        }
+        var contests = new List<Contest>();
+        var counts = new List<long[]>();
+        var contestArray = json.Array(n, "contests");
+        for (int k = 0; k < contestArray.Count; k++)
+        {
+            string at = RecordJson.PathOf("contests", k);
+            var c = json.AsObject(contestArray[k], at);
+            var candidates = json.Array(c, "candidates", at);
+            var names = new string[candidates.Count];
+            var votes = new long[candidates.Count];
+            for (int j = 0; j < candidates.Count; j++)
+            {
+                string cat = RecordJson.PathOf(RecordJson.PathOf(at, "candidates"), j);
+                var candidate = json.AsObject(candidates[j], cat);
+                names[j] = json.String(candidate, "name", cat);
+                votes[j] = json.Long(candidate, "votes", cat);
+            }
+            contests.Add(new Contest(json.String(c, "name", at), names));
+            counts.Add(votes);
+        }
+        var spoiledArray = json.Array(n, "spoiledBallots");
+        var spoiled = new List<(long Index, string Reason)>(spoiledArray.Count);
+        for (int k = 0; k < spoiledArray.Count; k++)
+        {
+            string at = RecordJson.PathOf("spoiledBallots", k);
+            var entry = json.AsObject(spoiledArray[k], at);
+            spoiled.Add((json.Long(entry, "index", at), json.String(entry, "reason", at)));
+        }
+        var trusteeArray = json.Array(n, "trustees");
+        var trustees = new int[trusteeArray.Count];
+        for (int k = 0; k < trustees.Length; k++)
+        {
+            trustees[k] = json.AsInt(trusteeArray[k], RecordJson.PathOf("trustees", k));
+        }
+        long ballots = json.Long(n, "ballots");
+        int threshold = json.Int(n, "threshold");
+        ContestList contestList;
         try
         {
-            var n = JsonNode.Parse(text) ?? throw new FormatException("empty");
-            if ((int?)n["version"] != 1)
-            {
-                throw new FormatException("unknown version");
-            }
-            var contests = new List<Contest>();
-            var counts = new List<long[]>();
-            foreach (var c in n["contests"]!.AsArray())
-            {
-                var cands = c!["candidates"]!.AsArray();
-                contests.Add(new Contest((string)c["name"]!, cands.Select(x => (string)x!["name"]!).ToArray()));
-                counts.Add(cands.Select(x => (long)x!["votes"]!).ToArray());
-            }
-            var spoiled = n["spoiledBallots"]!.AsArray().Select(s => ((long)s!["index"]!, (string)s["reason"]!)).ToList();
-            return new TallyResult(Guid.Parse((string)n["electionId"]!), (long)n["ballots"]!, n["trustees"]!.AsArray().Select(i => (int)i!).ToArray(),
-                (int)n["threshold"]!, new ContestList(contests), counts.ToArray(), spoiled);
+            contestList = new ContestList(contests);
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException or NullReferenceException)
+        catch (ArgumentException e)
         {
-            throw new FormatException(e.Message, e);
+            throw new RecordFormatException(file, "contests", e.Message, e);
         }
+        return new TallyResult(id, ballots, trustees, threshold, contestList, counts.ToArray(), spoiled);
     }
 
     /// <summary>The first way <paramref name="recount"/> differs from this (published) result, or null if they are equal.</summary>

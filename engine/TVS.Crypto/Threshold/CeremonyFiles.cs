@@ -177,13 +177,14 @@ public sealed class CeremonyFiles(string root)
         if (Int(n, "version") != 1) throw new FormatException("election key: unknown version");
         var p = new DkgParameters(Guid.Parse(Str(n, "electionId")), Int(n, "threshold"), Int(n, "trustees"));
         p.Validate();
-        var qual = Arr(n, "qualified").Select(i => i!.GetValue<int>()).ToArray();
+        var qual = Arr(n, "qualified").Select((i, k) => IntValue(i, $"qualified[{k}]")).ToArray();
         var disq = (n["disqualified"] as JsonObject ?? throw new FormatException("disqualified missing"))
-            .ToDictionary(kv => int.Parse(kv.Key, CultureInfo.InvariantCulture), kv => kv.Value!.GetValue<string>());
+            .ToDictionary(kv => int.Parse(kv.Key, CultureInfo.InvariantCulture), kv => StringValue(kv.Value, $"disqualified.{kv.Key}"));
         var y = Point(n["publicKey"], "publicKey");
         var vk = Arr(n, "verificationKeys").Select(v => Point(v, "verificationKey")).ToArray();
         var com = (n["commitments"] as JsonObject ?? throw new FormatException("commitments missing"))
-            .ToDictionary(kv => int.Parse(kv.Key, CultureInfo.InvariantCulture), kv => kv.Value!.AsArray().Select(c => Point(c, "commitment")).ToArray());
+            .ToDictionary(kv => int.Parse(kv.Key, CultureInfo.InvariantCulture),
+                kv => (kv.Value as JsonArray ?? throw new FormatException($"'commitments.{kv.Key}' missing or not an array")).Select(c => Point(c, "commitment")).ToArray());
         if (vk.Length != p.Trustees || qual.Length < p.Threshold || !qual.Order().SequenceEqual(com.Keys.Order()) || com.Values.Any(c => c.Length != p.Threshold))
             throw new FormatException("election key: sizes do not match the parameters");
         var ySum = RistrettoPoint.Identity;
@@ -228,8 +229,14 @@ public sealed class CeremonyFiles(string root)
     private static string Str(JsonNode n, string name) =>
         n[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : throw new FormatException($"'{name}' missing or not a string");
 
-    private static int Int(JsonNode n, string name) =>
-        n[name] is JsonValue v && v.TryGetValue<int>(out var i) ? i : throw new FormatException($"'{name}' missing or not an integer");
+    private static int Int(JsonNode n, string name) => IntValue(n[name], name);
+
+    /// <summary>A value that must be an integer; <paramref name="path"/> names it in the error.</summary>
+    private static int IntValue(JsonNode? value, string path) =>
+        value is JsonValue v && v.TryGetValue<int>(out var i) ? i : throw new FormatException($"'{path}' missing or not an integer");
+
+    private static string StringValue(JsonNode? value, string path) =>
+        value is JsonValue v && v.TryGetValue<string>(out var s) ? s : throw new FormatException($"'{path}' missing or not a string");
 
     private static JsonArray Arr(JsonNode n, string name) => n[name] as JsonArray ?? throw new FormatException($"'{name}' missing or not an array");
 

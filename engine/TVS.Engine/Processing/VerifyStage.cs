@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using TVS.Crypto.Bn254;
 using TVS.Crypto.Groth16;
 using TVS.Engine.Pipeline;
 using TVS.Engine.Votes;
@@ -23,11 +22,7 @@ namespace TVS.Engine.Processing;
 internal sealed class VerifyWorker
 {
     private readonly PartitionContext _ctx;
-    private readonly Groth16BatchVerifier _verifier;
-    private readonly BatchItem[] _items;
-    private readonly Fr[] _signals;
-    private readonly int[] _slotOf;
-    private readonly VerifyError[] _errors;
+    private readonly ProofBatch _proofs;
     private readonly int _maxBatch;
     private double _badRate;
 
@@ -35,11 +30,7 @@ internal sealed class VerifyWorker
     {
         _ctx = ctx;
         _maxBatch = maxBatch;
-        _verifier = new Groth16BatchVerifier(maxBatch);
-        _items = new BatchItem[maxBatch];
-        _signals = new Fr[maxBatch * SemaphoreSignals.Count];
-        _slotOf = new int[maxBatch];
-        _errors = new VerifyError[maxBatch];
+        _proofs = VoteProofs.NewBatch(maxBatch);
     }
 
     /// <summary>Recent fraction of refused proofs (exponentially weighted over ~256 proofs).</summary>
@@ -51,7 +42,7 @@ internal sealed class VerifyWorker
     public void Process(Span<VoteSlot> batch)
     {
         long start = Stopwatch.GetTimestamp();
-        int n = 0, verified = 0, refused = 0;
+        int verified = 0, refused = 0;
         int size = BatchSize;
         for (int i = 0; i < batch.Length; i++)
         {
@@ -60,8 +51,7 @@ internal sealed class VerifyWorker
             {
                 continue;
             }
-            var plaintext = _ctx.PlaintextOf(s);
-            var e = VoteRecord.ReadProof(plaintext, out var proof);
+            var e = VoteProofs.TryAdd(_proofs, s.Key!, _ctx.PlaintextOf(s), s.Record, _ctx.Opener.ScopeHash, tag: i);
             if (e != VerifyError.None)
             {
                 s.Reason = VoteRejectReason.Proof(e);
@@ -69,22 +59,17 @@ internal sealed class VerifyWorker
                 Learn(bad: true);
                 continue;
             }
-            var signals = _signals.AsMemory(n * SemaphoreSignals.Count, SemaphoreSignals.Count);
-            SemaphoreSignals.Compute(s.Record.Root, s.Record.Nullifier, s.Record.Ballot(plaintext), _ctx.Opener.ScopeHash, signals.Span);
-            _items[n] = new BatchItem(s.Key!, proof, signals);
-            _slotOf[n] = i;
-            if (++n == size)
+            if (_proofs.Count == size)
             {
-                refused += Flush(batch, n);
-                verified += n;
-                n = 0;
+                verified += _proofs.Count;
+                refused += Flush(batch);
                 size = BatchSize;
             }
         }
-        if (n > 0)
+        if (_proofs.Count > 0)
         {
-            refused += Flush(batch, n);
-            verified += n;
+            verified += _proofs.Count;
+            refused += Flush(batch);
         }
         for (int i = 0; i < batch.Length; i++)
         {
@@ -102,29 +87,19 @@ internal sealed class VerifyWorker
         Interlocked.Add(ref stats.StageRecords[(int)Stage.Verify], batch.Length);
     }
 
-    private int Flush(Span<VoteSlot> batch, int n)
+    private int Flush(Span<VoteSlot> batch)
     {
-        var errors = _errors.AsSpan(0, n);
-        if (n == 1)
-        {
-            ref readonly var item = ref _items[0];
-            errors[0] = Groth16Verifier.Verify(item.Key, item.Proof, item.Public.Span);
-        }
-        else
-        {
-            _verifier.Verify(_items.AsSpan(0, n), errors);
-        }
+        var verdicts = _proofs.Verify(out var slots);
         int refused = 0;
-        for (int k = 0; k < n; k++)
+        for (int k = 0; k < verdicts.Length; k++)
         {
-            bool bad = errors[k] != VerifyError.None;
+            bool bad = verdicts[k] != VerifyError.None;
             if (bad)
             {
-                batch[_slotOf[k]].Reason = VoteRejectReason.Proof(errors[k]);
+                batch[slots[k]].Reason = VoteRejectReason.Proof(verdicts[k]);
                 refused++;
             }
             Learn(bad);
-            _items[k] = default; // drop the key reference; the slot keeps its own
         }
         return refused;
     }

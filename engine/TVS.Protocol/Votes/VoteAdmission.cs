@@ -74,13 +74,6 @@ public sealed class VoteAdmission
         {
             return reason;
         }
-        var e = VoteRecord.ReadProof(recordBytes, out var proof);
-        if (e != VerifyError.None)
-        {
-            return VoteRejectReason.Proof(e);
-        }
-        Span<Fr> signals = stackalloc Fr[SemaphoreSignals.Count];
-        SemaphoreSignals.Compute(record.Root, record.Nullifier, record.Ballot(recordBytes), ScopeHash, signals);
-        return VoteRejectReason.Proof(Groth16Verifier.Verify(key!, proof, signals));
+        return VoteRejectReason.Proof(VoteProofs.Verify(key!, recordBytes, record, ScopeHash));
     }
 }
