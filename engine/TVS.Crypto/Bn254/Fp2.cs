@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 namespace TVS.Crypto.Bn254;
 
 /// <summary>Fp2 = Fp[u]/(u² + 1): C0 + C1·u.</summary>
-public struct Fp2 : IEquatable<Fp2>
+public struct Fp2 : IField<Fp2>
 {
     public Fp C0, C1;
 
