@@ -3,10 +3,12 @@ namespace TVS.Crypto.Bn254;
 /// <summary>
 /// The arithmetic the curve formulas need from a coordinate field (<see cref="Fp"/> for G1,
 /// <see cref="Fp2"/> for G2). Generic code takes the field as a struct type parameter, so the JIT
-/// compiles one specialised copy per field and calls these members directly, inlined, without
-/// interface dispatch.
+/// compiles one specialised copy per field and calls these members directly, without interface
+/// dispatch. The fields implement them explicitly, apart from their public operators: there the
+/// multiplications are not inlined (each is a call to fully inlined code) and the cheap operations
+/// are, which keeps a whole point formula within the JIT's inlining budget (docs/bn254.md, "Curves").
 /// </summary>
-public interface IField<F> : IEquatable<F> where F : struct, IField<F>
+internal interface IField<F> : IEquatable<F> where F : struct, IField<F>
 {
     static abstract F Zero { get; }
     static abstract F One { get; }

@@ -94,6 +94,21 @@ public partial struct Fp : IField<Fp>
     /// <summary>this^e for a plain (non-Montgomery) exponent e.</summary>
     public readonly Fp Pow(in Limbs4 e) { Montgomery<FpModulus>.Pow(in V, in e, out var r); return new Fp(r); }
 
+    // The curve formulas (ShortWeierstrass<F>) see the field through IField<F>: there the
+    // multiplications are calls to fully inlined Montgomery code, the cheap operations inline.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static Fp IField<Fp>.operator *(in Fp a, in Fp b) => a * b;
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    readonly Fp IField<Fp>.Squared() { Montgomery<FpModulus>.Mul(in V, in V, out var r); return new Fp(r); }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Fp IField<Fp>.operator +(in Fp a, in Fp b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Fp IField<Fp>.operator -(in Fp a, in Fp b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Fp IField<Fp>.operator -(in Fp a) => -a;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    readonly Fp IField<Fp>.Doubled() => Doubled();
+
     public readonly bool Equals(Fp other) => Montgomery<FpModulus>.Equal(in V, in other.V);
     public override readonly bool Equals(object? obj) => obj is Fp f && Equals(f);
     public override readonly int GetHashCode() => HashCode.Combine(V.L0, V.L1, V.L2, V.L3);

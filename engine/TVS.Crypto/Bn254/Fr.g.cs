@@ -94,6 +94,21 @@ public partial struct Fr : IField<Fr>
     /// <summary>this^e for a plain (non-Montgomery) exponent e.</summary>
     public readonly Fr Pow(in Limbs4 e) { Montgomery<FrModulus>.Pow(in V, in e, out var r); return new Fr(r); }
 
+    // The curve formulas (ShortWeierstrass<F>) see the field through IField<F>: there the
+    // multiplications are calls to fully inlined Montgomery code, the cheap operations inline.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static Fr IField<Fr>.operator *(in Fr a, in Fr b) => a * b;
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    readonly Fr IField<Fr>.Squared() { Montgomery<FrModulus>.Mul(in V, in V, out var r); return new Fr(r); }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Fr IField<Fr>.operator +(in Fr a, in Fr b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Fr IField<Fr>.operator -(in Fr a, in Fr b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Fr IField<Fr>.operator -(in Fr a) => -a;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    readonly Fr IField<Fr>.Doubled() => Doubled();
+
     public readonly bool Equals(Fr other) => Montgomery<FrModulus>.Equal(in V, in other.V);
     public override readonly bool Equals(object? obj) => obj is Fr f && Equals(f);
     public override readonly int GetHashCode() => HashCode.Combine(V.L0, V.L1, V.L2, V.L3);

@@ -10,6 +10,9 @@ namespace TVS.Crypto.Bn254;
 /// as (1, 1, 0). Every method handles infinity and the exceptional cases of addition (P = Q,
 /// P = −Q). Results go to out parameters that must not alias the inputs (the point types pass a
 /// fresh result).
+/// The formulas are never inlined into their callers: compiled as methods of their own, each gets
+/// the JIT's whole inlining budget for its field operations (inlined into a small caller, the
+/// budget ran out halfway and left calls to the Montgomery multiplication's helpers).
 /// </summary>
 internal static class ShortWeierstrass<F> where F : struct, IField<F>
 {
@@ -25,7 +28,7 @@ internal static class ShortWeierstrass<F> where F : struct, IField<F>
     }
 
     /// <summary>dbl-2009-l (a = 0).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Double(in F x, in F y, in F z, out F rx, out F ry, out F rz)
     {
         if (z.IsZero) { rx = x; ry = y; rz = z; return; }
@@ -40,13 +43,8 @@ internal static class ShortWeierstrass<F> where F : struct, IField<F>
         rz = (y * z).Doubled();
     }
 
-    /// <summary>The doubling inside an addition (P + P): rare, so called rather than inlined a second time.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void DoubleOutOfLine(in F x, in F y, in F z, out F rx, out F ry, out F rz)
-        => Double(in x, in y, in z, out rx, out ry, out rz);
-
     /// <summary>madd-2007-bl: (x, y, z) + affine (qx, qy).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void AddMixed(in F x, in F y, in F z, in F qx, in F qy, out F rx, out F ry, out F rz)
     {
         if (qx.IsZero && qy.IsZero) { rx = x; ry = y; rz = z; return; }
@@ -58,7 +56,7 @@ internal static class ShortWeierstrass<F> where F : struct, IField<F>
         var rr = (s2 - y).Doubled();
         if (h.IsZero)
         {
-            if (rr.IsZero) DoubleOutOfLine(in x, in y, in z, out rx, out ry, out rz);
+            if (rr.IsZero) Double(in x, in y, in z, out rx, out ry, out rz);
             else Infinity(out rx, out ry, out rz);
             return;
         }
@@ -72,7 +70,7 @@ internal static class ShortWeierstrass<F> where F : struct, IField<F>
     }
 
     /// <summary>add-2007-bl: (x, y, z) + (qx, qy, qz).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Add(in F x, in F y, in F z, in F qx, in F qy, in F qz, out F rx, out F ry, out F rz)
     {
         if (qz.IsZero) { rx = x; ry = y; rz = z; return; }
@@ -87,7 +85,7 @@ internal static class ShortWeierstrass<F> where F : struct, IField<F>
         var rr = (s2 - s1).Doubled();
         if (h.IsZero)
         {
-            if (rr.IsZero) DoubleOutOfLine(in x, in y, in z, out rx, out ry, out rz);
+            if (rr.IsZero) Double(in x, in y, in z, out rx, out ry, out rz);
             else Infinity(out rx, out ry, out rz);
             return;
         }
@@ -120,7 +118,7 @@ internal static class ShortWeierstrass<F> where F : struct, IField<F>
 }
 
 /// <summary>What the generic scalar multiplications need from an affine point type.</summary>
-public interface IAffinePoint<A> where A : struct, IAffinePoint<A>
+internal interface IAffinePoint<A> where A : struct, IAffinePoint<A>
 {
     bool IsInfinity { get; }
     A Negate();
@@ -131,7 +129,7 @@ public interface IAffinePoint<A> where A : struct, IAffinePoint<A>
 /// <see cref="G2Jac"/>); A is the matching affine type. A struct type parameter, so the calls are
 /// specialised and inlined.
 /// </summary>
-public interface IJacobianPoint<P, A> where P : unmanaged, IJacobianPoint<P, A> where A : struct, IAffinePoint<A>
+internal interface IJacobianPoint<P, A> where P : unmanaged, IJacobianPoint<P, A> where A : struct, IAffinePoint<A>
 {
     static abstract P Infinity { get; }
     static abstract P FromAffine(in A a);
