@@ -4,5 +4,11 @@ namespace TVS.Bench;
 
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static void Main(string[] args)
+    {
+        if (args is ["--thread-cpu-time", var samples])
+            Bn254.ThreadCpuTimeRun.Run(int.Parse(samples, System.Globalization.CultureInfo.InvariantCulture));
+        else
+            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }

@@ -9,6 +9,11 @@ namespace TVS.Bench.Bn254;
 public class Bn254Benchmarks
 {
     private Fp _a, _b;
+    private Fr _ra, _rb;
+    private G1Jac _pj;
+    private G2Jac _qj;
+    private readonly G1Affine[] _msmPoints = new G1Affine[64];
+    private readonly Limbs4[] _msmScalars = new Limbs4[64];
     private Fp2 _a2, _b2;
     private Fp12 _f, _g;
     private G1Affine _p;
@@ -33,6 +38,15 @@ public class Bn254Benchmarks
         _p = G1Jac.ScalarMul(G1Affine.Generator, s).ToAffine();
         _q = G2Jac.ScalarMul(G2Affine.Generator, Rand(Fr.Modulus)).ToAffine();
         _prepared = new G2Prepared(_q);
+        _ra = Fr.FromBigInteger(Rand(Fr.Modulus));
+        _rb = Fr.FromBigInteger(Rand(Fr.Modulus));
+        _pj = G1Jac.ScalarMul(G1Affine.Generator, Rand(Fr.Modulus));
+        _qj = G2Jac.ScalarMul(G2Affine.Generator, Rand(Fr.Modulus));
+        for (int i = 0; i < _msmPoints.Length; i++)
+        {
+            _msmPoints[i] = G1Jac.ScalarMul(G1Affine.Generator, Rand(Fr.Modulus)).ToAffine();
+            _msmScalars[i] = Limbs4.FromBigInteger(Rand(Fr.Modulus));
+        }
         _f = Pairing.MillerLoop([_p], [_q]);
         _g = _f.Squared();
     }
@@ -44,6 +58,24 @@ public class Bn254Benchmarks
         var x = _a;
         var y = _b;
         for (int i = 0; i < 1000; i++) Fp.Mul(in x, in y, out x);
+        return x;
+    }
+
+    [Benchmark(OperationsPerInvoke = 1000)]
+    public Fr FrMul()
+    {
+        var x = _ra;
+        var y = _rb;
+        for (int i = 0; i < 1000; i++) Fr.Mul(in x, in y, out x);
+        return x;
+    }
+
+    [Benchmark(OperationsPerInvoke = 1000)]
+    public Fp FpAddSub()
+    {
+        var x = _a;
+        var y = _b;
+        for (int i = 0; i < 1000; i++) x = x + y - _a;
         return x;
     }
 
@@ -60,6 +92,49 @@ public class Bn254Benchmarks
 
     [Benchmark]
     public Fp12 Fp12CyclotomicSquare() => _f.CyclotomicSquared();
+
+    [Benchmark(OperationsPerInvoke = 100)]
+    public G1Jac G1Double()
+    {
+        var x = _pj;
+        for (int i = 0; i < 100; i++) x = x.Double();
+        return x;
+    }
+
+    [Benchmark(OperationsPerInvoke = 100)]
+    public G1Jac G1AddMixed()
+    {
+        var x = _pj;
+        for (int i = 0; i < 100; i++) x = x.AddMixed(in _p);
+        return x;
+    }
+
+    [Benchmark(OperationsPerInvoke = 100)]
+    public G1Jac G1Add()
+    {
+        var x = _pj;
+        for (int i = 0; i < 100; i++) x = x.Add(in _pj);
+        return x;
+    }
+
+    [Benchmark(OperationsPerInvoke = 100)]
+    public G2Jac G2Double()
+    {
+        var x = _qj;
+        for (int i = 0; i < 100; i++) x = x.Double();
+        return x;
+    }
+
+    [Benchmark(OperationsPerInvoke = 100)]
+    public G2Jac G2AddMixed()
+    {
+        var x = _qj;
+        for (int i = 0; i < 100; i++) x = x.AddMixed(in _q);
+        return x;
+    }
+
+    [Benchmark]
+    public G1Jac Msm64() => Msm.G1(_msmPoints, _msmScalars);
 
     [Benchmark]
     public G1Jac G1ScalarMul() => G1Jac.ScalarMul(in _p, in _scalar);

@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 namespace TVS.Crypto.Bn254;
 
 /// <summary>Fp2 = Fp[u]/(u² + 1): C0 + C1·u.</summary>
-public struct Fp2 : IEquatable<Fp2>
+public struct Fp2 : IField<Fp2>
 {
     public Fp C0, C1;
 
@@ -171,6 +171,21 @@ public struct Fp2 : IEquatable<Fp2>
         }
         return root.Squared().Equals(this);
     }
+
+    // The curve formulas (ShortWeierstrass<F>) see the field through IField<F>: there the
+    // multiplications are calls to fully inlined code, the cheap operations inline.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static Fp2 IField<Fp2>.operator *(in Fp2 a, in Fp2 b) => a * b;
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    readonly Fp2 IField<Fp2>.Squared() => Squared();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Fp2 IField<Fp2>.operator +(in Fp2 a, in Fp2 b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Fp2 IField<Fp2>.operator -(in Fp2 a, in Fp2 b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Fp2 IField<Fp2>.operator -(in Fp2 a) => -a;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    readonly Fp2 IField<Fp2>.Doubled() => Doubled();
 
     public readonly bool Equals(Fp2 other) => C0.Equals(other.C0) && C1.Equals(other.C1);
     public override readonly bool Equals(object? obj) => obj is Fp2 f && Equals(f);

@@ -37,7 +37,7 @@ public sealed class G1FixedBase
         int top = (k.BitLength() + 3) / 4;
         for (int w = 0; w < top; w++)
         {
-            int digit = G1Jac.Nibble(in k, w);
+            int digit = k.Nibble(w);
             if (digit != 0) acc = acc.AddMixed(in _table[w * 15 + digit - 1]);
         }
     }

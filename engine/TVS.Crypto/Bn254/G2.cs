@@ -6,7 +6,7 @@ namespace TVS.Crypto.Bn254;
 /// A point of G2 on the sextic D-type twist E'(Fp2): y² = x³ + 3/ξ, affine. Infinity is (0, 0).
 /// Membership in the order-r subgroup must be checked separately (<see cref="IsInSubgroup"/>).
 /// </summary>
-public struct G2Affine : IEquatable<G2Affine>
+public struct G2Affine : IEquatable<G2Affine>, IAffinePoint<G2Affine>
 {
     public Fp2 X, Y;
 
@@ -27,11 +27,7 @@ public struct G2Affine : IEquatable<G2Affine>
 
     public readonly bool IsInfinity => X.IsZero && Y.IsZero;
 
-    public readonly bool IsOnCurve()
-    {
-        if (IsInfinity) return true;
-        return Y.Squared().Equals(X.Squared() * X + TwistB);
-    }
+    public readonly bool IsOnCurve() => ShortWeierstrass<Fp2>.IsOnCurve(in X, in Y, in TwistB);
 
     public readonly G2Affine Negate() => IsInfinity ? this : new G2Affine(X, -Y);
 
@@ -84,8 +80,8 @@ public struct G2Affine : IEquatable<G2Affine>
     public override readonly string ToString() => IsInfinity ? "G2(∞)" : $"G2({X}, {Y})";
 }
 
-/// <summary>G2 in Jacobian coordinates; Z = 0 is infinity.</summary>
-public struct G2Jac
+/// <summary>G2 in Jacobian coordinates; Z = 0 is infinity. The formulas are <see cref="ShortWeierstrass{F}"/>'s; ψ and [x] are G2's own.</summary>
+public struct G2Jac : IJacobianPoint<G2Jac, G2Affine>
 {
     public Fp2 X, Y, Z;
 
@@ -97,10 +93,9 @@ public struct G2Jac
 
     public readonly G2Affine ToAffine()
     {
-        if (IsInfinity) return G2Affine.Infinity;
-        var zi = Z.Inverse();
-        var zi2 = zi.Squared();
-        return new G2Affine(X * zi2, Y * zi2 * zi);
+        G2Affine r;
+        ShortWeierstrass<Fp2>.ToAffine(in X, in Y, in Z, out r.X, out r.Y);
+        return r;
     }
 
     /// <summary>ψ in Jacobian coordinates: x = X/Z² gives x̄ = X̄/Z̄², so (X̄·γ₁₂, Ȳ·γ₁₃, Z̄).</summary>
@@ -119,91 +114,30 @@ public struct G2Jac
 
     public readonly G2Jac Double()
     {
-        if (IsInfinity) return this;
-        var a = X.Squared();
-        var b = Y.Squared();
-        var c = b.Squared();
-        var d = ((X + b).Squared() - a - c).Doubled();
-        var e = a.Doubled() + a;
-        var f = e.Squared();
         G2Jac r;
-        r.X = f - d.Doubled();
-        r.Y = e * (d - r.X) - c.Doubled().Doubled().Doubled();
-        r.Z = (Y * Z).Doubled();
+        ShortWeierstrass<Fp2>.Double(in X, in Y, in Z, out r.X, out r.Y, out r.Z);
         return r;
     }
 
+    /// <summary>this + affine q.</summary>
     public readonly G2Jac AddMixed(in G2Affine q)
     {
-        if (q.IsInfinity) return this;
-        if (IsInfinity) return FromAffine(q);
-        var z1z1 = Z.Squared();
-        var u2 = q.X * z1z1;
-        var s2 = q.Y * Z * z1z1;
-        var h = u2 - X;
-        var rr = (s2 - Y).Doubled();
-        if (h.IsZero)
-            return rr.IsZero ? Double() : Infinity;
-        var hh = h.Squared();
-        var i = hh.Doubled().Doubled();
-        var j = h * i;
-        var v = X * i;
         G2Jac r;
-        r.X = rr.Squared() - j - v.Doubled();
-        r.Y = rr * (v - r.X) - (Y * j).Doubled();
-        r.Z = (Z + h).Squared() - z1z1 - hh;
+        ShortWeierstrass<Fp2>.AddMixed(in X, in Y, in Z, in q.X, in q.Y, out r.X, out r.Y, out r.Z);
         return r;
     }
 
     public readonly G2Jac Add(in G2Jac q)
     {
-        if (q.IsInfinity) return this;
-        if (IsInfinity) return q;
-        var z1z1 = Z.Squared();
-        var z2z2 = q.Z.Squared();
-        var u1 = X * z2z2;
-        var u2 = q.X * z1z1;
-        var s1 = Y * q.Z * z2z2;
-        var s2 = q.Y * Z * z1z1;
-        var h = u2 - u1;
-        var rr = (s2 - s1).Doubled();
-        if (h.IsZero)
-            return rr.IsZero ? Double() : Infinity;
-        var i = h.Doubled().Squared();
-        var j = h * i;
-        var v = u1 * i;
         G2Jac r;
-        r.X = rr.Squared() - j - v.Doubled();
-        r.Y = rr * (v - r.X) - (s1 * j).Doubled();
-        r.Z = ((Z + q.Z).Squared() - z1z1 - z2z2) * h;
+        ShortWeierstrass<Fp2>.Add(in X, in Y, in Z, in q.X, in q.Y, in q.Z, out r.X, out r.Y, out r.Z);
         return r;
     }
 
-    public readonly bool EqualsPoint(in G2Jac q)
-    {
-        if (IsInfinity || q.IsInfinity) return IsInfinity && q.IsInfinity;
-        var z1z1 = Z.Squared();
-        var z2z2 = q.Z.Squared();
-        return (X * z2z2).Equals(q.X * z1z1) && (Y * q.Z * z2z2).Equals(q.Y * Z * z1z1);
-    }
+    public readonly bool EqualsPoint(in G2Jac q) => ShortWeierstrass<Fp2>.Equal(in X, in Y, in Z, in q.X, in q.Y, in q.Z);
 
     /// <summary>[k]Q, 4-bit fixed window. Not constant time: verifier use only.</summary>
-    public static G2Jac ScalarMul(in G2Affine p, in Limbs4 k)
-    {
-        Span<G2Jac> table = stackalloc G2Jac[16];
-        table[0] = Infinity;
-        table[1] = FromAffine(p);
-        for (int i = 2; i < 16; i++) table[i] = table[i - 1].AddMixed(in p);
-        var acc = Infinity;
-        int top = (k.BitLength() + 3) / 4;
-        for (int w = top - 1; w >= 0; w--)
-        {
-            acc = acc.Double().Double().Double().Double();
-            int digit = G1Jac.Nibble(in k, w);
-            if (digit != 0) acc = acc.Add(in table[digit]);
-        }
-        return acc;
-    }
+    public static G2Jac ScalarMul(in G2Affine p, in Limbs4 k) => ScalarMultiplication<G2Jac, G2Affine>.Windowed(in p, in k);
 
     public static G2Jac ScalarMul(in G2Affine p, BigInteger k) => ScalarMul(in p, Limbs4.FromBigInteger(k));
 
@@ -213,26 +147,7 @@ public struct G2Jac
     /// membership first).
     /// </summary>
     public static G2Jac ScalarMulGls(in G2Affine q, BigInteger k)
-    {
-        if (q.IsInfinity) return Infinity;
-        ScalarDecomposition.G2.Decompose(k, out var k1, out var k2);
-        var a = k1.Sign < 0 ? q.Negate() : q;
-        var psi = q.Psi();
-        var b = k2.Sign < 0 ? psi.Negate() : psi;
-        var both = FromAffine(a).AddMixed(in b);
-        var m1 = Limbs4.FromBigInteger(BigInteger.Abs(k1));
-        var m2 = Limbs4.FromBigInteger(BigInteger.Abs(k2));
-        var acc = Infinity;
-        for (int i = Math.Max(m1.BitLength(), m2.BitLength()) - 1; i >= 0; i--)
-        {
-            acc = acc.Double();
-            bool b1 = m1.Bit(i) != 0, b2 = m2.Bit(i) != 0;
-            if (b1 && b2) acc = acc.Add(in both);
-            else if (b1) acc = acc.AddMixed(in a);
-            else if (b2) acc = acc.AddMixed(in b);
-        }
-        return acc;
-    }
+        => ScalarMultiplication<G2Jac, G2Affine>.Endomorphic(in q, q.Psi(), ScalarDecomposition.G2, k);
 
     /// <summary>x in non-adjacent form, most significant digit first (fewer additions than binary).</summary>
     private static readonly sbyte[] XNaf = ComputeXNaf();

@@ -68,6 +68,15 @@ public struct Limbs4
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly int Bit(int i) => (int)((i switch { < 64 => L0, < 128 => L1, < 192 => L2, _ => L3 }) >> (i & 63)) & 1;
 
+    /// <summary>Bits [4w, 4w+4), the w-th 4-bit window.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly int Nibble(int w)
+    {
+        int bit = w * 4;
+        ulong limb = (bit >> 6) switch { 0 => L0, 1 => L1, 2 => L2, _ => L3 };
+        return (int)(limb >> (bit & 63)) & 15;
+    }
+
     public readonly int BitLength()
     {
         if (L3 != 0) return 256 - BitOperations.LeadingZeroCount(L3);

@@ -1,0 +1,97 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using TVS.Crypto.Bn254;
+
+namespace TVS.Bench.Bn254;
+
+/// <summary>
+/// The BN254 kernels timed by the thread's CPU time instead of the wall clock, for comparing two
+/// builds on a shared, overloaded machine: a descheduled thread accrues no CPU time, so the
+/// minimum over samples moves far less than BenchmarkDotNet's wall-clock figures, which moved
+/// several-fold between runs of the same machine code (docs/PERFORMANCE.md). Run each build in
+/// turn, several times, and compare the best runs:
+/// <c>dotnet run -c Release --project bench/TVS.Bench -- --thread-cpu-time 7</c> (samples per
+/// kernel); prints name, minimum and median ns per operation, tab-separated. Linux only.
+/// </summary>
+public static class ThreadCpuTimeRun
+{
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Timespec { public long Seconds; public long Nanoseconds; }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out Timespec time);
+
+    private const int ClockThreadCpuTime = 3;
+    private const double SampleCpuNs = 30e6;
+
+    private static double ThreadCpuNs()
+    {
+        ClockGetTime(ClockThreadCpuTime, out var t);
+        return t.Seconds * 1e9 + t.Nanoseconds;
+    }
+
+    private static volatile object? _sink;
+
+    private static void Measure(string name, int operationsPerCall, Func<object> kernel, int samples)
+    {
+        for (int i = 0; i < 3; i++) _sink = kernel();
+        double start = ThreadCpuNs();
+        int calls = 0;
+        while (ThreadCpuNs() - start < SampleCpuNs) { _sink = kernel(); calls++; }
+        var perOperation = new double[samples];
+        for (int s = 0; s < samples; s++)
+        {
+            double t0 = ThreadCpuNs();
+            for (int i = 0; i < calls; i++) _sink = kernel();
+            perOperation[s] = (ThreadCpuNs() - t0) / calls / operationsPerCall;
+        }
+        Array.Sort(perOperation);
+        Console.WriteLine($"{name}\t{perOperation[0]:F1}\t{perOperation[samples / 2]:F1}");
+    }
+
+    public static void Run(int samples)
+    {
+        var rng = new Random(1);
+        BigInteger Rand(BigInteger m) { var b = new byte[33]; rng.NextBytes(b); b[32] = 0; return new BigInteger(b) % m; }
+        var fa = Fp.FromBigInteger(Rand(Fp.Modulus));
+        var fb = Fp.FromBigInteger(Rand(Fp.Modulus));
+        var ra = Fr.FromBigInteger(Rand(Fr.Modulus));
+        var rb = Fr.FromBigInteger(Rand(Fr.Modulus));
+        var a2 = new Fp2(fa, fb);
+        var b2 = new Fp2(fb, fa);
+        var s = Rand(Fr.Modulus);
+        var scalar = Limbs4.FromBigInteger(s);
+        var p = G1Jac.ScalarMul(G1Affine.Generator, s).ToAffine();
+        var q = G2Jac.ScalarMul(G2Affine.Generator, Rand(Fr.Modulus)).ToAffine();
+        var pj = G1Jac.ScalarMul(G1Affine.Generator, Rand(Fr.Modulus));
+        var qj = G2Jac.ScalarMul(G2Affine.Generator, Rand(Fr.Modulus));
+        var points = new G1Affine[64];
+        var scalars = new Limbs4[64];
+        for (int i = 0; i < points.Length; i++)
+        {
+            points[i] = G1Jac.ScalarMul(G1Affine.Generator, Rand(Fr.Modulus)).ToAffine();
+            scalars[i] = Limbs4.FromBigInteger(Rand(Fr.Modulus));
+        }
+        var f = Pairing.MillerLoop([p], [q]);
+        ulong k1 = (ulong)rng.NextInt64(), k2 = (ulong)rng.NextInt64();
+
+        Measure("FpMul", 1000, () => { var x = fa; for (int i = 0; i < 1000; i++) Fp.Mul(in x, in fb, out x); return x; }, samples);
+        Measure("FrMul", 1000, () => { var x = ra; for (int i = 0; i < 1000; i++) Fr.Mul(in x, in rb, out x); return x; }, samples);
+        Measure("Fp2Mul", 1000, () => { var x = a2; for (int i = 0; i < 1000; i++) x *= b2; return x; }, samples);
+        Measure("G1Double", 100, () => { var x = pj; for (int i = 0; i < 100; i++) x = x.Double(); return x; }, samples);
+        Measure("G1AddMixed", 100, () => { var x = pj; for (int i = 0; i < 100; i++) x = x.AddMixed(in p); return x; }, samples);
+        Measure("G1Add", 100, () => { var x = pj; for (int i = 0; i < 100; i++) x = x.Add(in pj); return x; }, samples);
+        Measure("G2Double", 100, () => { var x = qj; for (int i = 0; i < 100; i++) x = x.Double(); return x; }, samples);
+        Measure("G2AddMixed", 100, () => { var x = qj; for (int i = 0; i < 100; i++) x = x.AddMixed(in q); return x; }, samples);
+        Measure("G2Add", 100, () => { var x = qj; for (int i = 0; i < 100; i++) x = x.Add(in qj); return x; }, samples);
+        Measure("G1ScalarMul", 1, () => G1Jac.ScalarMul(in p, in scalar), samples);
+        Measure("G1ScalarMulGlv", 1, () => G1Jac.ScalarMulGlv(in p, s), samples);
+        Measure("GlvMul64", 1, () => Glv.Mul(in p, k1, k2), samples);
+        Measure("G2ScalarMul", 1, () => G2Jac.ScalarMul(in q, in scalar), samples);
+        Measure("G2ScalarMulGls", 1, () => G2Jac.ScalarMulGls(in q, s), samples);
+        Measure("G2SubgroupCheck", 1, () => q.IsInSubgroup(), samples);
+        Measure("Msm64", 1, () => Msm.G1(points, scalars), samples);
+        Measure("MillerLoop", 1, () => Pairing.MillerLoop([p], [q]), samples);
+        Measure("FinalExponentiation", 1, () => Pairing.FinalExponentiation(in f), samples);
+    }
+}
