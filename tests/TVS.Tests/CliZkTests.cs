@@ -13,14 +13,14 @@ public class CliZkTests
         var dir = Set("semaphore-d10");
         var vk = new FileInfo(Path.Combine(dir, "verification_key.json"));
         var ok = new StringWriter();
-        Assert.Equal(ZkCommands.ExitValid, ZkCommands.VerifyOne(vk, new FileInfo(Path.Combine(dir, "valid", "proof_000.json")), new FileInfo(Path.Combine(dir, "valid", "public_000.json")), ok));
+        Assert.Equal(ExitCodes.Ok, ZkCommands.VerifyOne(vk, new FileInfo(Path.Combine(dir, "valid", "proof_000.json")), new FileInfo(Path.Combine(dir, "valid", "public_000.json")), ok));
         Assert.Equal("OK", ok.ToString().Trim());
 
         var bad = new StringWriter();
-        Assert.Equal(ZkCommands.ExitInvalid, ZkCommands.VerifyOne(vk, new FileInfo(Path.Combine(dir, "valid", "proof_000.json")), new FileInfo(Path.Combine(dir, "valid", "public_001.json")), bad));
+        Assert.Equal(ExitCodes.Invalid, ZkCommands.VerifyOne(vk, new FileInfo(Path.Combine(dir, "valid", "proof_000.json")), new FileInfo(Path.Combine(dir, "valid", "public_001.json")), bad));
         Assert.StartsWith("INVALID: pairing check failed", bad.ToString().Trim());
 
-        Assert.Equal(ZkCommands.ExitUnreadable, ZkCommands.VerifyOne(new FileInfo(Path.Combine(dir, "no-such.json")), new FileInfo(Path.Combine(dir, "valid", "proof_000.json")), new FileInfo(Path.Combine(dir, "valid", "public_000.json")), new StringWriter()));
+        Assert.Equal(ExitCodes.Unusable, ZkCommands.VerifyOne(new FileInfo(Path.Combine(dir, "no-such.json")), new FileInfo(Path.Combine(dir, "valid", "proof_000.json")), new FileInfo(Path.Combine(dir, "valid", "public_000.json")), new StringWriter()));
     }
 
     [Fact]
@@ -40,7 +40,7 @@ public class CliZkTests
             foreach (bool batch in new[] { false, true })
             {
                 var output = new StringWriter();
-                Assert.Equal(ZkCommands.ExitInvalid, ZkCommands.VerifyList(vk, list, batch, 8, 1, output));
+                Assert.Equal(ExitCodes.Invalid, ZkCommands.VerifyList(vk, list, batch, 8, 1, output));
                 var outLines = output.ToString().Trim().Split('\n');
                 Assert.Equal(lines.Count + 1, outLines.Length);
                 Assert.Equal(lines.Count - 2, outLines.Count(l => l.EndsWith(" OK")));

@@ -14,8 +14,6 @@ namespace TVS.Cli;
 /// </summary>
 public static class BoardCommands
 {
-    public const int ExitOk = 0, ExitInvalid = 1, ExitUnusable = 2;
-
     public static Command BuildReceipt()
     {
         var receipt = new Command("receipt", "Voter receipts: check one offline, or get one from the stores");
@@ -77,23 +75,23 @@ public static class BoardCommands
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or FormatException or System.Text.Json.JsonException or TVS.Merkle.NoteException or ArgumentException or NullReferenceException)
         {
             error.WriteLine($"receipt verify: {e.Message}");
-            return ExitUnusable;
+            return ExitCodes.Unusable;
         }
         if (!Receipt.TryParse(Unwrap(json), out var receipt, out var bad))
         {
             output.WriteLine($"FAIL {bad!.Code}: {bad.Message}");
-            return ExitInvalid;
+            return ExitCodes.Invalid;
         }
         byte[]? expected = recordPath is null ? null : File.ReadAllBytes(recordPath);
         var verdict = receipt!.Verify(election.Id, election.Partitions, election.Verifier, expected, witnesses);
         if (!verdict.Ok)
         {
             output.WriteLine($"FAIL {verdict.Code}: {verdict.Message}");
-            return ExitInvalid;
+            return ExitCodes.Invalid;
         }
         output.WriteLine($"OK vote {receipt.Index} of partition {receipt.Partition} is in the tree of {receipt.TreeSize} leaves signed by {election.Verifier.Name}"
             + (witnesses is null ? "" : $" and cosigned by {witnesses.Check(receipt.Checkpoint).Cosigners.Count} of the election's {witnesses.Witnesses.Count} witnesses (quorum {witnesses.Quorum})"));
-        return ExitOk;
+        return ExitCodes.Ok;
     }
 
     private static (Guid Id, TVS.Merkle.NoteVerifier Verifier, int Partitions) Public(string electionDir)
@@ -123,12 +121,12 @@ public static class BoardCommands
         if (!Nullifier.TryParseHex(nullifierHex, out var nullifier))
         {
             error.WriteLine("receipt get: --nullifier must be 64 hex digits of a value below r");
-            return ExitUnusable;
+            return ExitCodes.Unusable;
         }
         if ((pg is null) == (data is null))
         {
             error.WriteLine("receipt get: give exactly one of --pg and --data");
-            return ExitUnusable;
+            return ExitCodes.Unusable;
         }
         var election = Public(electionDir);
         IVoteLocator locator = pg is not null
@@ -141,13 +139,13 @@ public static class BoardCommands
         {
             case ReceiptState.Ready:
                 output.WriteLine(System.Text.Encoding.UTF8.GetString(found.Json!));
-                return ExitOk;
+                return ExitCodes.Ok;
             case ReceiptState.AwaitingCheckpoint:
                 error.WriteLine($"receipt get: vote {found.Index} of partition {found.Partition} is accepted but the board's checkpoint does not cover it yet (run tvs board publish)");
-                return ExitInvalid;
+                return ExitCodes.Invalid;
             default:
                 error.WriteLine("receipt get: no accepted vote has this nullifier");
-                return ExitInvalid;
+                return ExitCodes.Invalid;
         }
     }
 
@@ -156,7 +154,7 @@ public static class BoardCommands
         if ((pg is null) == (data is null))
         {
             error.WriteLine("board publish: give exactly one of --pg and --data");
-            return ExitUnusable;
+            return ExitCodes.Unusable;
         }
         var election = Public(electionDir);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
@@ -176,13 +174,13 @@ public static class BoardCommands
             else if (witnessUrls is { Length: > 0 })
             {
                 error.WriteLine("board publish: --witness given, but election.json lists no witnesses");
-                return ExitUnusable;
+                return ExitCodes.Unusable;
             }
         }
         catch (InvalidDataException e)
         {
             error.WriteLine($"board publish: {e.Message}");
-            return ExitUnusable;
+            return ExitCodes.Unusable;
         }
         using var dataSource = pg is null ? null : PostgresVoteStore.CreateDataSource(pg);
         IBoardSource source = dataSource is not null ? new PostgresBoardSource(dataSource, election.Id) : new LocalBoardSource(data!, election.Verifier);
@@ -209,6 +207,6 @@ public static class BoardCommands
                 failures++;
             }
         }
-        return failures == 0 ? ExitOk : ExitInvalid;
+        return failures == 0 ? ExitCodes.Ok : ExitCodes.Invalid;
     }
 }

@@ -67,7 +67,7 @@ public static class DemoCommand
         if (witnesses > 0 && !publishBoard)
         {
             Console.Error.WriteLine("tvs demo: --witnesses cosign the board's checkpoints: not with --no-board");
-            return 2;
+            return ExitCodes.Unusable;
         }
         string root = keep?.FullName ?? Path.Combine(Path.GetTempPath(), "tvs-demo-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
@@ -111,7 +111,7 @@ public static class DemoCommand
             catch (Exception e) when (e is IOException or InvalidDataException or FormatException)
             {
                 console.MarkupLine($"[red]--hsm: {Markup.Escape(e.Message)}[/]");
-                return 2;
+                return ExitCodes.Unusable;
             }
             console.MarkupLine($"keys in the SoftHSM2 token '{DemoHsm.TokenLabel}' ({Markup.Escape(token.Directory)}): checkpoint/close signer{(register ? ", 9 issuer root signers" : "")}, {DemoTrustees} trustee wrapping keys; generated inside, never extractable");
         }
@@ -148,7 +148,7 @@ public static class DemoCommand
                 {
                     console.WriteLine(regLog.ToString());
                     console.MarkupLine($"[red]registration failed: {Markup.Escape(e.Message)}[/]");
-                    return 1;
+                    return ExitCodes.Invalid;
                 }
                 var r = registration!;
                 console.MarkupLine($"registration: {r.Voters:N0} voters registered over HTTP with the issuer service (signed voter roll, one token each) in {r.RegisterSeconds:N1} s ({r.RegistrationsPerSecond:N0}/s); Merkle paths fetched in {r.ProofSeconds:N1} s");
@@ -339,7 +339,7 @@ public static class DemoCommand
                     stepSeconds = life.Seconds,
                 },
             }, new JsonSerializerOptions { WriteIndented = true }));
-            return ok ? 0 : 1;
+            return ok ? ExitCodes.Ok : ExitCodes.Invalid;
         }
 
         var t = new Table().AddColumn("").AddColumn(new TableColumn("records").RightAligned()).AddColumn(new TableColumn("expected").RightAligned());
@@ -404,14 +404,14 @@ public static class DemoCommand
         }
         if (life is null)
         {
-            return ok ? 0 : 1;
+            return ok ? ExitCodes.Ok : ExitCodes.Invalid;
         }
         AnsiConsole.MarkupLine(Check(life.Closed) + " closed: the data matches the final checkpoint; close statement signed; the engine refuses the closed data");
         AnsiConsole.MarkupLine(Check(life.Tallied) + $" trustees {string.Join(", ", life.Trustees)} of {DemoTrustees} decrypted (DLEQ proofs); the tally verified every proof and combined the shares");
         AnsiConsole.MarkupLine(Check(life.ResultMatchesChoices) + " the result equals the choices cast (the load generator's expected tally, spoiled ballots included)");
         AnsiConsole.MarkupLine(Check(life.RecordVerified) + $" tvs verify passes on the election record {Markup.Escape(recordDir ?? "(temporary)")}");
         AnsiConsole.MarkupLine("lifecycle seconds: " + Markup.Escape(string.Join("  ", life.Seconds.Select(kv => $"{kv.Key} {kv.Value:N1}"))));
-        return ok ? 0 : 1;
+        return ok ? ExitCodes.Ok : ExitCodes.Invalid;
     }
 
     public const int DemoTrustees = 9, DemoThreshold = 5;
@@ -479,7 +479,7 @@ public static class DemoCommand
             sw.Restart();
             return s;
         }
-        bool closed = ElectionCommands.Close(election.Directory, data, log, log, boardDir) == 0;
+        bool closed = ElectionCommands.Close(election.Directory, data, log, log, boardDir) == ExitCodes.Ok;
         seconds["close"] = Lap();
         var pick = Enumerable.Range(1, DemoTrustees).OrderBy(_ => Random.Shared.Next()).Take(DemoThreshold).Order().ToArray();
         bool decrypted = closed;
@@ -494,24 +494,24 @@ public static class DemoCommand
                 var keys = TrusteeCommands.OpenKeys(null, File.ReadAllText(keyUri).Trim(), out var wrapper);
                 using (wrapper)
                 {
-                    decrypted &= ElectionCommands.Decrypt(election.Directory, data, Path.Combine(dir, TrusteeCommands.ShareFile), keys, shares, TrusteeDecryptor.DefaultChunkBallots, int.MaxValue, log, log) == 0;
+                    decrypted &= ElectionCommands.Decrypt(election.Directory, data, Path.Combine(dir, TrusteeCommands.ShareFile), keys, shares, TrusteeDecryptor.DefaultChunkBallots, int.MaxValue, log, log) == ExitCodes.Ok;
                 }
                 continue;
             }
             decrypted &= ElectionCommands.Decrypt(election.Directory, data, Path.Combine(dir, TrusteeCommands.ShareFile),
-                System.Text.Encoding.UTF8.GetBytes(File.ReadAllText(Path.Combine(dir, "passphrase"))), shares, TrusteeDecryptor.DefaultChunkBallots, int.MaxValue, log, log) == 0;
+                System.Text.Encoding.UTF8.GetBytes(File.ReadAllText(Path.Combine(dir, "passphrase"))), shares, TrusteeDecryptor.DefaultChunkBallots, int.MaxValue, log, log) == ExitCodes.Ok;
         }
         seconds["decrypt (5 trustees)"] = Lap();
-        bool tallied = decrypted && ElectionCommands.Tally(election.Directory, data, null, [shares], null, false, log, log) == 0;
+        bool tallied = decrypted && ElectionCommands.Tally(election.Directory, data, null, [shares], null, false, log, log) == ExitCodes.Ok;
         seconds["tally"] = Lap();
         TallyResult? result = tallied ? TallyResult.Parse(File.ReadAllText(Path.Combine(data, ElectionCommands.TallyDirectory, TallyResult.FileName))) : null;
         bool matches = result != null && load.ExpectedTally != null
             && result.Counts.Zip(load.ExpectedTally).All(p => p.First.SequenceEqual(p.Second))
             && result.SpoiledByReason().SequenceEqual(load.ExpectedSpoiled);
-        bool exported = tallied && RecordCommands.Export(election.Directory, data, record, log, log) == 0;
+        bool exported = tallied && RecordCommands.Export(election.Directory, data, record, log, log) == ExitCodes.Ok;
         seconds["export"] = Lap();
         var verifyLog = new StringWriter();
-        bool verified = exported && RecordCommands.Verify(record, null, verifyLog, verifyLog) == 0;
+        bool verified = exported && RecordCommands.Verify(record, null, verifyLog, verifyLog) == ExitCodes.Ok;
         seconds["verify"] = Lap();
         if (!(closed && tallied && matches && verified))
         {

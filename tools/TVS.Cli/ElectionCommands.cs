@@ -18,8 +18,6 @@ namespace TVS.Cli;
 /// </summary>
 public static class ElectionCommands
 {
-    public const int ExitOk = 0, ExitInvalid = 1, ExitUnusable = 2;
-
     /// <summary>Where <c>tvs tally</c> leaves the result and the shares it combined, inside the data directory.</summary>
     public const string TallyDirectory = "tally";
 
@@ -64,7 +62,7 @@ public static class ElectionCommands
             catch (Exception ex) when (ex is IOException or InvalidOperationException or FormatException)
             {
                 Console.Error.WriteLine($"tvs trustee decrypt: {ex.Message}");
-                return ExitUnusable;
+                return ExitCodes.Unusable;
             }
             try
             {
@@ -117,12 +115,12 @@ public static class ElectionCommands
         if (File.Exists(statement))
         {
             error.WriteLine($"tvs election close: {data} is already closed ({CloseStatement.FileName})");
-            return ExitInvalid;
+            return ExitCodes.Invalid;
         }
         using var setup = LoadElection(election, error);
         if (setup is null)
         {
-            return ExitUnusable;
+            return ExitCodes.Unusable;
         }
         int partitions = setup.Partitions;
         // A partition directory the election does not name holds votes nobody would count: refuse
@@ -134,7 +132,7 @@ public static class ElectionCommands
         if (stray.Count > 0)
         {
             error.WriteLine($"tvs election close: {data} holds {string.Join(", ", stray)}, which election.json does not name (partitions {partitions}): not closed");
-            return ExitInvalid;
+            return ExitCodes.Invalid;
         }
         var heads = new List<PartitionHead>();
         var witnessed = new List<(string Directory, long Size, string Note)>();
@@ -148,7 +146,7 @@ public static class ElectionCommands
             if (!File.Exists(votesFile) || !File.Exists(progressFile) || !File.Exists(latest))
             {
                 error.WriteLine($"tvs election close: {data}: no votes, progress or signed checkpoint of partition {k} (of {partitions}): run its engine to a clean stop first");
-                return ExitUnusable;
+                return ExitCodes.Unusable;
             }
             // A running engine holds votes.log open; an exclusive open fails then (advisory lock on Unix).
             try
@@ -158,7 +156,7 @@ public static class ElectionCommands
             catch (IOException)
             {
                 error.WriteLine($"tvs election close: the engine of partition {k} is still running on {data} ({votesFile} is in use): stop it first (Ctrl-C / SIGTERM signs the final checkpoint)");
-                return ExitInvalid;
+                return ExitCodes.Invalid;
             }
             var progress = JsonNode.Parse(File.ReadAllText(progressFile))!;
             long size = (long)progress["mmrSize"]!;
@@ -166,16 +164,16 @@ public static class ElectionCommands
             rejected += (long)progress["rejected"]!;
             output.WriteLine($"verifying partition {k} of {data} against its final checkpoint:");
             int check = EngineCommands.VerifyCheckpoint(new FileInfo(latest), null, new DirectoryInfo(election), new DirectoryInfo(data), k, false, output, error);
-            if (check != ExitOk)
+            if (check != ExitCodes.Ok)
             {
                 error.WriteLine($"tvs election close: partition {k} does not match its final signed checkpoint: not closed");
-                return ExitInvalid;
+                return ExitCodes.Invalid;
             }
             var final = Checkpoint.Open(File.ReadAllText(latest), setup.Signer.Verifier, setup.Origin(k));
             if (final.Size != size)
             {
                 error.WriteLine($"tvs election close: partition {k}: the last signed checkpoint covers {final.Size} votes, {size} are committed: run its engine to a clean stop (its last sync signs the final checkpoint)");
-                return ExitInvalid;
+                return ExitCodes.Invalid;
             }
             heads.Add(new PartitionHead(k, final.Size, final.Root));
             if (setup.Witnesses is { } policy)
@@ -185,7 +183,7 @@ public static class ElectionCommands
                 if (!File.Exists(published))
                 {
                     error.WriteLine($"tvs election close: the election lists witnesses, and the board holds no checkpoint of partition {k} ({published}): publish the board (give --board DIR if it is elsewhere): not closed");
-                    return ExitInvalid;
+                    return ExitCodes.Invalid;
                 }
                 string cosigned = File.ReadAllText(published);
                 try
@@ -194,19 +192,19 @@ public static class ElectionCommands
                     if (SignedNote.Parse(cosigned).Text != SignedNote.Parse(File.ReadAllText(latest)).Text)
                     {
                         error.WriteLine($"tvs election close: the board's checkpoint of partition {k} ({published}) is not the final one (size {final.Size}): let the publisher catch up (tvs board publish) first: not closed");
-                        return ExitInvalid;
+                        return ExitCodes.Invalid;
                     }
                 }
                 catch (Exception ex) when (ex is NoteException or FormatException)
                 {
                     error.WriteLine($"tvs election close: {published}: not a checkpoint of partition {k} signed by the election's key: {ex.Message}: not closed");
-                    return ExitInvalid;
+                    return ExitCodes.Invalid;
                 }
                 var witnessCheck = policy.Check(cosigned);
                 if (!witnessCheck.Met)
                 {
                     error.WriteLine($"tvs election close: partition {k}'s final checkpoint on the board is not witnessed ({witnessCheck}): the publisher re-submits it until the witnesses answer; not closed");
-                    return ExitInvalid;
+                    return ExitCodes.Invalid;
                 }
                 witnessed.Add((LocalPartition.CheckpointDirectory(data, k), final.Size, cosigned));
                 output.WriteLine($"partition {k}: final checkpoint cosigned by {string.Join(", ", witnessCheck.Cosigners.Select(c => c.Witness.Name))} (quorum {policy.Quorum})");
@@ -222,7 +220,7 @@ public static class ElectionCommands
         TVS.Engine.IO.AtomicFile.Create(statement, System.Text.Encoding.UTF8.GetBytes(note));
         output.WriteLine($"closed: {partitions} partition(s), {heads.Sum(h => h.Size)} accepted votes, {rejected} rejected records; final heads {string.Join(", ", heads.Select(h => $"p{h.Partition} {h.Size} {h.Root.ToBase64()}"))}");
         output.Write(note);
-        return ExitOk;
+        return ExitCodes.Ok;
     }
 
     private static ElectionSetup? LoadElection(string election, TextWriter error)
@@ -310,17 +308,17 @@ public static class ElectionCommands
             var outcome = TrusteeDecryptor.Run(id, index, share, dkg.VerificationKey(index), ballots, dir, chunk, maxChunks, error);
             share.Clear();
             output.WriteLine($"trustee {index}: {outcome.Ballots:N0} ballots of {close.Partitions} partition(s) (close root {close.Checkpoint.Root.ToBase64()}): {outcome.ChunksWritten} shares file(s) written, {outcome.ChunksSkipped} already present and intact, {outcome.WithoutShare} ballot(s) without R → {dir}");
-            return ExitOk;
+            return ExitCodes.Ok;
         }
         catch (WrongPassphraseException e)
         {
             error.WriteLine($"tvs trustee decrypt: {shareFile}: {e.Message}");
-            return ExitUnusable;
+            return ExitCodes.Unusable;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or FormatException or JsonException or CryptographicException or NoteException)
         {
             error.WriteLine($"tvs trustee decrypt: {e.Message}");
-            return e is InvalidOperationException ? ExitInvalid : ExitUnusable;
+            return e is InvalidOperationException ? ExitCodes.Invalid : ExitCodes.Unusable;
         }
     }
 
@@ -338,7 +336,7 @@ public static class ElectionCommands
                 if (outDir is null)
                 {
                     error.WriteLine("tvs tally: with --record, give --out");
-                    return ExitUnusable;
+                    return ExitCodes.Unusable;
                 }
             }
             else if (election != null && data != null)
@@ -350,7 +348,7 @@ public static class ElectionCommands
             else
             {
                 error.WriteLine("tvs tally: give --election and --data, or --record");
-                return ExitUnusable;
+                return ExitCodes.Unusable;
             }
             var (id, _, _) = ReadPublicElection(publicDir);
             var dkg = ReadElectionKey(publicDir);
@@ -385,17 +383,17 @@ public static class ElectionCommands
             {
                 PrintResult(result, output);
             }
-            return ExitOk;
+            return ExitCodes.Ok;
         }
         catch (TallyException e)
         {
             error.WriteLine($"tvs tally: {e.Message}");
-            return ExitInvalid;
+            return ExitCodes.Invalid;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or FormatException or JsonException or NoteException)
         {
             error.WriteLine($"tvs tally: {e.Message}");
-            return ExitUnusable;
+            return ExitCodes.Unusable;
         }
     }
 

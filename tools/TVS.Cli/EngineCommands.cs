@@ -117,8 +117,6 @@ public sealed class EngineSettings
 /// </summary>
 public static class EngineCommands
 {
-    public const int ExitOk = 0, ExitInvalid = 1, ExitUnusable = 2;
-
     public static IEnumerable<Command> Build()
     {
         yield return BuildEngine();
@@ -163,18 +161,18 @@ public static class EngineCommands
         catch (Exception e) when (e is IOException or InvalidDataException or FormatException or InvalidOperationException)
         {
             Console.Error.WriteLine($"tvs engine run: config: {e.Message}");
-            return ExitUnusable;
+            return ExitCodes.Unusable;
         }
         if (settings.Election is null || settings.Data is null || (settings.Input is null) == (settings.Kafka is null))
         {
             Console.Error.WriteLine("tvs engine run: Engine:Election, Engine:Data and one of Engine:Input (a local input log) or Engine:Kafka (bootstrap servers) must be set (config file or TVS_Engine__Election, …)");
-            return ExitUnusable;
+            return ExitCodes.Unusable;
         }
         if (File.Exists(Path.Combine(settings.Data, TVS.Engine.Tally.CloseStatement.FileName)))
         {
             // tvs election close signed the final state: no vote may be added after it.
             Console.Error.WriteLine($"tvs engine run: {settings.Data} is closed ({TVS.Engine.Tally.CloseStatement.FileName}): the election accepts no more votes");
-            return ExitUnusable;
+            return ExitCodes.Unusable;
         }
         bool production = !string.Equals(settings.Mode, "test", StringComparison.OrdinalIgnoreCase);
         ElectionSetup election;
@@ -185,7 +183,7 @@ public static class EngineCommands
         catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or FormatException or JsonException)
         {
             Console.Error.WriteLine($"tvs engine run: election {settings.Election}: {e.Message}");
-            return ExitUnusable;
+            return ExitCodes.Unusable;
         }
         using (election)
         {
@@ -254,7 +252,7 @@ public static class EngineCommands
             catch (Exception e) when (e is InvalidOperationException or InvalidDataException or IOException)
             {
                 Console.Error.WriteLine($"tvs engine run: {e.Message}");
-                return ExitUnusable;
+                return ExitCodes.Unusable;
             }
             finally
             {
@@ -272,7 +270,7 @@ public static class EngineCommands
                 Console.Out.WriteLine($"MMR {summary.MmrSize} root {summary.MmrRoot}, input offset {summary.NextOffset}");
                 Console.Out.Write(summary.Checkpoint);
             }
-            return ExitOk;
+            return ExitCodes.Ok;
         }
     }
 
@@ -317,7 +315,7 @@ public static class EngineCommands
         catch (Exception e) when (e is InvalidOperationException or Confluent.Kafka.KafkaException)
         {
             Console.Error.WriteLine($"tvs engine run: {e.Message}");
-            return ExitUnusable;
+            return ExitCodes.Unusable;
         }
         var final = host.StoppedProgress.OrderBy(kv => kv.Key).ToList();
         if (json)
@@ -334,7 +332,7 @@ public static class EngineCommands
                 Console.Out.WriteLine($"partition {p}: offset {progress.NextOffset}, MMR {progress.MmrSize} root {progress.MmrRoot.ToHex()}, accepted {progress.Accepted:N0}, rejected {progress.Rejected:N0}");
             }
         }
-        return ExitOk;
+        return ExitCodes.Ok;
     }
 
     private static Command BuildLoadgen()
@@ -387,7 +385,7 @@ public static class EngineCommands
             string text = JsonSerializer.Serialize(expectation, new JsonSerializerOptions { WriteIndented = true });
             File.WriteAllText(r.GetValue(output)!.FullName + ".expected.json", text + "\n");
             Console.Out.WriteLine(r.GetValue(json) ? text : $"appended {load.Records.Count:N0} records to {r.GetValue(output)!.FullName}; expected: {string.Join(", ", load.ExpectedCounts.Select(kv => $"{kv.Key} {kv.Value}"))}");
-            return ExitOk;
+            return ExitCodes.Ok;
         });
         return cmd;
     }
@@ -412,13 +410,13 @@ public static class EngineCommands
         if (!TryParseNullifier(nullifierText, out var key))
         {
             error.WriteLine($"tvs proof: {nullifierText}: not a nullifier (decimal below r, or 64 hex digits)");
-            return ExitUnusable;
+            return ExitCodes.Unusable;
         }
         string latest = Path.Combine(LocalPartition.CheckpointDirectory(data, partition), LocalCheckpointSink.LatestFile);
         if (!File.Exists(latest))
         {
             error.WriteLine($"tvs proof: {data}: no signed checkpoint yet");
-            return ExitUnusable;
+            return ExitCodes.Unusable;
         }
         string note = File.ReadAllText(latest);
         int bodyEnd = note.IndexOf("\n\n", StringComparison.Ordinal);
@@ -431,13 +429,13 @@ public static class EngineCommands
         catch (Exception e) when (e is FormatException or NoteException)
         {
             error.WriteLine($"tvs proof: {latest}: {e.Message}");
-            return ExitUnusable;
+            return ExitCodes.Unusable;
         }
         var vote = LocalVoteStore.ReadAll(LocalPartition.VotesDirectory(data, partition)).FirstOrDefault(v => v.NullifierBytes.SequenceEqual(key));
         if (vote is null || vote.MmrIndex >= checkpoint.Size)
         {
             error.WriteLine(vote is null ? "tvs proof: no accepted vote has this nullifier" : $"tvs proof: the vote (index {vote.MmrIndex}) is not yet under a signed checkpoint (size {checkpoint.Size})");
-            return ExitInvalid;
+            return ExitCodes.Invalid;
         }
         using var nodes = FileMmrNodeStore.Open(LocalPartition.MmrFile(data, partition));
         var mmr = new MerkleMountainRange(nodes);
@@ -469,7 +467,7 @@ public static class EngineCommands
             output.WriteLine($"root {checkpoint.Root.ToBase64()}: {(valid ? "proof verifies" : "PROOF DOES NOT VERIFY")}");
             output.Write(note);
         }
-        return valid ? ExitOk : ExitInvalid;
+        return valid ? ExitCodes.Ok : ExitCodes.Invalid;
     }
 
     private static bool TryParseNullifier(string text, out byte[] be32)
@@ -525,7 +523,7 @@ public static class EngineCommands
             catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException)
             {
                 error.WriteLine($"tvs checkpoint verify: {election.FullName}: {e.Message}");
-                return ExitUnusable;
+                return ExitCodes.Unusable;
             }
         }
         NoteVerifier? verifier = null;
@@ -533,7 +531,7 @@ public static class EngineCommands
         if (verifierKey is null || !NoteVerifier.TryParse(verifierKey, out verifier, out why))
         {
             error.WriteLine($"tvs checkpoint verify: give a valid --key or --election ({(verifierKey is null ? "none given" : why)})");
-            return ExitUnusable;
+            return ExitCodes.Unusable;
         }
         string text;
         try
@@ -543,7 +541,7 @@ public static class EngineCommands
         catch (IOException e)
         {
             error.WriteLine($"tvs checkpoint verify: {e.Message}");
-            return ExitUnusable;
+            return ExitCodes.Unusable;
         }
         Checkpoint? checkpoint = null;
         try
@@ -553,7 +551,7 @@ public static class EngineCommands
         catch (Exception e) when (e is FormatException or NoteException)
         {
             Report(false, $"signature or format: {e.Message}", null);
-            return ExitInvalid;
+            return ExitCodes.Invalid;
         }
         var checks = new List<(string What, bool Ok)> { ($"signed by {verifier!.Name}", true) };
         long size = checkpoint.Size;
@@ -580,7 +578,7 @@ public static class EngineCommands
         }
         bool ok = checks.All(c => c.Ok);
         Report(ok, null, checks);
-        return ok ? ExitOk : ExitInvalid;
+        return ok ? ExitCodes.Ok : ExitCodes.Invalid;
 
         void Report(bool valid, string? failure, List<(string What, bool Ok)>? list)
         {

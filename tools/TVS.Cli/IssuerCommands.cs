@@ -16,8 +16,6 @@ namespace TVS.Cli;
 /// </summary>
 public static class IssuerCommands
 {
-    public const int ExitOk = 0, ExitRefused = 2;
-
     public static Command Build()
     {
         var issuer = new Command("issuer", "Credential issuers: voter roll, registration service, signed registry roots");
@@ -40,11 +38,11 @@ public static class IssuerCommands
         c.SetAction(r =>
         {
             var file = r.GetValue(output)!;
-            if (file.Exists) { Console.Error.WriteLine($"tvs issuer keygen: {file.FullName} exists; not overwritten"); return ExitRefused; }
+            if (file.Exists) { Console.Error.WriteLine($"tvs issuer keygen: {file.FullName} exists; not overwritten"); return ExitCodes.Refused; }
             using var key = IssuerKey.Generate(r.GetValue(index));
             WriteSecret(file.FullName, key.ToFileText());
             Console.WriteLine(Convert.ToHexStringLower(key.PublicKey));
-            return ExitOk;
+            return ExitCodes.Ok;
         });
         return c;
     }
@@ -66,7 +64,7 @@ public static class IssuerCommands
             File.WriteAllText(r.GetValue(output)!.FullName, VoterRoll.Create(id, key, ids));
             WriteSecret(r.GetValue(tokens)!.FullName, string.Concat(ids.Select(v => $"{v}\t{Convert.ToHexStringLower(VoterRoll.CreateToken(id, key, v))}\n")));
             Console.WriteLine($"{ids.Count} voters; authority public key {Convert.ToHexStringLower(key.PublicKey.Export(KeyBlobFormat.RawPublicKey))}");
-            return ExitOk;
+            return ExitCodes.Ok;
         });
         return c;
     }
@@ -94,7 +92,7 @@ public static class IssuerCommands
             catch (Exception e) when (e is FormatException or IOException)
             {
                 Console.Error.WriteLine($"tvs issuer run: {e.Message}");
-                return ExitRefused;
+                return ExitCodes.Refused;
             }
             IssuerKey issuerKey;
             try
@@ -104,7 +102,7 @@ public static class IssuerCommands
             catch (Exception e) when (e is TVS.Pkcs11.TokenException or TVS.Pkcs11.Pkcs11UriException or IOException or FormatException)
             {
                 Console.Error.WriteLine($"tvs issuer run: {e.Message}");
-                return ExitRefused;
+                return ExitCodes.Refused;
             }
             using var ownedKey = issuerKey;
             await using var server = await IssuerServer.StartAsync(new IssuerOptions
@@ -124,7 +122,7 @@ public static class IssuerCommands
             catch (OperationCanceledException)
             {
             }
-            return ExitOk;
+            return ExitCodes.Ok;
         });
         return c;
     }
@@ -145,20 +143,20 @@ public static class IssuerCommands
             {
                 var (id, commitments) = RegistryFile.ReadCommitments(r.GetValue(registry)!.FullName);
                 int n = r.GetValue(size) ?? commitments.Count;
-                if (n < 1 || n > commitments.Count) { Console.Error.WriteLine($"tvs issuer sign-root: the registry holds {commitments.Count} commitments, cannot sign the first {n}"); return ExitRefused; }
-                if (commitments.Take(n).Distinct().Count() != n) { Console.Error.WriteLine("tvs issuer sign-root: the registry holds a commitment twice; refusing to sign"); return ExitRefused; }
+                if (n < 1 || n > commitments.Count) { Console.Error.WriteLine($"tvs issuer sign-root: the registry holds {commitments.Count} commitments, cannot sign the first {n}"); return ExitCodes.Refused; }
+                if (commitments.Take(n).Distinct().Count() != n) { Console.Error.WriteLine("tvs issuer sign-root: the registry holds a commitment twice; refusing to sign"); return ExitCodes.Refused; }
                 var root = LeanImtBuilder.ComputeRoot(commitments.Take(n).ToArray());
                 using var k = HsmCommands.OpenIssuerKey(r.GetValue(key)!, r.GetValue(keyIndex));
                 var e = k.Sign(new RootStatement(id, n, LeanImt.DepthFor(n), root));
                 var o = r.GetValue(output);
                 if (o is null) Console.Write(e.ToJson()); else File.WriteAllText(o.FullName, e.ToJson());
                 Console.Error.WriteLine($"issuer {k.Issuer} signed size {n}, root {root}");
-                return ExitOk;
+                return ExitCodes.Ok;
             }
             catch (Exception e) when (e is InvalidDataException or IOException or FormatException)
             {
                 Console.Error.WriteLine($"tvs issuer sign-root: {e.Message}");
-                return ExitRefused;
+                return ExitCodes.Refused;
             }
         });
         return c;
@@ -182,7 +180,7 @@ public static class IssuerCommands
     {
         var m = JsonNode.Parse(File.ReadAllText(Path.Combine(election.FullName, ElectionSetup.ManifestFile)))!;
         var id = Guid.Parse((string)m["electionId"]!);
-        if (m["issuers"] is not JsonObject io) { stderr.WriteLine("tvs issuer collect: election.json has no issuers"); return ExitRefused; }
+        if (m["issuers"] is not JsonObject io) { stderr.WriteLine("tvs issuer collect: election.json has no issuers"); return ExitCodes.Refused; }
         var issuers = new IssuerSet(((JsonArray)io["keys"]!).Select(k => Convert.FromHexString((string)k!)).ToList(), (int)io["threshold"]!);
         var acceptance = new RootAcceptance(id, issuers);
         var valid = new List<RootEndorsement>();
@@ -200,7 +198,7 @@ public static class IssuerCommands
                 stderr.WriteLine($"{f.Name}: left out: {e.Message}");
             }
         }
-        if (valid.Count == 0) { stderr.WriteLine("tvs issuer collect: no valid endorsement"); return ExitRefused; }
+        if (valid.Count == 0) { stderr.WriteLine("tvs issuer collect: no valid endorsement"); return ExitCodes.Refused; }
         SignedRoot signed;
         try
         {
@@ -209,15 +207,15 @@ public static class IssuerCommands
         catch (InvalidDataException e)
         {
             stderr.WriteLine($"tvs issuer collect: {e.Message}");
-            return ExitRefused;
+            return ExitCodes.Refused;
         }
         var verdict = acceptance.Evaluate(signed);
-        if (!verdict.Accepted) { stderr.WriteLine($"tvs issuer collect: not accepted: {verdict}"); return ExitRefused; }
+        if (!verdict.Accepted) { stderr.WriteLine($"tvs issuer collect: not accepted: {verdict}"); return ExitCodes.Refused; }
         string path = output?.FullName ?? Path.Combine(election.FullName, ElectionSetup.RootsDirectory, $"root-{signed.Statement.Size}.json");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, signed.ToJson());
         stdout.WriteLine($"root {signed.Statement.Root} (size {signed.Statement.Size}) signed by {verdict.DistinctIssuers} of {issuers.Count} issuers (t = {issuers.Threshold}): {path}");
-        return ExitOk;
+        return ExitCodes.Ok;
     }
 
     private static Command Roots()
@@ -230,7 +228,7 @@ public static class IssuerCommands
             using var e = ElectionSetup.Load(r.GetValue(election)!.FullName, allowInsecure: true);
             foreach (var s in e.SignedRoots) Console.WriteLine($"accepted {s.Statement.Root} size {s.Statement.Size} depth {s.Statement.Depth} ({s.Signatures.Count} signatures)");
             foreach (var w in e.RootWarnings) Console.Error.WriteLine("warning: " + w);
-            return e.RootWarnings.Count == 0 ? ExitOk : ExitRefused;
+            return e.RootWarnings.Count == 0 ? ExitCodes.Ok : ExitCodes.Refused;
         });
         return c;
     }

@@ -13,8 +13,6 @@ namespace TVS.Cli;
 /// </summary>
 public static class RecordCommands
 {
-    public const int ExitOk = 0, ExitInvalid = 1, ExitUnusable = 2;
-
     /// <summary>Public folders of an election directory copied into the record when present (issuers' keys, signed registry roots).</summary>
     public static readonly string[] OptionalPublicDirectories = ["issuers", "roots", "registry"];
 
@@ -50,10 +48,10 @@ public static class RecordCommands
         if (failures.Count == 0)
         {
             output.WriteLine(receipt is null ? $"VALID: {record}" : $"RECEIPT VALID: {receipt}");
-            return ExitOk;
+            return ExitCodes.Ok;
         }
         error.WriteLine($"INVALID: {failures.Count} failure(s); first: {failures[0]}");
-        return ExitInvalid;
+        return ExitCodes.Invalid;
     }
 
     public static int Export(string election, string data, string outDir, TextWriter output, TextWriter error)
@@ -63,13 +61,13 @@ public static class RecordCommands
             if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
             {
                 error.WriteLine($"tvs record export: {outDir} is not empty");
-                return ExitUnusable;
+                return ExitCodes.Unusable;
             }
             string tally = Path.Combine(data, ElectionCommands.TallyDirectory);
             if (!File.Exists(Path.Combine(tally, TallyResult.FileName)))
             {
                 error.WriteLine($"tvs record export: {tally}/{TallyResult.FileName} missing: run tvs tally first");
-                return ExitUnusable;
+                return ExitCodes.Unusable;
             }
             var partitions = ElectionCommands.ReadClosedVotes(election, data, out var close);
             var (id, _, _) = ElectionCommands.ReadPublicElection(election);
@@ -118,12 +116,12 @@ public static class RecordCommands
             File.Copy(Path.Combine(tally, TallyResult.FileName), Path.Combine(outDir, TallyResult.FileName));
             ElectionRecord.WriteManifest(outDir, id);
             output.WriteLine($"record {outDir}: {partitions.Sum(p => p.Count):N0} votes in {partitions.Count} partition(s), {checkpoints} checkpoint(s), close statement (root {close.Checkpoint.Root.ToBase64()}), {shareFiles} shares file(s), result; {ElectionRecord.ListFiles(outDir).Count} files in {ElectionRecord.ManifestFile}");
-            return ExitOk;
+            return ExitCodes.Ok;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or FormatException or System.Text.Json.JsonException or TVS.Merkle.NoteException)
         {
             error.WriteLine($"tvs record export: {e.Message}");
-            return ExitUnusable;
+            return ExitCodes.Unusable;
         }
     }
 

@@ -11,8 +11,6 @@ namespace TVS.Cli;
 /// </summary>
 public static class WitnessCommands
 {
-    public const int ExitOk = 0, ExitRefused = 2;
-
     public static Command Build()
     {
         var witness = new Command("witness", "Checkpoint witness: cosigns a log's checkpoints only when consistent with everything it cosigned before");
@@ -33,7 +31,7 @@ public static class WitnessCommands
         c.SetAction(r =>
         {
             var file = r.GetValue(output)!;
-            if (file.Exists) { Console.Error.WriteLine($"tvs witness keygen: {file.FullName} exists; not overwritten"); return ExitRefused; }
+            if (file.Exists) { Console.Error.WriteLine($"tvs witness keygen: {file.FullName} exists; not overwritten"); return ExitCodes.Refused; }
             CosignatureSigner key;
             try
             {
@@ -42,7 +40,7 @@ public static class WitnessCommands
             catch (ArgumentException e)
             {
                 Console.Error.WriteLine($"tvs witness keygen: {e.Message}");
-                return ExitRefused;
+                return ExitCodes.Refused;
             }
             using (key)
             {
@@ -55,7 +53,7 @@ public static class WitnessCommands
                 }
                 Console.WriteLine(key.Verifier.VerifierKey);
             }
-            return ExitOk;
+            return ExitCodes.Ok;
         });
         return c;
     }
@@ -84,7 +82,7 @@ public static class WitnessCommands
             catch (Exception e) when (e is FormatException or NoteException or IOException or InvalidDataException or UnauthorizedAccessException)
             {
                 Console.Error.WriteLine($"tvs witness run: {e.Message}");
-                return ExitRefused;
+                return ExitCodes.Refused;
             }
             using (signer)
             {
@@ -107,7 +105,7 @@ public static class WitnessCommands
                 }
                 Console.WriteLine($"witness stopping: {service.Cosigned} cosigned, {service.Refused} refused");
             }
-            return ExitOk;
+            return ExitCodes.Ok;
         });
         return c;
     }
@@ -171,7 +169,7 @@ public static class WitnessCommands
             {
                 if (temporary) Directory.Delete(state, recursive: true);
             }
-            return ExitOk;
+            return ExitCodes.Ok;
         });
         return c;
     }
