@@ -11,7 +11,7 @@ namespace TVS.Cli;
 /// <c>tvs verify</c> (anyone: checks a record with its files alone). Exit codes: 0 valid / done,
 /// 1 invalid, 2 unusable input.
 /// </summary>
-public static class RecordCommands
+public static partial class RecordCommands
 {
     /// <summary>Public folders of an election directory copied into the record when present (issuers' keys, signed registry roots).</summary>
     public static readonly string[] OptionalPublicDirectories = ["issuers", "roots", "registry"];
@@ -29,29 +29,6 @@ public static class RecordCommands
         export.SetAction(r => Export(r.GetValue(e)!.FullName, r.GetValue(d)!.FullName, r.GetValue(o)!.FullName, Console.Out, Console.Error));
         record.Subcommands.Add(export);
         return record;
-    }
-
-    public static Command BuildVerify()
-    {
-        var verify = new Command("verify", "Verify an election record independently: hashes, every vote's proof, nullifiers, checkpoints, close statement, election key, every decryption share's proof, the recount");
-        var record = new Argument<DirectoryInfo>("record") { Description = "the election record directory" };
-        var receipt = new Option<string?>("--receipt") { Description = "check only this vote's inclusion (its nullifier, decimal or 64 hex digits)" };
-        verify.Arguments.Add(record);
-        verify.Options.Add(receipt);
-        verify.SetAction(r => Verify(r.GetValue(record)!.FullName, r.GetValue(receipt), Console.Out, Console.Error));
-        return verify;
-    }
-
-    public static int Verify(string record, string? receipt, TextWriter output, TextWriter error)
-    {
-        var failures = RecordVerifier.Verify(record, output, receipt);
-        if (failures.Count == 0)
-        {
-            output.WriteLine(receipt is null ? $"VALID: {record}" : $"RECEIPT VALID: {receipt}");
-            return ExitCodes.Ok;
-        }
-        error.WriteLine($"INVALID: {failures.Count} failure(s); first: {failures[0]}");
-        return ExitCodes.Invalid;
     }
 
     public static int Export(string election, string data, string outDir, TextWriter output, TextWriter error)
