@@ -206,9 +206,7 @@ public static class DemoCommand
 
         // 4. The checks.
         var checks = CheckEngineRun(election, data, load, summary);
-        bool boardOk = published is null || (published.CaughtUp && published.Follower.PublishedSize(0) == summary.MmrSize && published.ReceiptsValid == published.ReceiptsChecked && published.ReceiptsChecked == summary.Accepted
-            && (witnesses is null || published.FinalCosigned is { Met: true }));
-        bool ok = checks.Ok && summary.Committed == load.Records.Count && (registration?.Ok ?? true) && boardOk;
+        bool ok = checks.Ok && summary.Committed == load.Records.Count && (registration?.Ok ?? true) && (published?.Holds(summary) ?? true);
 
         // 5. Close, decrypt (5 of 9), tally, export, verify.
         string record = recordDir ?? Path.Combine(root, "record");
@@ -312,7 +310,12 @@ public static class DemoCommand
     }
 
     /// <summary>What the board publisher did while the engine ran, and the voters' receipts built from the board.</summary>
-    private sealed record BoardOutcome(string Dir, BoardFollower Follower, bool CaughtUp, int ReceiptsChecked, int ReceiptsValid, CosignatureCheck? FinalCosigned, List<string> Warnings, DemoWitnesses? Witnesses);
+    private sealed record BoardOutcome(string Dir, BoardFollower Follower, bool CaughtUp, int ReceiptsChecked, int ReceiptsValid, CosignatureCheck? FinalCosigned, List<string> Warnings, DemoWitnesses? Witnesses)
+    {
+        /// <summary>The board holds every accepted vote up to the final checkpoint, every receipt verifies, and the final checkpoint carries the witnesses' quorum when there are witnesses.</summary>
+        public bool Holds(RunSummary summary) => CaughtUp && Follower.PublishedSize(0) == summary.MmrSize && ReceiptsValid == ReceiptsChecked && ReceiptsChecked == summary.Accepted
+            && (Witnesses is null || FinalCosigned is { Met: true });
+    }
 
     private static BoardOutcome CheckBoard(ElectionSetup election, string data, LocalBoardStore board, string boardDir, BoardFollower follower, bool caughtUp, List<string> warnings, DemoWitnesses? witnesses)
     {
