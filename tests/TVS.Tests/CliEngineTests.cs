@@ -49,7 +49,7 @@ public sealed class CliEngineTests : IDisposable
         string config = Path.Combine(_root, "engine.json");
         File.WriteAllText(config, $$"""{ "Engine": { "Election": "{{election}}", "Data": "{{data}}", "Input": "{{input}}", "StopAtEnd": true } }""");
         var refused = Tvs("engine", "run", "--config", config);
-        Assert.Equal(EngineCommands.ExitUnusable, refused.Exit);
+        Assert.Equal(ExitCodes.Unusable, refused.Exit);
         Assert.Contains("insecure", refused.Err);
         Environment.SetEnvironmentVariable("TVS_Engine__Mode", "test");
         try
@@ -76,8 +76,8 @@ public sealed class CliEngineTests : IDisposable
         var byDec = Tvs("proof", "--data", data, "--nullifier", dec, "--json");
         Assert.Equal(0, byDec.Exit);
         Assert.Contains("\"valid\": true", byDec.Out);
-        Assert.Equal(EngineCommands.ExitInvalid, Tvs("proof", "--data", data, "--nullifier", "12345").Exit); // no such vote
-        Assert.Equal(EngineCommands.ExitUnusable, Tvs("proof", "--data", data, "--nullifier", "not-a-number").Exit);
+        Assert.Equal(ExitCodes.Invalid, Tvs("proof", "--data", data, "--nullifier", "12345").Exit); // no such vote
+        Assert.Equal(ExitCodes.Unusable, Tvs("proof", "--data", data, "--nullifier", "not-a-number").Exit);
 
         // A forged checkpoint (another root, same signature) is refused; so is one signed by another key.
         string text = File.ReadAllText(note);
@@ -86,11 +86,11 @@ public sealed class CliEngineTests : IDisposable
         string forged = Path.Combine(_root, "forged.note");
         File.WriteAllText(forged, string.Join('\n', lines));
         var forgedResult = Tvs("checkpoint", "verify", "--note", forged, "--election", election);
-        Assert.Equal(EngineCommands.ExitInvalid, forgedResult.Exit);
+        Assert.Equal(ExitCodes.Invalid, forgedResult.Exit);
         Assert.StartsWith("INVALID", forgedResult.Out);
         using var other = TVS.Merkle.NoteSigner.Generate("someone-else");
         var otherKey = Tvs("checkpoint", "verify", "--note", note, "--key", other.Verifier.VerifierKey);
-        Assert.Equal(EngineCommands.ExitInvalid, otherKey.Exit);
+        Assert.Equal(ExitCodes.Invalid, otherKey.Exit);
         Assert.StartsWith("INVALID", otherKey.Out);
 
         // A vote deleted from the data directory is noticed by the deep check.
@@ -99,7 +99,7 @@ public sealed class CliEngineTests : IDisposable
         bytes[^1] ^= 1; // last ballot byte: the recomputed root differs
         File.WriteAllBytes(votesFile, bytes);
         var tampered = Tvs("checkpoint", "verify", "--note", note, "--election", election, "--data", data);
-        Assert.Equal(EngineCommands.ExitInvalid, tampered.Exit);
+        Assert.Equal(ExitCodes.Invalid, tampered.Exit);
         Assert.Contains("FAIL", tampered.Out);
     }
 

@@ -30,18 +30,18 @@ public class CliRegistryTests
         var g = PoseidonFixtures.Load("group");
         var members = g.GetProperty("members").GetRawText();
         var (code, text, _) = Run(members);
-        Assert.Equal(RegistryCommands.ExitOk, code);
+        Assert.Equal(ExitCodes.Ok, code);
         Assert.Equal($"size {g.GetProperty("size").GetInt32()}\ndepth {g.GetProperty("depth").GetInt32()}\nroot {g.GetProperty("root").GetString()}\n", text.Replace("\r\n", "\n"));
 
         (code, text, _) = Run(members, asJson: true);
-        Assert.Equal(RegistryCommands.ExitOk, code);
+        Assert.Equal(ExitCodes.Ok, code);
         using var doc = JsonDocument.Parse(text);
         Assert.Equal(g.GetProperty("size").GetInt32(), doc.RootElement.GetProperty("size").GetInt32());
         Assert.Equal(g.GetProperty("depth").GetInt32(), doc.RootElement.GetProperty("depth").GetInt32());
         Assert.Equal(g.GetProperty("root").GetString(), doc.RootElement.GetProperty("root").GetString());
 
         (code, text, _) = Run("[]", asJson: true);
-        Assert.Equal(RegistryCommands.ExitOk, code);
+        Assert.Equal(ExitCodes.Ok, code);
         Assert.Equal("{\"size\":0,\"depth\":0,\"root\":\"0\"}", text.Trim());
     }
 
@@ -81,7 +81,7 @@ public class CliRegistryTests
     public void RefusesWithAReason(string json, string reason)
     {
         var (code, text, err) = Run(json);
-        Assert.Equal(RegistryCommands.ExitRefused, code);
+        Assert.Equal(ExitCodes.Refused, code);
         Assert.Equal("", text);
         Assert.Contains(reason, err);
     }
@@ -91,7 +91,7 @@ public class CliRegistryTests
     {
         var o = new StringWriter();
         var e = new StringWriter();
-        Assert.Equal(RegistryCommands.ExitRefused, RegistryCommands.Root(new FileInfo("/no/such/commitments.json"), false, o, e));
+        Assert.Equal(ExitCodes.Refused, RegistryCommands.Root(new FileInfo("/no/such/commitments.json"), false, o, e));
         Assert.Contains("commitments.json", e.ToString());
     }
 }

@@ -13,14 +13,14 @@ public class CliZkTests
         var dir = Set("semaphore-d10");
         var vk = new FileInfo(Path.Combine(dir, "verification_key.json"));
         var ok = new StringWriter();
-        Assert.Equal(ZkCommands.ExitValid, ZkCommands.VerifyOne(vk, new FileInfo(Path.Combine(dir, "valid", "proof_000.json")), new FileInfo(Path.Combine(dir, "valid", "public_000.json")), ok));
+        Assert.Equal(ExitCodes.Ok, ZkCommands.VerifyOne(vk, new FileInfo(Path.Combine(dir, "valid", "proof_000.json")), new FileInfo(Path.Combine(dir, "valid", "public_000.json")), ok));
         Assert.Equal("OK", ok.ToString().Trim());
 
         var bad = new StringWriter();
-        Assert.Equal(ZkCommands.ExitInvalid, ZkCommands.VerifyOne(vk, new FileInfo(Path.Combine(dir, "valid", "proof_000.json")), new FileInfo(Path.Combine(dir, "valid", "public_001.json")), bad));
+        Assert.Equal(ExitCodes.Invalid, ZkCommands.VerifyOne(vk, new FileInfo(Path.Combine(dir, "valid", "proof_000.json")), new FileInfo(Path.Combine(dir, "valid", "public_001.json")), bad));
         Assert.StartsWith("INVALID: pairing check failed", bad.ToString().Trim());
 
-        Assert.Equal(ZkCommands.ExitUnreadable, ZkCommands.VerifyOne(new FileInfo(Path.Combine(dir, "no-such.json")), new FileInfo(Path.Combine(dir, "valid", "proof_000.json")), new FileInfo(Path.Combine(dir, "valid", "public_000.json")), new StringWriter()));
+        Assert.Equal(ExitCodes.Unusable, ZkCommands.VerifyOne(new FileInfo(Path.Combine(dir, "no-such.json")), new FileInfo(Path.Combine(dir, "valid", "proof_000.json")), new FileInfo(Path.Combine(dir, "valid", "public_000.json")), new StringWriter()));
     }
 
     [Fact]
@@ -40,7 +40,7 @@ public class CliZkTests
             foreach (bool batch in new[] { false, true })
             {
                 var output = new StringWriter();
-                Assert.Equal(ZkCommands.ExitInvalid, ZkCommands.VerifyList(vk, list, batch, 8, 1, output));
+                Assert.Equal(ExitCodes.Invalid, ZkCommands.VerifyList(vk, list, batch, 8, 1, output));
                 var outLines = output.ToString().Trim().Split('\n');
                 Assert.Equal(lines.Count + 1, outLines.Length);
                 Assert.Equal(lines.Count - 2, outLines.Count(l => l.EndsWith(" OK")));
@@ -64,7 +64,7 @@ public class CliZkTests
         foreach (var valid in new[] { "objects/000.json", "objects/001.json", "objects/002.json", "objects/003.json" })
         {
             var ok = new StringWriter();
-            Assert.Equal(ZkCommands.ExitValid, ZkCommands.VerifySemaphore(vk, F(valid), ok));
+            Assert.Equal(ExitCodes.Ok, ZkCommands.VerifySemaphore(vk, F(valid), ok));
             Assert.Equal("OK", ok.ToString().Trim());
         }
         foreach (var (file, reason) in new[]
@@ -81,18 +81,18 @@ public class CliZkTests
         })
         {
             var bad = new StringWriter();
-            Assert.Equal(ZkCommands.ExitInvalid, ZkCommands.VerifySemaphore(vk, F(file), bad));
+            Assert.Equal(ExitCodes.Invalid, ZkCommands.VerifySemaphore(vk, F(file), bad));
             Assert.Equal("INVALID: " + reason, bad.ToString().Trim());
         }
         // A snarkjs proof given as a Semaphore object is not one.
         var notObject = new StringWriter();
-        Assert.Equal(ZkCommands.ExitInvalid, ZkCommands.VerifySemaphore(vk, F("valid/proof_000.json"), notObject));
+        Assert.Equal(ExitCodes.Invalid, ZkCommands.VerifySemaphore(vk, F("valid/proof_000.json"), notObject));
         Assert.Equal("INVALID: malformed input", notObject.ToString().Trim());
         // The verification key of another circuit depth: the same four signals, another key.
         var otherDepth = new FileInfo(Path.Combine(Set("semaphore-d10"), "verification_key.json"));
-        Assert.Equal(ZkCommands.ExitInvalid, ZkCommands.VerifySemaphore(otherDepth, F("objects/000.json"), new StringWriter()));
-        Assert.Equal(ZkCommands.ExitUnreadable, ZkCommands.VerifySemaphore(vk, F("objects/no-such.json"), new StringWriter()));
-        Assert.Equal(ZkCommands.ExitUnreadable, ZkCommands.VerifySemaphore(F("no-such-vk.json"), F("objects/000.json"), new StringWriter()));
+        Assert.Equal(ExitCodes.Invalid, ZkCommands.VerifySemaphore(otherDepth, F("objects/000.json"), new StringWriter()));
+        Assert.Equal(ExitCodes.Unusable, ZkCommands.VerifySemaphore(vk, F("objects/no-such.json"), new StringWriter()));
+        Assert.Equal(ExitCodes.Unusable, ZkCommands.VerifySemaphore(F("no-such-vk.json"), F("objects/000.json"), new StringWriter()));
     }
 
     [Fact]
@@ -102,10 +102,10 @@ public class CliZkTests
         var vk = new FileInfo(Path.Combine(dir, "verification_key.json"));
         FileInfo F(string relative) => new(Path.Combine(dir, relative));
         var ok = new StringWriter();
-        Assert.Equal(ZkCommands.ExitValid, ZkCommands.VerifyOne(vk, F("valid/proof_000.json"), F("valid/public_000.json"), ok));
+        Assert.Equal(ExitCodes.Ok, ZkCommands.VerifyOne(vk, F("valid/proof_000.json"), F("valid/public_000.json"), ok));
         Assert.Equal("OK", ok.ToString().Trim());
         var bad = new StringWriter();
-        Assert.Equal(ZkCommands.ExitInvalid, ZkCommands.VerifyOne(vk, F("tampered/affine_pi_a_x_plus_p.proof.json"), F("valid/public_000.json"), bad));
+        Assert.Equal(ExitCodes.Invalid, ZkCommands.VerifyOne(vk, F("tampered/affine_pi_a_x_plus_p.proof.json"), F("valid/public_000.json"), bad));
         Assert.Equal("INVALID: non-canonical field element", bad.ToString().Trim());
     }
 
@@ -133,7 +133,7 @@ public class CliZkTests
             foreach (bool batch in new[] { false, true })
             {
                 var output = new StringWriter();
-                Assert.Equal(ZkCommands.ExitInvalid, ZkCommands.VerifyList(vk, list, batch, 4, 1, output));
+                Assert.Equal(ExitCodes.Invalid, ZkCommands.VerifyList(vk, list, batch, 4, 1, output));
                 var outLines = output.ToString().Trim().Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
                 Assert.Equal(lines.Count + 1, outLines.Length);
                 for (int i = 0; i < 5; i++) Assert.EndsWith(" OK", outLines[i]);
@@ -143,7 +143,7 @@ public class CliZkTests
             }
             // Only valid lines: exit 0.
             File.WriteAllLines(list.FullName, lines.Take(5));
-            Assert.Equal(ZkCommands.ExitValid, ZkCommands.VerifyList(vk, list, true, 4, 1, new StringWriter()));
+            Assert.Equal(ExitCodes.Ok, ZkCommands.VerifyList(vk, list, true, 4, 1, new StringWriter()));
         }
         finally
         {
@@ -162,12 +162,12 @@ public class CliZkSemaphoreArgumentTests
         var dir = Path.Combine(Groth16.SnarkjsFixtureTests.FixtureRoot(), "semaphore-official-d4");
         string vk = Path.Combine(dir, "verification_key.json");
         int Run(params string[] args) => TVS.Cli.Program.BuildRoot().Parse(["zk", "verify", "--vk", vk, .. args]).Invoke();
-        Assert.Equal(ZkCommands.ExitValid, Run("--semaphore", Path.Combine(dir, "objects", "000.json")));
-        Assert.Equal(ZkCommands.ExitInvalid, Run("--semaphore", Path.Combine(dir, "tampered", "forged_message.semaphore.json")));
-        Assert.Equal(ZkCommands.ExitInvalid, Run("--semaphore", Path.Combine(dir, "malformed", "points_seven.semaphore.json")));
-        Assert.Equal(ZkCommands.ExitUnreadable, Run("--semaphore", Path.Combine(dir, "objects", "no-such.json")));
+        Assert.Equal(ExitCodes.Ok, Run("--semaphore", Path.Combine(dir, "objects", "000.json")));
+        Assert.Equal(ExitCodes.Invalid, Run("--semaphore", Path.Combine(dir, "tampered", "forged_message.semaphore.json")));
+        Assert.Equal(ExitCodes.Invalid, Run("--semaphore", Path.Combine(dir, "malformed", "points_seven.semaphore.json")));
+        Assert.Equal(ExitCodes.Unusable, Run("--semaphore", Path.Combine(dir, "objects", "no-such.json")));
         // --semaphore carries its own signals: with --proof/--public it is ambiguous, refused.
-        Assert.Equal(ZkCommands.ExitUnreadable, Run("--semaphore", Path.Combine(dir, "objects", "000.json"), "--proof", Path.Combine(dir, "valid", "proof_000.json"), "--public", Path.Combine(dir, "valid", "public_000.json")));
-        Assert.Equal(ZkCommands.ExitValid, Run("--proof", Path.Combine(dir, "valid", "proof_000.json"), "--public", Path.Combine(dir, "valid", "public_000.json")));
+        Assert.Equal(ExitCodes.Unusable, Run("--semaphore", Path.Combine(dir, "objects", "000.json"), "--proof", Path.Combine(dir, "valid", "proof_000.json"), "--public", Path.Combine(dir, "valid", "public_000.json")));
+        Assert.Equal(ExitCodes.Ok, Run("--proof", Path.Combine(dir, "valid", "proof_000.json"), "--public", Path.Combine(dir, "valid", "public_000.json")));
     }
 }

@@ -12,8 +12,6 @@ namespace TVS.Cli;
 /// </summary>
 public static class DbCommands
 {
-    public const int ExitOk = 0, ExitFailed = 1, ExitUsage = 2;
-
     /// <summary>Environment variable read when no --pg is given (keeps a password off the command line).</summary>
     public const string ConnectionVariable = "TVS_PG";
 
@@ -35,7 +33,7 @@ public static class DbCommands
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             error.WriteLine($"tvs db migrate: give --pg \"Host=…;Database=…;Username=…\" or set {ConnectionVariable}");
-            return ExitUsage;
+            return ExitCodes.Usage;
         }
         IReadOnlyList<MigrationResult> results;
         try
@@ -46,12 +44,12 @@ public static class DbCommands
         catch (ArgumentException e)
         {
             error.WriteLine($"tvs db migrate: bad connection string: {e.Message}");
-            return ExitUsage;
+            return ExitCodes.Usage;
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException or System.Net.Sockets.SocketException or TimeoutException)
         {
             error.WriteLine($"tvs db migrate: {e.GetType().Name}: {e.Message}");
-            return ExitFailed;
+            return ExitCodes.Failed;
         }
         if (json)
         {
@@ -64,7 +62,7 @@ public static class DbCommands
                 output.WriteLine($"{r.Version} {r.Name}: {Outcome(r.Outcome)}");
             }
         }
-        return ExitOk;
+        return ExitCodes.Ok;
     }
 
     private static string Outcome(MigrationOutcome o) => o switch

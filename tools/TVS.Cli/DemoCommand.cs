@@ -67,7 +67,7 @@ public static class DemoCommand
         if (witnesses > 0 && !publishBoard)
         {
             Console.Error.WriteLine("tvs demo: --witnesses cosign the board's checkpoints: not with --no-board");
-            return 2;
+            return ExitCodes.Unusable;
         }
         string root = keep?.FullName ?? Path.Combine(Path.GetTempPath(), "tvs-demo-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
@@ -111,7 +111,7 @@ public static class DemoCommand
             catch (Exception e) when (e is IOException or InvalidDataException or FormatException)
             {
                 console.MarkupLine($"[red]--hsm: {Markup.Escape(e.Message)}[/]");
-                return 2;
+                return ExitCodes.Unusable;
             }
             console.MarkupLine($"keys in the SoftHSM2 token '{DemoHsm.TokenLabel}' ({Markup.Escape(token.Directory)}): checkpoint/close signer{(register ? ", 9 issuer root signers" : "")}, {DemoTrustees} trustee wrapping keys; generated inside, never extractable");
         }
@@ -148,7 +148,7 @@ public static class DemoCommand
                 {
                     console.WriteLine(regLog.ToString());
                     console.MarkupLine($"[red]registration failed: {Markup.Escape(e.Message)}[/]");
-                    return 1;
+                    return ExitCodes.Invalid;
                 }
                 var r = registration!;
                 console.MarkupLine($"registration: {r.Voters:N0} voters registered over HTTP with the issuer service (signed voter roll, one token each) in {r.RegisterSeconds:N1} s ({r.RegistrationsPerSecond:N0}/s); Merkle paths fetched in {r.ProofSeconds:N1} s");
@@ -185,8 +185,55 @@ public static class DemoCommand
         IAnsiConsole console, RegistrationOutcome? registration, bool publishBoard, DemoWitnesses? witnesses)
     {
         // 1. Votes are minted before the timed run.
-        GeneratedLoad load = null!;
         var mintWatch = Stopwatch.StartNew();
+        var load = MintVotes(election, mix, console);
+        mintWatch.Stop();
+        string inputPath = WriteInputLog(root, load);
+
+        // 2. The batch verifier alone on the same cores, for comparison.
+        double baseline = measureBaseline ? MeasureBatchVerifier(election, load, verifyThreads, console) : 0;
+
+        // 3. The engine, while the bulletin board is published from what it commits (DIR/board).
+        string data = Path.Combine(root, "data");
+        string boardDir = Path.Combine(root, "board");
+        using var board = new LocalBoardStore(boardDir);
+        var boardWarnings = new List<string>();
+        using var follower = publishBoard ? CreateBoardFollower(election, data, board, boardWarnings, witnesses) : null;
+        follower?.Start();
+        var summary = RunEngine(election, data, inputPath, load, verifyThreads, rate, console);
+        bool boardCaughtUp = follower?.Stop() ?? true;
+        var published = follower is null ? null : CheckBoard(election, data, board, boardDir, follower, boardCaughtUp, boardWarnings, witnesses);
+
+        // 4. The checks.
+        var checks = CheckEngineRun(election, data, load, summary);
+        bool ok = checks.Ok && summary.Committed == load.Records.Count && (registration?.Ok ?? true) && (published?.Holds(summary) ?? true);
+
+        // 5. Close, decrypt (5 of 9), tally, export, verify.
+        string record = recordDir ?? Path.Combine(root, "record");
+        var life = engineOnly ? null : Lifecycle(election, data, root, record, load, console, boardDir);
+        ok &= life?.Ok ?? true;
+        if (publishBoard && life is { Closed: true })
+        {
+            // The close statement stands beside the partitions' logs on the board.
+            board.Put(CloseStatement.FileName, File.ReadAllBytes(Path.Combine(data, CloseStatement.FileName)));
+        }
+
+        var outcome = new DemoOutcome(ok, load, summary, mintWatch.Elapsed, baseline, verifyThreads, checks, published, registration, life, recordDir);
+        if (json)
+        {
+            WriteJson(outcome);
+        }
+        else
+        {
+            WriteTables(election, outcome);
+        }
+        return ok ? ExitCodes.Ok : ExitCodes.Invalid;
+    }
+
+    /// <summary>Mints the load (the voters' sealed votes, duplicates, bad proofs, malformed records) with a progress bar.</summary>
+    private static GeneratedLoad MintVotes(ElectionSetup election, LoadMix mix, IAnsiConsole console)
+    {
+        GeneratedLoad load = null!;
         console.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn()).Start(ctx =>
         {
             int total = (int)Math.Round(mix.Voters * (1 + mix.Duplicates + mix.Malformed));
@@ -194,37 +241,36 @@ public static class DemoCommand
             load = LoadGenerator.Generate(election, mix, new Progress<int>(n => task.Value = Math.Min(n, total)));
             task.Value = total;
         });
-        mintWatch.Stop();
+        return load;
+    }
+
+    /// <summary>Writes the load into DIR/input.log, sealed so that the engine stops at its end; returns its path.</summary>
+    private static string WriteInputLog(string root, GeneratedLoad load)
+    {
         string inputPath = Path.Combine(root, "input.log");
-        using (var writer = LocalInputLogWriter.Open(inputPath))
+        using var writer = LocalInputLogWriter.Open(inputPath);
+        foreach (var r in load.Records)
         {
-            foreach (var r in load.Records)
-            {
-                writer.Append(r.Key, r.Value);
-            }
-            writer.Seal();
+            writer.Append(r.Key, r.Value);
         }
+        writer.Seal();
+        return inputPath;
+    }
 
-        // 2. The batch verifier alone on the same cores, for comparison.
-        double baseline = measureBaseline ? MeasureBatchVerifier(election, load, verifyThreads, console) : 0;
+    /// <summary>Publishes partition 0's board from the engine's local files as they become durable, each checkpoint cosigned by the demo's witnesses when there are any.</summary>
+    private static BoardFollower CreateBoardFollower(ElectionSetup election, string data, LocalBoardStore board, List<string> warnings, DemoWitnesses? witnesses) =>
+        new(board, new LocalBoardSource(data, election.Signer.Verifier), election.Signer.Verifier, election.Origin, () => [0],
+            w => { lock (warnings) { warnings.Add(w); } }, election.Signer, $"tvs/{election.Id:D}/combined", election.Partitions)
+        {
+            Witnesses = witnesses?.Clients,
+            WitnessPolicy = election.Witnesses,
+        };
 
-        // 3. The engine.
-        string data = Path.Combine(root, "data");
+    /// <summary>Runs the engine over the input log to its end with a progress bar.</summary>
+    private static RunSummary RunEngine(ElectionSetup election, string data, string inputPath, GeneratedLoad load, int verifyThreads, double rate, IAnsiConsole console)
+    {
         var options = new EngineOptions { VerifyThreads = verifyThreads };
         RunSummary summary = null!;
-        // The bulletin board is published while the engine runs, from what it commits (DIR/board).
-        string boardDir = Path.Combine(root, "board");
-        using var board = new LocalBoardStore(boardDir);
-        var boardWarnings = new List<string>();
-        using var follower = publishBoard
-            ? new BoardFollower(board, new LocalBoardSource(data, election.Signer.Verifier), election.Signer.Verifier, election.Origin, () => [0],
-                w => { lock (boardWarnings) { boardWarnings.Add(w); } }, election.Signer, $"tvs/{election.Id:D}/combined", election.Partitions)
-            {
-                Witnesses = witnesses?.Clients,
-                WitnessPolicy = election.Witnesses,
-            }
-            : null;
-        follower?.Start();
         console.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn()).Start(ctx =>
         {
             var task = ctx.AddTask("engine", maxValue: load.Records.Count);
@@ -234,11 +280,17 @@ public static class DemoCommand
                 task.Description = $"engine: {Volatile.Read(ref s.Committed):N0} durable, {Volatile.Read(ref s.ProofsVerified):N0} proofs";
             }, rate);
         });
+        return summary;
+    }
 
-        bool boardCaughtUp = follower?.Stop() ?? true;
-        var receipts = publishBoard ? DemoBoard.CheckReceipts(election, data, board) : (Checked: 0, Valid: 0);
+    /// <summary>The engine's run against the load generator's independent expectation.</summary>
+    private sealed record EngineChecks(SortedDictionary<string, int> Expected, string ExpectedRoot, bool CountsMatch, bool RootMatches, bool CheckpointValid, int Sampled, int ValidProofs)
+    {
+        public bool Ok => CountsMatch && RootMatches && CheckpointValid && ValidProofs == Sampled;
+    }
 
-        // 4. The checks.
+    private static EngineChecks CheckEngineRun(ElectionSetup election, string data, GeneratedLoad load, RunSummary summary)
+    {
         var expectedRoot = load.ExpectedRoot();
         var expected = load.ExpectedCounts;
         var actual = new SortedDictionary<string, long>(summary.RejectedByReason, StringComparer.Ordinal) { ["accepted"] = summary.Accepted };
@@ -254,94 +306,107 @@ public static class DemoCommand
         {
         }
         var (sampled, validProofs) = EmbeddedRun.CheckInclusionSample(election, data, 0, 64);
+        return new EngineChecks(expected, expectedRoot.ToHex(), countsMatch, rootMatches, checkpointValid, sampled, validProofs);
+    }
+
+    /// <summary>What the board publisher did while the engine ran, and the voters' receipts built from the board.</summary>
+    private sealed record BoardOutcome(string Dir, BoardFollower Follower, bool CaughtUp, int ReceiptsChecked, int ReceiptsValid, CosignatureCheck? FinalCosigned, List<string> Warnings, DemoWitnesses? Witnesses)
+    {
+        /// <summary>The board holds every accepted vote up to the final checkpoint, every receipt verifies, and the final checkpoint carries the witnesses' quorum when there are witnesses.</summary>
+        public bool Holds(RunSummary summary) => CaughtUp && Follower.PublishedSize(0) == summary.MmrSize && ReceiptsValid == ReceiptsChecked && ReceiptsChecked == summary.Accepted
+            && (Witnesses is null || FinalCosigned is { Met: true });
+    }
+
+    private static BoardOutcome CheckBoard(ElectionSetup election, string data, LocalBoardStore board, string boardDir, BoardFollower follower, bool caughtUp, List<string> warnings, DemoWitnesses? witnesses)
+    {
+        var receipts = DemoBoard.CheckReceipts(election, data, board);
         var finalCosigned = election.Witnesses is { } policy && board.TryGet(BoardPublisher.PartitionPrefix(0) + TVS.Merkle.Tiles.TilePaths.Checkpoint) is { } finalNote
             ? policy.Check(System.Text.Encoding.UTF8.GetString(finalNote))
             : null;
-        bool boardOk = !publishBoard || (boardCaughtUp && follower!.PublishedSize(0) == summary.MmrSize && receipts.Valid == receipts.Checked && receipts.Checked == summary.Accepted
-            && (witnesses is null || finalCosigned is { Met: true }));
-        bool ok = countsMatch && rootMatches && checkpointValid && validProofs == sampled && summary.Committed == load.Records.Count && (registration?.Ok ?? true) && boardOk;
+        return new BoardOutcome(boardDir, follower, caughtUp, receipts.Checked, receipts.Valid, finalCosigned, warnings, witnesses);
+    }
 
-        // 5. Close, decrypt (5 of 9), tally, export, verify.
-        string record = recordDir ?? Path.Combine(root, "record");
-        var life = engineOnly ? null : Lifecycle(election, data, root, record, load, console, boardDir);
-        ok &= life?.Ok ?? true;
-        if (publishBoard && life is { Closed: true })
-        {
-            // The close statement stands beside the partitions' logs on the board.
-            board.Put(CloseStatement.FileName, File.ReadAllBytes(Path.Combine(data, CloseStatement.FileName)));
-        }
+    /// <summary>Everything one demo run measured and checked, for its report.</summary>
+    private sealed record DemoOutcome(bool Ok, GeneratedLoad Load, RunSummary Summary, TimeSpan MintTime, double BaselineProofsPerSecond, int VerifyThreads, EngineChecks Checks,
+        BoardOutcome? Board, RegistrationOutcome? Registration, LifecycleOutcome? Life, string? RecordDir);
 
-        if (json)
+    /// <summary>The report as one JSON document (--json).</summary>
+    private static void WriteJson(DemoOutcome outcome)
+    {
+        var (load, summary, checks, registration, life) = (outcome.Load, outcome.Summary, outcome.Checks, outcome.Registration, outcome.Life);
+        Console.Out.WriteLine(JsonSerializer.Serialize(new
         {
-            Console.Out.WriteLine(JsonSerializer.Serialize(new
+            ok = outcome.Ok,
+            submitted = load.Records.Count,
+            summary,
+            expected = checks.Expected,
+            expectedRoot = checks.ExpectedRoot,
+            countsMatch = checks.CountsMatch,
+            rootMatches = checks.RootMatches,
+            checkpointValid = checks.CheckpointValid,
+            inclusionProofsChecked = checks.Sampled,
+            inclusionProofsValid = checks.ValidProofs,
+            board = outcome.Board is { Follower: var follower, Witnesses: var witnesses } published ? new
             {
-                ok,
-                submitted = load.Records.Count,
-                summary,
-                expected,
-                expectedRoot = expectedRoot.ToHex(),
-                countsMatch,
-                rootMatches,
-                checkpointValid,
-                inclusionProofsChecked = sampled,
-                inclusionProofsValid = validProofs,
-                board = publishBoard ? new
+                dir = published.Dir,
+                publishedSize = follower.PublishedSize(0),
+                caughtUp = published.CaughtUp,
+                tilesWritten = follower.TilesWritten,
+                checkpointsPublished = follower.CheckpointsPublished,
+                publishSeconds = Math.Round(follower.Busy.TotalSeconds, 3),
+                failures = follower.Failures,
+                receiptsChecked = published.ReceiptsChecked,
+                receiptsValid = published.ReceiptsValid,
+                witnesses = witnesses is null ? null : new
                 {
-                    dir = boardDir,
-                    publishedSize = follower!.PublishedSize(0),
-                    caughtUp = boardCaughtUp,
-                    tilesWritten = follower.TilesWritten,
-                    checkpointsPublished = follower.CheckpointsPublished,
-                    publishSeconds = Math.Round(follower.Busy.TotalSeconds, 3),
-                    failures = follower.Failures,
-                    receiptsChecked = receipts.Checked,
-                    receiptsValid = receipts.Valid,
-                    witnesses = witnesses is null ? null : new
-                    {
-                        count = witnesses.Clients.Count,
-                        quorum = witnesses.Policy.Quorum,
-                        cosignaturesObtained = follower.CosignaturesObtained,
-                        witnessFailures = follower.WitnessFailures,
-                        publishedBelowQuorum = follower.PublishedBelowQuorum,
-                        cosignRounds = follower.CosignLatency.Rounds,
-                        cosignSeconds = Math.Round(follower.CosignLatency.Total.TotalSeconds, 3),
-                        cosignMillisecondsPerCheckpoint = follower.CosignLatency.Rounds == 0 ? 0 : Math.Round(follower.CosignLatency.Total.TotalMilliseconds / follower.CosignLatency.Rounds, 2),
-                        finalCheckpointCosigners = finalCosigned?.Cosigners.Select(c => c.Witness.Name).ToArray(),
-                    },
-                } : null,
-                batchVerifierAloneProofsPerSecond = Math.Round(baseline, 1),
-                proofsPerSecond = Math.Round(load.Records.Count(r => r.Expected is not ("malformed" or "envelope" or "wrong_election" or "nullifier_mismatch" or "unknown_root")) / summary.Seconds, 1),
-                mintSeconds = Math.Round(mintWatch.Elapsed.TotalSeconds, 1),
-                registration = registration is null ? null : new
-                {
-                    voters = registration.Voters,
-                    registerSeconds = Math.Round(registration.RegisterSeconds, 2),
-                    registrationsPerSecond = Math.Round(registration.RegistrationsPerSecond, 1),
-                    merklePathSeconds = Math.Round(registration.ProofSeconds, 2),
-                    root = registration.Root,
-                    size = registration.Size,
-                    depth = registration.Depth,
-                    signers = registration.Signers,
-                    registration.RootAccepted,
-                    registration.PathsVerified,
-                    registration.RepeatRefused,
-                    registration.ForgedTokenRefused,
+                    count = witnesses.Clients.Count,
+                    quorum = witnesses.Policy.Quorum,
+                    cosignaturesObtained = follower.CosignaturesObtained,
+                    witnessFailures = follower.WitnessFailures,
+                    publishedBelowQuorum = follower.PublishedBelowQuorum,
+                    cosignRounds = follower.CosignLatency.Rounds,
+                    cosignSeconds = Math.Round(follower.CosignLatency.Total.TotalSeconds, 3),
+                    cosignMillisecondsPerCheckpoint = follower.CosignLatency.Rounds == 0 ? 0 : Math.Round(follower.CosignLatency.Total.TotalMilliseconds / follower.CosignLatency.Rounds, 2),
+                    finalCheckpointCosigners = published.FinalCosigned?.Cosigners.Select(c => c.Witness.Name).ToArray(),
                 },
-                lifecycle = life is null ? null : new
-                {
-                    life.Closed,
-                    decryptingTrustees = life.Trustees,
-                    life.Tallied,
-                    life.ResultMatchesChoices,
-                    life.RecordVerified,
-                    record = recordDir,
-                    result = life.Result?.ToJson(),
-                    stepSeconds = life.Seconds,
-                },
-            }, new JsonSerializerOptions { WriteIndented = true }));
-            return ok ? 0 : 1;
-        }
+            } : null,
+            batchVerifierAloneProofsPerSecond = Math.Round(outcome.BaselineProofsPerSecond, 1),
+            proofsPerSecond = Math.Round(load.Records.Count(r => r.Expected is not ("malformed" or "envelope" or "wrong_election" or "nullifier_mismatch" or "unknown_root")) / summary.Seconds, 1),
+            mintSeconds = Math.Round(outcome.MintTime.TotalSeconds, 1),
+            registration = registration is null ? null : new
+            {
+                voters = registration.Voters,
+                registerSeconds = Math.Round(registration.RegisterSeconds, 2),
+                registrationsPerSecond = Math.Round(registration.RegistrationsPerSecond, 1),
+                merklePathSeconds = Math.Round(registration.ProofSeconds, 2),
+                root = registration.Root,
+                size = registration.Size,
+                depth = registration.Depth,
+                signers = registration.Signers,
+                registration.RootAccepted,
+                registration.PathsVerified,
+                registration.RepeatRefused,
+                registration.ForgedTokenRefused,
+            },
+            lifecycle = life is null ? null : new
+            {
+                life.Closed,
+                decryptingTrustees = life.Trustees,
+                life.Tallied,
+                life.ResultMatchesChoices,
+                life.RecordVerified,
+                record = outcome.RecordDir,
+                result = life.Result?.ToJson(),
+                stepSeconds = life.Seconds,
+            },
+        }, new JsonSerializerOptions { WriteIndented = true }));
+    }
 
+    /// <summary>The report as tables and check marks on the terminal.</summary>
+    private static void WriteTables(ElectionSetup election, DemoOutcome outcome)
+    {
+        var (load, summary, checks, registration, life) = (outcome.Load, outcome.Summary, outcome.Checks, outcome.Registration, outcome.Life);
+        var expected = checks.Expected;
         var t = new Table().AddColumn("").AddColumn(new TableColumn("records").RightAligned()).AddColumn(new TableColumn("expected").RightAligned());
         t.AddRow("submitted", $"{load.Records.Count:N0}", $"{load.Records.Count:N0}");
         t.AddRow("[green]accepted[/]", $"{summary.Accepted:N0}", $"{expected.GetValueOrDefault("accepted"):N0}");
@@ -352,14 +417,14 @@ public static class DemoCommand
         AnsiConsole.Write(t);
         var perf = new Table().AddColumn("measure").AddColumn(new TableColumn("value").RightAligned());
         perf.AddRow("records/s, read → durable (engine)", $"{summary.VotesPerSecond:N0}");
-        if (baseline > 0)
+        if (outcome.BaselineProofsPerSecond > 0)
         {
-            perf.AddRow($"proofs/s, batch verifier alone ({verifyThreads} threads)", $"{baseline:N0}");
+            perf.AddRow($"proofs/s, batch verifier alone ({outcome.VerifyThreads} threads)", $"{outcome.BaselineProofsPerSecond:N0}");
         }
         perf.AddRow("latency read → durable p50 / p99 / max", $"{summary.LatencyP50Micros / 1000.0:N1} / {summary.LatencyP99Micros / 1000.0:N1} / {summary.LatencyMaxMicros / 1000.0:N1} ms");
         perf.AddRow("peak working set", $"{summary.PeakWorkingSetBytes / (1 << 20):N0} MiB");
         perf.AddRow("stage cost µs/record", string.Join("  ", summary.StageMicrosPerRecord.Select(kv => $"{kv.Key} {kv.Value:N1}")));
-        perf.AddRow("minting (before the run)", $"{mintWatch.Elapsed.TotalSeconds:N1} s");
+        perf.AddRow("minting (before the run)", $"{outcome.MintTime.TotalSeconds:N1} s");
         AnsiConsole.Write(perf);
         AnsiConsole.MarkupLine($"MMR: {summary.MmrSize:N0} leaves, root {summary.MmrRoot}");
         if (registration != null)
@@ -368,20 +433,20 @@ public static class DemoCommand
             AnsiConsole.MarkupLine(Check(registration.PathsVerified) + $" every voter's Merkle path from the service leads from its commitment to that root ({registration.Voters:N0})");
             AnsiConsole.MarkupLine(Check(registration.RepeatRefused && registration.ForgedTokenRefused) + " the service refused a second registration of a voter (409) and a forged token (403)");
         }
-        AnsiConsole.MarkupLine(Check(countsMatch) + " every verdict count equals the load generator's independent expectation");
-        AnsiConsole.MarkupLine(Check(rootMatches) + " the MMR root equals the RFC 9162 root of the expected accepted list");
-        AnsiConsole.MarkupLine(Check(checkpointValid) + $" the final checkpoint is signed by {Markup.Escape(election.Signer.Verifier.VerifierKey)}");
-        AnsiConsole.MarkupLine(Check(validProofs == sampled) + $" {validProofs}/{sampled} sampled inclusion proofs verify against it");
-        if (publishBoard)
+        AnsiConsole.MarkupLine(Check(checks.CountsMatch) + " every verdict count equals the load generator's independent expectation");
+        AnsiConsole.MarkupLine(Check(checks.RootMatches) + " the MMR root equals the RFC 9162 root of the expected accepted list");
+        AnsiConsole.MarkupLine(Check(checks.CheckpointValid) + $" the final checkpoint is signed by {Markup.Escape(election.Signer.Verifier.VerifierKey)}");
+        AnsiConsole.MarkupLine(Check(checks.ValidProofs == checks.Sampled) + $" {checks.ValidProofs}/{checks.Sampled} sampled inclusion proofs verify against it");
+        if (outcome.Board is { Follower: var follower, Witnesses: var witnesses } published)
         {
-            AnsiConsole.MarkupLine(Check(boardCaughtUp && follower!.PublishedSize(0) == summary.MmrSize) + $" the bulletin board {Markup.Escape(Path.Combine(boardDir, "p0"))} holds every accepted vote as C2SP tlog-tiles ({follower!.TilesWritten:N0} tiles and bundles, {follower.Busy.TotalSeconds:N2} s of publishing), up to the final checkpoint");
-            AnsiConsole.MarkupLine(Check(receipts.Valid == receipts.Checked && receipts.Checked == summary.Accepted) + $" {receipts.Valid:N0}/{receipts.Checked:N0} voter receipts built from the board verify offline (signature, leaf, partition, inclusion proof{(witnesses is null ? "" : ", witness quorum")})");
+            AnsiConsole.MarkupLine(Check(published.CaughtUp && follower.PublishedSize(0) == summary.MmrSize) + $" the bulletin board {Markup.Escape(Path.Combine(published.Dir, "p0"))} holds every accepted vote as C2SP tlog-tiles ({follower.TilesWritten:N0} tiles and bundles, {follower.Busy.TotalSeconds:N2} s of publishing), up to the final checkpoint");
+            AnsiConsole.MarkupLine(Check(published.ReceiptsValid == published.ReceiptsChecked && published.ReceiptsChecked == summary.Accepted) + $" {published.ReceiptsValid:N0}/{published.ReceiptsChecked:N0} voter receipts built from the board verify offline (signature, leaf, partition, inclusion proof{(witnesses is null ? "" : ", witness quorum")})");
             if (witnesses is not null)
             {
                 var (rounds, total) = follower.CosignLatency;
-                AnsiConsole.MarkupLine(Check(finalCosigned is { Met: true }) + $" the final board checkpoint is cosigned by {finalCosigned?.Cosigners.Count ?? 0} of {witnesses.Clients.Count} witnesses (quorum {witnesses.Policy.Quorum}); {follower.CosignaturesObtained:N0} cosignatures in {rounds:N0} rounds, {(rounds == 0 ? 0 : total.TotalMilliseconds / rounds):N1} ms per checkpoint, {follower.WitnessFailures} witness failures");
+                AnsiConsole.MarkupLine(Check(published.FinalCosigned is { Met: true }) + $" the final board checkpoint is cosigned by {published.FinalCosigned?.Cosigners.Count ?? 0} of {witnesses.Clients.Count} witnesses (quorum {witnesses.Policy.Quorum}); {follower.CosignaturesObtained:N0} cosignatures in {rounds:N0} rounds, {(rounds == 0 ? 0 : total.TotalMilliseconds / rounds):N1} ms per checkpoint, {follower.WitnessFailures} witness failures");
             }
-            foreach (var w in boardWarnings.Take(5))
+            foreach (var w in published.Warnings.Take(5))
             {
                 AnsiConsole.MarkupLine("[yellow]" + Markup.Escape(w) + "[/]");
             }
@@ -404,14 +469,13 @@ public static class DemoCommand
         }
         if (life is null)
         {
-            return ok ? 0 : 1;
+            return;
         }
         AnsiConsole.MarkupLine(Check(life.Closed) + " closed: the data matches the final checkpoint; close statement signed; the engine refuses the closed data");
         AnsiConsole.MarkupLine(Check(life.Tallied) + $" trustees {string.Join(", ", life.Trustees)} of {DemoTrustees} decrypted (DLEQ proofs); the tally verified every proof and combined the shares");
         AnsiConsole.MarkupLine(Check(life.ResultMatchesChoices) + " the result equals the choices cast (the load generator's expected tally, spoiled ballots included)");
-        AnsiConsole.MarkupLine(Check(life.RecordVerified) + $" tvs verify passes on the election record {Markup.Escape(recordDir ?? "(temporary)")}");
+        AnsiConsole.MarkupLine(Check(life.RecordVerified) + $" tvs verify passes on the election record {Markup.Escape(outcome.RecordDir ?? "(temporary)")}");
         AnsiConsole.MarkupLine("lifecycle seconds: " + Markup.Escape(string.Join("  ", life.Seconds.Select(kv => $"{kv.Key} {kv.Value:N1}"))));
-        return ok ? 0 : 1;
     }
 
     public const int DemoTrustees = 9, DemoThreshold = 5;
@@ -479,7 +543,7 @@ public static class DemoCommand
             sw.Restart();
             return s;
         }
-        bool closed = ElectionCommands.Close(election.Directory, data, log, log, boardDir) == 0;
+        bool closed = ElectionCommands.Close(election.Directory, data, log, log, boardDir) == ExitCodes.Ok;
         seconds["close"] = Lap();
         var pick = Enumerable.Range(1, DemoTrustees).OrderBy(_ => Random.Shared.Next()).Take(DemoThreshold).Order().ToArray();
         bool decrypted = closed;
@@ -494,24 +558,24 @@ public static class DemoCommand
                 var keys = TrusteeCommands.OpenKeys(null, File.ReadAllText(keyUri).Trim(), out var wrapper);
                 using (wrapper)
                 {
-                    decrypted &= ElectionCommands.Decrypt(election.Directory, data, Path.Combine(dir, TrusteeCommands.ShareFile), keys, shares, TrusteeDecryptor.DefaultChunkBallots, int.MaxValue, log, log) == 0;
+                    decrypted &= ElectionCommands.Decrypt(election.Directory, data, Path.Combine(dir, TrusteeCommands.ShareFile), keys, shares, TrusteeDecryptor.DefaultChunkBallots, int.MaxValue, log, log) == ExitCodes.Ok;
                 }
                 continue;
             }
             decrypted &= ElectionCommands.Decrypt(election.Directory, data, Path.Combine(dir, TrusteeCommands.ShareFile),
-                System.Text.Encoding.UTF8.GetBytes(File.ReadAllText(Path.Combine(dir, "passphrase"))), shares, TrusteeDecryptor.DefaultChunkBallots, int.MaxValue, log, log) == 0;
+                System.Text.Encoding.UTF8.GetBytes(File.ReadAllText(Path.Combine(dir, "passphrase"))), shares, TrusteeDecryptor.DefaultChunkBallots, int.MaxValue, log, log) == ExitCodes.Ok;
         }
         seconds["decrypt (5 trustees)"] = Lap();
-        bool tallied = decrypted && ElectionCommands.Tally(election.Directory, data, null, [shares], null, false, log, log) == 0;
+        bool tallied = decrypted && ElectionCommands.Tally(election.Directory, data, null, [shares], null, false, log, log) == ExitCodes.Ok;
         seconds["tally"] = Lap();
         TallyResult? result = tallied ? TallyResult.Parse(File.ReadAllText(Path.Combine(data, ElectionCommands.TallyDirectory, TallyResult.FileName))) : null;
         bool matches = result != null && load.ExpectedTally != null
             && result.Counts.Zip(load.ExpectedTally).All(p => p.First.SequenceEqual(p.Second))
             && result.SpoiledByReason().SequenceEqual(load.ExpectedSpoiled);
-        bool exported = tallied && RecordCommands.Export(election.Directory, data, record, log, log) == 0;
+        bool exported = tallied && RecordCommands.Export(election.Directory, data, record, log, log) == ExitCodes.Ok;
         seconds["export"] = Lap();
         var verifyLog = new StringWriter();
-        bool verified = exported && RecordCommands.Verify(record, null, verifyLog, verifyLog) == 0;
+        bool verified = exported && RecordCommands.Verify(record, null, verifyLog, verifyLog) == ExitCodes.Ok;
         seconds["verify"] = Lap();
         if (!(closed && tallied && matches && verified))
         {

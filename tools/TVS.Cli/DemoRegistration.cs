@@ -112,7 +112,7 @@ public static class DemoRegistration
             File.WriteAllText(file.FullName, e.ToJson());
             endorsements.Add(file);
         }
-        bool collected = IssuerCommands.CollectEndorsements(new DirectoryInfo(election.Directory), endorsements.ToArray(), null, log, log) == IssuerCommands.ExitOk;
+        bool collected = IssuerCommands.CollectEndorsements(new DirectoryInfo(election.Directory), endorsements.ToArray(), null, log, log) == ExitCodes.Ok;
         Fr signedRoot;
         int depth;
         using (var reloaded = ElectionSetup.Load(election.Directory, allowInsecure: true))

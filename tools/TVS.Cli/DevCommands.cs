@@ -52,7 +52,7 @@ public static class DevCommands
         if (brokers < 1 || partitions < 1)
         {
             Console.Error.WriteLine("--brokers and --partitions must be at least 1");
-            return 2;
+            return ExitCodes.Usage;
         }
         using var cluster = MockKafkaCluster.Start(brokers, partitions);
         if (json)
@@ -74,7 +74,7 @@ public static class DevCommands
         }
         Console.Out.Flush();
         WaitForStop();
-        return 0;
+        return ExitCodes.Ok;
     }
 
     /// <summary>Blocks until Ctrl-C or SIGTERM.</summary>
@@ -135,6 +135,6 @@ public static class DevCommands
         }
         throwaway?.Dispose();
         Console.Out.WriteLine($"{count} sealed votes ({sealedVotes[0].Value.Length} bytes each) → {output.FullName}");
-        return 0;
+        return ExitCodes.Ok;
     }
 }

@@ -16,8 +16,6 @@ namespace TVS.Cli;
 /// </summary>
 public static class GatewayCommands
 {
-    public const int ExitOk = 0, ExitRefused = 2;
-
     public static Command Build()
     {
         var gateway = new Command("gateway", "HTTP gateway: sealed votes in, votes.pending out");
@@ -45,7 +43,7 @@ public static class GatewayCommands
         {
             if (!ResolveElection(r.GetValue(election), r.GetValue(electionDir), r.GetValue(partitions), Console.Error, out var id, out var count))
             {
-                return ExitRefused;
+                return ExitCodes.Refused;
             }
             return Run(new GatewayOptions
             {
@@ -205,13 +203,13 @@ public static class GatewayCommands
         catch (TVS.Ingest.Kafka.PartitionCountMismatchException e)
         {
             Console.Error.WriteLine($"tvs gateway run: {e.Message}");
-            return ExitRefused;
+            return ExitCodes.Refused;
         }
         catch (Confluent.Kafka.KafkaException e)
         {
             // Only with a partition count to check: the metadata must be read before listening.
             Console.Error.WriteLine($"tvs gateway run: cannot read the partition count of {TVS.Ingest.Kafka.KafkaTopics.Pending} from Kafka {options.BootstrapServers}: {e.Message}; refusing to start");
-            return ExitRefused;
+            return ExitCodes.Refused;
         }
         using var feeder = book != null ? new VoteStatusFeeder(options.BootstrapServers, book) : null;
         try
@@ -225,6 +223,6 @@ public static class GatewayCommands
             server.DisposeAsync().AsTask().GetAwaiter().GetResult();
             options.Receipts?.Dispose();
         }
-        return ExitOk;
+        return ExitCodes.Ok;
     }
 }

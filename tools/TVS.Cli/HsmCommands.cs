@@ -13,8 +13,6 @@ namespace TVS.Cli;
 /// </summary>
 public static class HsmCommands
 {
-    public const int ExitOk = 0, ExitRefused = 2;
-
     public static Command Build()
     {
         var hsm = new Command("hsm", "Keys in a PKCS#11 token (HSM): generate them inside the token, point an election at them");
@@ -38,7 +36,7 @@ public static class HsmCommands
         {
             string vkey = ElectionSetup.UseTokenCheckpointKey(r.GetValue(election)!.FullName, Pkcs11Uri.Parse(r.GetValue(keyUri)!));
             Console.WriteLine($"checkpointVerifierKey {vkey}");
-            return ExitOk;
+            return ExitCodes.Ok;
         }));
         hsm.Subcommands.Add(use);
         return hsm;
@@ -61,7 +59,7 @@ public static class HsmCommands
                 case "aes":
                     token.GenerateAes256(uri.Object);
                     output.WriteLine($"AES-256 key '{uri.Object}' generated in token '{uri.Token}' (sensitive, not extractable)");
-                    return ExitOk;
+                    return ExitCodes.Ok;
                 default:
                     throw new TokenException($"--type {type}: ed25519 or aes");
             }
@@ -72,7 +70,7 @@ public static class HsmCommands
         {
             output.WriteLine($"verifierKey {NoteVerifier.FromEd25519(name, signer.PublicKey.Span).VerifierKey}");
         }
-        return ExitOk;
+        return ExitCodes.Ok;
     }
 
     /// <summary>An issuer key from a key file path or a PKCS#11 URI (then <paramref name="index"/> is required).</summary>
@@ -98,7 +96,7 @@ public static class HsmCommands
         catch (Exception e) when (e is TokenException or Pkcs11UriException or IOException or InvalidDataException or NoteException)
         {
             Console.Error.WriteLine($"tvs hsm {verb}: {e.Message}");
-            return ExitRefused;
+            return ExitCodes.Refused;
         }
     }
 }

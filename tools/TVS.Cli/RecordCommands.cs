@@ -12,10 +12,8 @@ namespace TVS.Cli;
 /// <c>tvs verify</c> (anyone: checks a record with its files alone). Exit codes: 0 valid / done,
 /// 1 invalid, 2 unusable input.
 /// </summary>
-public static class RecordCommands
+public static partial class RecordCommands
 {
-    public const int ExitOk = 0, ExitInvalid = 1, ExitUnusable = 2;
-
     /// <summary>Public folders of an election directory copied into the record when present (issuers' keys, signed registry roots).</summary>
     public static readonly string[] OptionalPublicDirectories = ["issuers", "roots", "registry"];
 
@@ -34,29 +32,6 @@ public static class RecordCommands
         return record;
     }
 
-    public static Command BuildVerify()
-    {
-        var verify = new Command("verify", "Verify an election record independently: hashes, every vote's proof, nullifiers, checkpoints, close statement, election key, every decryption share's proof, the recount");
-        var record = new Argument<DirectoryInfo>("record") { Description = "the election record directory" };
-        var receipt = new Option<string?>("--receipt") { Description = "check only this vote's inclusion (its nullifier, decimal or 64 hex digits)" };
-        verify.Arguments.Add(record);
-        verify.Options.Add(receipt);
-        verify.SetAction(r => Verify(r.GetValue(record)!.FullName, r.GetValue(receipt), Console.Out, Console.Error));
-        return verify;
-    }
-
-    public static int Verify(string record, string? receipt, TextWriter output, TextWriter error)
-    {
-        var failures = RecordVerifier.Verify(record, output, receipt);
-        if (failures.Count == 0)
-        {
-            output.WriteLine(receipt is null ? $"VALID: {record}" : $"RECEIPT VALID: {receipt}");
-            return ExitOk;
-        }
-        error.WriteLine($"INVALID: {failures.Count} failure(s); first: {failures[0]}");
-        return ExitInvalid;
-    }
-
     public static int Export(string election, string data, string outDir, TextWriter output, TextWriter error)
     {
         try
@@ -64,13 +39,13 @@ public static class RecordCommands
             if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
             {
                 error.WriteLine($"tvs record export: {outDir} is not empty");
-                return ExitUnusable;
+                return ExitCodes.Unusable;
             }
             string tally = Path.Combine(data, ElectionCommands.TallyDirectory);
             if (!File.Exists(Path.Combine(tally, TallyResult.FileName)))
             {
                 error.WriteLine($"tvs record export: {tally}/{TallyResult.FileName} missing: run tvs tally first");
-                return ExitUnusable;
+                return ExitCodes.Unusable;
             }
             var partitions = ElectionCommands.ReadClosedVotes(election, data, out var close);
             var (id, _, _) = ElectionCommands.ReadPublicElection(election);
@@ -119,12 +94,12 @@ public static class RecordCommands
             File.Copy(Path.Combine(tally, TallyResult.FileName), Path.Combine(outDir, TallyResult.FileName));
             ElectionRecord.WriteManifest(outDir, id);
             output.WriteLine($"record {outDir}: {partitions.Sum(p => p.Count):N0} votes in {partitions.Count} partition(s), {checkpoints} checkpoint(s), close statement (root {close.Checkpoint.Root.ToBase64()}), {shareFiles} shares file(s), result; {ElectionRecord.ListFiles(outDir).Count} files in {ElectionRecord.ManifestFile}");
-            return ExitOk;
+            return ExitCodes.Ok;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or FormatException or System.Text.Json.JsonException or TVS.Merkle.NoteException)
         {
             error.WriteLine($"tvs record export: {e.Message}");
-            return ExitUnusable;
+            return ExitCodes.Unusable;
         }
     }
 

@@ -12,8 +12,6 @@ namespace TVS.Cli;
 /// </summary>
 public static class RegistryCommands
 {
-    public const int ExitOk = 0, ExitRefused = 2;
-
     public static Command Build()
     {
         var registry = new Command("registry", "Voter registry (LeanIMT with Poseidon, as @semaphore-protocol/group)");
@@ -38,7 +36,7 @@ public static class RegistryCommands
         if (!TryReadCommitments(file, out var leaves, out var why))
         {
             error.WriteLine($"tvs registry root: {file.FullName}: {why}");
-            return ExitRefused;
+            return ExitCodes.Refused;
         }
         var sw = Stopwatch.StartNew();
         var root = LeanImtBuilder.ComputeRoot(leaves);
@@ -55,7 +53,7 @@ public static class RegistryCommands
             output.WriteLine($"root {root}");
             if (leaves.Length > 0) error.WriteLine($"hashed in {sw.Elapsed.TotalSeconds:F3} s");
         }
-        return ExitOk;
+        return ExitCodes.Ok;
     }
 
     private sealed record RootJson(

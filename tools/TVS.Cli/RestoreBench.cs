@@ -128,7 +128,7 @@ public static class RestoreBench
                 Console.Out.WriteLine($"{r.Mode,-6} {r.What,-8} {r.Votes,10:N0} votes {r.Seconds,8:F1} s {r.VotesPerSecond,10:N0}/s  {r.AllocatedBytes / (double)r.Votes,6:F0} B/vote allocated  peak WS {r.PeakWorkingSetBytes >> 20} MiB");
             }
         }
-        return 0;
+        return ExitCodes.Ok;
     }
 
     /// <summary>N synthetic accepted votes through the production commit path, in batches of 16,384; returns the final progress.</summary>

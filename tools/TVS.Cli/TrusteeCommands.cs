@@ -14,8 +14,6 @@ namespace TVS.Cli;
 /// </summary>
 public static class TrusteeCommands
 {
-    public const int ExitOk = 0, ExitFailed = 1, ExitUsage = 2;
-
     /// <summary>Environment variable read when no --passphrase-file is given.</summary>
     public const string PassphraseVariable = "TVS_TRUSTEE_PASSPHRASE";
 
@@ -97,7 +95,7 @@ public static class TrusteeCommands
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or FormatException)
         {
             err.WriteLine("tvs trustee: " + e.Message);
-            return ExitUsage;
+            return ExitCodes.Usage;
         }
         try
         {
@@ -106,17 +104,17 @@ public static class TrusteeCommands
         catch (WrongPassphraseException e)
         {
             err.WriteLine("tvs trustee: " + e.Message);
-            return ExitUsage;
+            return ExitCodes.Usage;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException)
         {
             err.WriteLine("tvs trustee: " + e.Message);
-            return ExitUsage;
+            return ExitCodes.Usage;
         }
         catch (Exception e) when (e is DkgFailedException or CryptographicException)
         {
             err.WriteLine("tvs trustee: " + e.Message);
-            return ExitFailed;
+            return ExitCodes.Failed;
         }
         finally
         {
@@ -142,17 +140,17 @@ public static class TrusteeCommands
         catch (ArgumentException e)
         {
             err.WriteLine("tvs trustee init: " + e.Message);
-            return ExitUsage;
+            return ExitCodes.Usage;
         }
         var files = new CeremonyFiles(ceremony.FullName);
         if (File.Exists(files.ParametersPath))
         {
             err.WriteLine($"tvs trustee init: {files.ParametersPath} exists already");
-            return ExitUsage;
+            return ExitCodes.Usage;
         }
         files.WriteParameters(p);
         output.WriteLine($"ceremony for election {p.ElectionId}: {p.Threshold} of {p.Trustees}, in {files.Root}");
-        return ExitOk;
+        return ExitCodes.Ok;
     }
 
     public static int Keygen(DirectoryInfo ceremony, int index, DirectoryInfo keyDir, TrusteeKeys passphrase, TextWriter output)
@@ -168,7 +166,7 @@ public static class TrusteeCommands
         files.WriteKey(id.Public);
         output.WriteLine($"trustee {index}: key written to {keyPath}; public key {files.KeyPath(index)}");
         output.WriteLine($"fingerprint {id.Public.Fingerprint(p.ElectionId)} (read it out to the other trustees)");
-        return ExitOk;
+        return ExitCodes.Ok;
     }
 
     public static int Deal(DirectoryInfo ceremony, DirectoryInfo keyDir, TrusteeKeys passphrase, TextWriter output)
@@ -186,7 +184,7 @@ public static class TrusteeCommands
         }
         files.WriteDeal(deal);
         output.WriteLine($"trustee {me.Index}: dealt {p.Trustees} shares; published {files.DealPath(me.Index)}");
-        return ExitOk;
+        return ExitCodes.Ok;
     }
 
     public static int Complain(DirectoryInfo ceremony, DirectoryInfo keyDir, TrusteeKeys passphrase, TextWriter output)
@@ -203,7 +201,7 @@ public static class TrusteeCommands
         var complaint = TVS.Crypto.Threshold.Complaint.Create(p, me, bad.Select(b => b.Dealer));
         files.WriteComplaint(complaint);
         output.WriteLine($"trustee {me.Index}: {bad.Count} complaint(s); published {files.ComplaintPath(me.Index)}");
-        return ExitOk;
+        return ExitCodes.Ok;
     }
 
     public static int Answer(DirectoryInfo ceremony, DirectoryInfo keyDir, TrusteeKeys passphrase, TextWriter output)
@@ -223,7 +221,7 @@ public static class TrusteeCommands
         output.WriteLine(against.Length == 0
             ? $"trustee {me.Index}: no complaints against me; published an empty answer"
             : $"trustee {me.Index}: revealed the shares of trustee(s) {string.Join(", ", against)} in {files.AnswerPath(me.Index)}");
-        return ExitOk;
+        return ExitCodes.Ok;
     }
 
     public static int Finalize(DirectoryInfo ceremony, DirectoryInfo keyDir, TrusteeKeys passphrase, TextWriter output)
@@ -263,7 +261,7 @@ public static class TrusteeCommands
             }
         }
         output.WriteLine($"election key fingerprint {Convert.ToHexStringLower(SHA256.HashData(mine).AsSpan(0, 16))} (all trustees must read the same)");
-        return differ == 0 ? ExitOk : ExitFailed;
+        return differ == 0 ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
     private static TrusteeIdentity OpenIdentity(DkgParameters p, DirectoryInfo keyDir, TrusteeKeys passphrase, List<TrusteePublicKey> keys)

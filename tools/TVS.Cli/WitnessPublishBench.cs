@@ -97,7 +97,7 @@ internal static class WitnessPublishBench
             Report("publish round without witnesses (tiles + checkpoint, fsync)", plainMs);
             Report($"publish round with {count} witnesses", witnessedMs);
             Report("  of which waiting for the witnesses (parallel add-checkpoint)", cosignMs);
-            return 0;
+            return ExitCodes.Ok;
         }
         finally
         {

@@ -13,8 +13,6 @@ namespace TVS.Cli;
 /// </summary>
 public static class ZkCommands
 {
-    public const int ExitValid = 0, ExitInvalid = 1, ExitUnreadable = 2;
-
     public static Command Build()
     {
         var zk = new Command("zk", "Zero-knowledge proofs (Groth16 on BN254)");
@@ -49,7 +47,7 @@ public static class ZkCommands
             if (p is null || s is null || sem is not null)
             {
                 Console.Error.WriteLine("tvs zk verify: give --proof and --public, or --semaphore, or --list");
-                return ExitUnreadable;
+                return ExitCodes.Unusable;
             }
             return VerifyOne(vkFile, p, s, Console.Out);
         });
@@ -80,19 +78,19 @@ public static class ZkCommands
     internal static int LoadKey(FileInfo vkFile, out VerifyingKey? key, TextWriter output)
     {
         key = null;
-        if (!TryReadFile(vkFile, out var bytes, Console.Error)) return ExitUnreadable;
+        if (!TryReadFile(vkFile, out var bytes, Console.Error)) return ExitCodes.Unusable;
         var e = SnarkjsJson.TryReadVerifyingKey(bytes, out key);
         if (e == VerifyError.Malformed)
         {
             Console.Error.WriteLine($"{vkFile.FullName}: not a snarkjs verification key");
-            return ExitUnreadable;
+            return ExitCodes.Unusable;
         }
         if (e != VerifyError.None)
         {
             output.WriteLine($"INVALID: verification key: {e.Describe()}");
-            return ExitInvalid;
+            return ExitCodes.Invalid;
         }
-        return ExitValid;
+        return ExitCodes.Ok;
     }
 
     /// <summary>Verifies a Semaphore v4 proof object (<c>generateProof</c>'s output) against <paramref name="vkFile"/>.</summary>
@@ -102,13 +100,13 @@ public static class ZkCommands
     public static int VerifyOne(FileInfo vkFile, FileInfo proofFile, FileInfo? publicFile, TextWriter output)
     {
         int rc = LoadKey(vkFile, out var key, output);
-        if (rc != ExitValid) return rc;
+        if (rc != ExitCodes.Ok) return rc;
         byte[]? publicBytes = null;
         if (!TryReadFile(proofFile, out var proofBytes, Console.Error) || (publicFile is not null && !TryReadFile(publicFile, out publicBytes, Console.Error)))
-            return ExitUnreadable;
+            return ExitCodes.Unusable;
         var e = ParseAndVerify(key!, proofBytes, publicBytes);
         output.WriteLine(e == VerifyError.None ? "OK" : "INVALID: " + e.Describe());
-        return e == VerifyError.None ? ExitValid : ExitInvalid;
+        return e == VerifyError.None ? ExitCodes.Ok : ExitCodes.Invalid;
     }
 
     /// <summary>A snarkjs proof and public signals, or with <paramref name="publicBytes"/> null a Semaphore proof object.</summary>
@@ -137,8 +135,8 @@ public static class ZkCommands
     public static int VerifyList(FileInfo vkFile, FileInfo listFile, bool batch, int batchSize, int repeat, TextWriter output)
     {
         int rc = LoadKey(vkFile, out var key, output);
-        if (rc != ExitValid) return rc;
-        if (!TryReadFile(listFile, out var listBytes, Console.Error)) return ExitUnreadable;
+        if (rc != ExitCodes.Ok) return rc;
+        if (!TryReadFile(listFile, out var listBytes, Console.Error)) return ExitCodes.Unusable;
         var baseDir = listFile.DirectoryName ?? ".";
         var entries = new List<Entry>();
         foreach (var raw in System.Text.Encoding.UTF8.GetString(listBytes).Split('\n'))
@@ -190,7 +188,7 @@ public static class ZkCommands
         long total = (long)entries.Count * repeat;
         double rate = total / Math.Max(sw.Elapsed.TotalSeconds, 1e-9);
         output.WriteLine($"{entries.Count} proofs, {valid} valid, {entries.Count - valid} invalid, {rate:F1} proofs/s");
-        return valid == entries.Count ? ExitValid : ExitInvalid;
+        return valid == entries.Count ? ExitCodes.Ok : ExitCodes.Invalid;
     }
 
     private static int VerifyBatched(VerifyingKey key, List<Entry> entries, string[] verdicts, int batchSize)

@@ -41,7 +41,7 @@ public sealed class CliIssuerTests : IDisposable
             endorsements.Add(file);
         }
         string four = Path.Combine(_dir, "four.json");
-        Assert.Equal(TVS.Cli.IssuerCommands.ExitRefused, Tvs(["issuer", "collect", "--election", election, "--out", four, .. endorsements.Take(4)]));
+        Assert.Equal(TVS.Cli.ExitCodes.Refused, Tvs(["issuer", "collect", "--election", election, "--out", four, .. endorsements.Take(4)]));
         Assert.False(File.Exists(four));
         Assert.Equal(0, Tvs(["issuer", "collect", "--election", election, .. endorsements, endorsements[0]]));
         Assert.True(File.Exists(Path.Combine(election, "roots", "root-11.json")));

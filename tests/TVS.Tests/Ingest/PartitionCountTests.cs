@@ -84,7 +84,7 @@ public class PartitionCountTests(ITestOutputHelper output)
         using var cluster = MockKafkaCluster.Start(brokers: 1, partitions: 4);
         var (exit, stderr) = RunTvs(null, "gateway", "run", "--bootstrap", cluster.BootstrapServers, "--election-dir", IngestFixture.Election.Directory, "--port", "0");
         output.WriteLine(stderr);
-        Assert.Equal(GatewayCommands.ExitRefused, exit);
+        Assert.Equal(ExitCodes.Refused, exit);
         AssertNamesCounts(stderr, 4, 1);
     }
 
@@ -110,7 +110,7 @@ public class PartitionCountTests(ITestOutputHelper output)
             ["TVS_Engine__Kafka"] = cluster.BootstrapServers,
         }, "engine", "run");
         output.WriteLine(stderr);
-        Assert.Equal(EngineCommands.ExitUnusable, exit);
+        Assert.Equal(ExitCodes.Unusable, exit);
         AssertNamesCounts(stderr, 4, 1);
     }
 
@@ -177,7 +177,7 @@ public class PartitionCountTests(ITestOutputHelper output)
                 ["TVS_Engine__Postgres"] = fresh,
             }, "engine", "run");
             output.WriteLine(stderr);
-            Assert.Equal(EngineCommands.ExitUnusable, exit);
+            Assert.Equal(ExitCodes.Unusable, exit);
             Assert.Contains("with 3 partition(s)", stderr, StringComparison.Ordinal);
             Assert.Equal((election.Id.ToString("D"), 3), ReadElection(fresh, election.Id)); // left as it was
         }

@@ -212,7 +212,7 @@ public sealed class BoardDemoInteropTests(DemoBoardRun demo, ITestOutputHelper o
         {
             var got = new StringWriter();
             var err = new StringWriter();
-            Assert.Equal(BoardCommands.ExitOk, BoardCommands.Get(demo.Election, Nullifier.FromBytes(v.NullifierBytes).ToString(), null, demo.Data, demo.Board, got, err));
+            Assert.Equal(ExitCodes.Ok, BoardCommands.Get(demo.Election, Nullifier.FromBytes(v.NullifierBytes).ToString(), null, demo.Data, demo.Board, got, err));
             Assert.Equal(Encoding.UTF8.GetString(json[v.MmrIndex]), got.ToString().Trim());
         }
 
@@ -222,7 +222,7 @@ public sealed class BoardDemoInteropTests(DemoBoardRun demo, ITestOutputHelper o
         {
             var said = new StringWriter();
             int exit = BoardCommands.Verify(Path.Combine(receipts, $"{v.MmrIndex:D6}.json"), demo.Election, Path.Combine(receipts, $"{v.MmrIndex:D6}.record"), said, said);
-            Assert.True(exit == BoardCommands.ExitOk, $"receipt {v.MmrIndex}: {said}");
+            Assert.True(exit == ExitCodes.Ok, $"receipt {v.MmrIndex}: {said}");
         }
         output.WriteLine($"{votes.Count} receipts verified by tvs receipt verify in {watch.Elapsed.TotalSeconds:N1} s");
 
@@ -273,7 +273,7 @@ public sealed class BoardDemoInteropTests(DemoBoardRun demo, ITestOutputHelper o
         {
             string file = Path.Combine(tampered, c.Name + ".json");
             var said = new StringWriter();
-            Assert.Equal(BoardCommands.ExitInvalid, BoardCommands.Verify(file, demo.Election, null, said, said));
+            Assert.Equal(ExitCodes.Invalid, BoardCommands.Verify(file, demo.Election, null, said, said));
             Assert.StartsWith($"FAIL {c.Code}:", said.ToString(), StringComparison.Ordinal);
             Assert.Contains($"FAIL {c.Name} {c.Code}:", jsBad.Stdout, StringComparison.Ordinal);
             var g = Go(tool, "-key", key, "-receipt", file, "-partitions", "1");

@@ -24,12 +24,12 @@ public class PostgresCliTests
         {
             string fresh = new NpgsqlConnectionStringBuilder(cs) { Database = db, Pooling = false }.ConnectionString;
             var text = new StringWriter();
-            Assert.Equal(DbCommands.ExitOk, DbCommands.Migrate(fresh, json: false, text, TextWriter.Null));
+            Assert.Equal(ExitCodes.Ok, DbCommands.Migrate(fresh, json: false, text, TextWriter.Null));
             _output.WriteLine(text.ToString());
             Assert.Contains("0001 schema: applied", text.ToString(), StringComparison.Ordinal);
 
             var json = new StringWriter();
-            Assert.Equal(DbCommands.ExitOk, DbCommands.Migrate(fresh, json: true, json, TextWriter.Null));
+            Assert.Equal(ExitCodes.Ok, DbCommands.Migrate(fresh, json: true, json, TextWriter.Null));
             using var doc = JsonDocument.Parse(json.ToString());
             var first = doc.RootElement.EnumerateArray().First();
             Assert.Equal("0001", first.GetProperty("version").GetString());
@@ -47,10 +47,10 @@ public class PostgresCliTests
         string? saved = Environment.GetEnvironmentVariable(DbCommands.ConnectionVariable);
         if (saved is null)
         {
-            Assert.Equal(DbCommands.ExitUsage, DbCommands.Migrate(null, json: false, TextWriter.Null, TextWriter.Null));
+            Assert.Equal(ExitCodes.Usage, DbCommands.Migrate(null, json: false, TextWriter.Null, TextWriter.Null));
         }
         var error = new StringWriter();
-        Assert.Equal(DbCommands.ExitFailed, DbCommands.Migrate("Host=127.0.0.1;Port=1;Timeout=2;Username=x", json: false, TextWriter.Null, error));
+        Assert.Equal(ExitCodes.Failed, DbCommands.Migrate("Host=127.0.0.1;Port=1;Timeout=2;Username=x", json: false, TextWriter.Null, error));
         Assert.Contains("tvs db migrate", error.ToString(), StringComparison.Ordinal);
     }
 }

@@ -151,7 +151,7 @@ public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
     {
         string out4 = Path.Combine(_f.Root, "tally-4");
         var w = new StringWriter();
-        Assert.Equal(ElectionCommands.ExitInvalid, ElectionCommands.Tally(_f.Election.Directory, _f.Data, null, [.. new[] { 2, 4, 6, 8 }.Select(_f.TrusteeDir)], out4, false, w, w));
+        Assert.Equal(ExitCodes.Invalid, ElectionCommands.Tally(_f.Election.Directory, _f.Data, null, [.. new[] { 2, 4, 6, 8 }.Select(_f.TrusteeDir)], out4, false, w, w));
         Assert.Contains("shares of 4 trustee(s) (2, 4, 6, 8), the threshold is 5: nothing decrypted", w.ToString());
         Assert.False(File.Exists(Path.Combine(out4, TallyResult.FileName)));
     }
@@ -168,7 +168,7 @@ public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
         string outDir = Path.Combine(_f.Root, $"tally-wrong-{proofs}");
         int exit = ElectionCommands.Tally(_f.Election.Directory, _f.Data, null, [_f.TrusteeDir(1), _f.TrusteeDir(2), dir, _f.TrusteeDir(4), _f.TrusteeDir(5)], outDir, false, w, w, proofs);
         _output.WriteLine(w.ToString());
-        Assert.Equal(ElectionCommands.ExitInvalid, exit);
+        Assert.Equal(ExitCodes.Invalid, exit);
         Assert.Contains($"trustee 3: ballot {ballot}: the DLEQ proof of the decryption share does not verify", w.ToString());
         Assert.Contains("nothing decrypted", w.ToString());
         Assert.False(File.Exists(Path.Combine(outDir, TallyResult.FileName)));
@@ -194,7 +194,7 @@ public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
             CopyDirectory(_f.TrusteeDir(6), dir);
             int altered = AlterShareOf(dir, failing.Min());
             var w2 = new StringWriter();
-            Assert.Equal(ElectionCommands.ExitInvalid, ElectionCommands.Tally(_f.Election.Directory, _f.Data, null, [_f.TrusteeDir(2), _f.TrusteeDir(4), dir, _f.TrusteeDir(7), _f.TrusteeDir(9)], Path.Combine(_f.Root, "tally-wrong-failing"), false, w2, w2, TallyProofs.OnFailure));
+            Assert.Equal(ExitCodes.Invalid, ElectionCommands.Tally(_f.Election.Directory, _f.Data, null, [_f.TrusteeDir(2), _f.TrusteeDir(4), dir, _f.TrusteeDir(7), _f.TrusteeDir(9)], Path.Combine(_f.Root, "tally-wrong-failing"), false, w2, w2, TallyProofs.OnFailure));
             Assert.Contains($"trustee 6: ballot {altered}: the DLEQ proof of the decryption share does not verify", w2.ToString());
         }
     }
@@ -214,7 +214,7 @@ public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
         string[] dirs = [_f.TrusteeDir(1), _f.TrusteeDir(2), _f.TrusteeDir(3), dir, _f.TrusteeDir(5)];
 
         var w = new StringWriter();
-        Assert.Equal(ElectionCommands.ExitInvalid, ElectionCommands.Tally(_f.Election.Directory, _f.Data, null, dirs, Path.Combine(_f.Root, "tally-bad-proof-all"), false, w, w, TallyProofs.All));
+        Assert.Equal(ExitCodes.Invalid, ElectionCommands.Tally(_f.Election.Directory, _f.Data, null, dirs, Path.Combine(_f.Root, "tally-bad-proof-all"), false, w, w, TallyProofs.All));
         Assert.Contains($"trustee 4: ballot {chunk.First + k}: the DLEQ proof of the decryption share does not verify", w.ToString());
 
         string outDir = Path.Combine(_f.Root, "tally-bad-proof-on-failure");
@@ -236,7 +236,7 @@ public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
         Console.SetError(err);
         try
         {
-            Assert.Equal(EngineCommands.ExitUnusable, Program.BuildRoot().Parse(["engine", "run", "--config", config]).Invoke());
+            Assert.Equal(ExitCodes.Unusable, Program.BuildRoot().Parse(["engine", "run", "--config", config]).Invoke());
         }
         finally
         {
@@ -244,7 +244,7 @@ public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
         }
         Assert.Contains("is closed", err.ToString());
         var w = new StringWriter();
-        Assert.Equal(ElectionCommands.ExitInvalid, ElectionCommands.Close(_f.Election.Directory, _f.Data, w, w));
+        Assert.Equal(ExitCodes.Invalid, ElectionCommands.Close(_f.Election.Directory, _f.Data, w, w));
         Assert.Contains("already closed", w.ToString());
     }
 
@@ -406,7 +406,7 @@ public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
         var w = new StringWriter();
         int exit = RecordCommands.Verify(rec, null, w, w);
         _output.WriteLine(w.ToString());
-        Assert.Equal(RecordCommands.ExitInvalid, exit);
+        Assert.Equal(ExitCodes.Invalid, exit);
         Assert.Contains("FAIL " + expected, w.ToString());
     }
 

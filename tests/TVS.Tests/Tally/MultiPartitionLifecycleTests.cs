@@ -175,7 +175,7 @@ public sealed class MultiPartitionLifecycleTests : IClassFixture<MultiPartitionF
         string data = Path.Combine(_f.Root, "stray-data");
         Directory.CreateDirectory(Path.Combine(data, "p3"));
         var w = new StringWriter();
-        Assert.Equal(ElectionCommands.ExitInvalid, ElectionCommands.Close(_f.Election.Directory, data, w, w));
+        Assert.Equal(ExitCodes.Invalid, ElectionCommands.Close(_f.Election.Directory, data, w, w));
         Assert.Contains("holds p3, which election.json does not name (partitions 3)", w.ToString());
     }
 
@@ -238,7 +238,7 @@ public sealed class MultiPartitionLifecycleTests : IClassFixture<MultiPartitionF
         var w = new StringWriter();
         int exit = RecordCommands.Verify(rec, null, w, w);
         _output.WriteLine(w.ToString());
-        Assert.Equal(RecordCommands.ExitInvalid, exit);
+        Assert.Equal(ExitCodes.Invalid, exit);
         Assert.Contains("FAIL " + expected, w.ToString());
     }
 

@@ -118,7 +118,7 @@ public sealed class RecordFormatTests : IDisposable
 
         var w = new StringWriter();
         int exit = RecordCommands.Verify(_dir, null, w, w);
-        Assert.Equal(RecordCommands.ExitInvalid, exit);
+        Assert.Equal(ExitCodes.Invalid, exit);
         Assert.Contains("FAIL " + expected, w.ToString(), StringComparison.Ordinal);
     }
 

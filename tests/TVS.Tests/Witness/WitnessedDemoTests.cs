@@ -121,8 +121,8 @@ public sealed class WitnessedDemoTests(ITestOutputHelper output) : IDisposable
             return p;
         }
         var said = new StringWriter();
-        Assert.Equal(BoardCommands.ExitOk, BoardCommands.Verify(File2("two.json", two), Election, null, said, said));
-        Assert.Equal(BoardCommands.ExitInvalid, BoardCommands.Verify(File2("one.json", one), Election, null, said, said));
+        Assert.Equal(ExitCodes.Ok, BoardCommands.Verify(File2("two.json", two), Election, null, said, said));
+        Assert.Equal(ExitCodes.Invalid, BoardCommands.Verify(File2("one.json", one), Election, null, said, said));
         Assert.Contains("FAIL below_quorum", said.ToString(), StringComparison.Ordinal);
         if (ExternalTools.Node(output))
         {
@@ -173,18 +173,18 @@ public sealed class WitnessedDemoTests(ITestOutputHelper output) : IDisposable
         string board = Path.Combine(_dir.Path, "board-copy");
         Directory.CreateDirectory(Path.Combine(board, "p0"));
         var said = new StringWriter();
-        Assert.Equal(ElectionCommands.ExitInvalid, ElectionCommands.Close(Election, data, said, said, board));
+        Assert.Equal(ExitCodes.Invalid, ElectionCommands.Close(Election, data, said, said, board));
         Assert.Contains("holds no checkpoint of partition 0", said.ToString(), StringComparison.Ordinal);
 
         File.WriteAllText(Path.Combine(board, "p0", "checkpoint"), KeepCosignatures(boardNote, policy, 1), new UTF8Encoding(false));
         said = new StringWriter();
-        Assert.Equal(ElectionCommands.ExitInvalid, ElectionCommands.Close(Election, data, said, said, board));
+        Assert.Equal(ExitCodes.Invalid, ElectionCommands.Close(Election, data, said, said, board));
         Assert.Contains("is not witnessed", said.ToString(), StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(data, CloseStatement.FileName)));
 
         File.WriteAllText(Path.Combine(board, "p0", "checkpoint"), KeepCosignatures(boardNote, policy, 2), new UTF8Encoding(false));
         said = new StringWriter();
-        Assert.True(ElectionCommands.Close(Election, data, said, said, board) == ElectionCommands.ExitOk, said.ToString());
+        Assert.True(ElectionCommands.Close(Election, data, said, said, board) == ExitCodes.Ok, said.ToString());
         Assert.True(File.Exists(Path.Combine(data, CloseStatement.FileName)));
     }
 }
