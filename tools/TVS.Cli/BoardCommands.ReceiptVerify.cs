@@ -31,7 +31,7 @@ public static partial class BoardCommands
             witnesses = ElectionCommands.ReadWitnessPolicy(electionDir);
             json = File.ReadAllBytes(receiptPath);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or FormatException or System.Text.Json.JsonException or TVS.Merkle.NoteException or ArgumentException or NullReferenceException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or FormatException or System.Text.Json.JsonException or TVS.Merkle.NoteException or ArgumentException)
         {
             error.WriteLine($"receipt verify: {e.Message}");
             return ExitCodes.Unusable;

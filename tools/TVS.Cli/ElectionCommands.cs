@@ -41,9 +41,14 @@ public static partial class ElectionCommands
     /// <summary>The public side of an election directory (or record): id, checkpoint key and partition count from election.json.</summary>
     public static (Guid Id, NoteVerifier Key, int Partitions) ReadPublicElection(string directory)
     {
-        var m = JsonNode.Parse(File.ReadAllText(Path.Combine(directory, ElectionSetup.ManifestFile)))!;
-        return (Guid.Parse((string)m["electionId"]!), NoteVerifier.Parse((string)m["checkpointVerifierKey"]!), ElectionRecord.ReadPartitions(m));
+        var m = JsonNode.Parse(File.ReadAllText(Path.Combine(directory, ElectionSetup.ManifestFile))) as JsonObject
+            ?? throw new InvalidDataException($"{ElectionSetup.ManifestFile}: not a JSON object");
+        return (Guid.Parse(RequiredString(m, "electionId")), NoteVerifier.Parse(RequiredString(m, "checkpointVerifierKey")), ElectionRecord.ReadPartitions(m));
     }
+
+    private static string RequiredString(JsonObject manifest, string field)
+        => manifest[field] is JsonValue v && v.TryGetValue(out string? s) ? s
+            : throw new InvalidDataException($"{ElectionSetup.ManifestFile}: \"{field}\" is missing or not a string");
 
     /// <summary>The election's checkpoint witnesses (election.json <c>witnesses</c>/<c>witnessQuorum</c>), null when it lists none; <see cref="InvalidDataException"/> when malformed.</summary>
     public static TVS.Engine.Election.WitnessPolicy? ReadWitnessPolicy(string directory)
