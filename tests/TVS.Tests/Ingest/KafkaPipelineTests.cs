@@ -591,7 +591,7 @@ public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
         }
         Assert.Equal(rows, events.Count);
 
-        AssertBoard(t, rows);
+        AssertBoard(t, rows, killed);
 
         // And against the load generator's own expectation: the accepted nullifiers, whatever the order.
         Assert.Equal(_p.Load.ExpectedCounts.GetValueOrDefault("accepted"), rows);
@@ -604,7 +604,7 @@ public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
     /// tiles, every entry against level 0, proofs), and receipts from PostgreSQL and the board
     /// verified offline for a sample of accepted votes.
     /// </summary>
-    private void AssertBoard(Target t, long rows)
+    private void AssertBoard(Target t, long rows, bool killed)
     {
         var election = _p.Election;
         string dir = Path.Combine(t.Root, "board-copy");
@@ -613,6 +613,7 @@ public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
         string key = Path.Combine(t.Root, "board.vkey");
         File.WriteAllText(key, election.Signer.Verifier.VerifierKey + "\n");
         string? go = TlogVerifyTool.Get(_output);
+        var tornBoard = new List<string>();
         for (int p = 0; p < Partitions; p++)
         {
             var note = board.TryGet($"p{p}/checkpoint");
@@ -622,9 +623,23 @@ public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
             Assert.Equal(_p.Reference[p].Progress.MmrRoot, c.Root);
             foreach (string k in objects.ListKeys($"{election.Id:D}/p{p}/"))
             {
+                byte[] content;
+                try
+                {
+                    content = objects.Get(k)!;
+                }
+                catch (Amazon.Runtime.AmazonClientException e) when (killed && e.Message.Contains("hash", StringComparison.OrdinalIgnoreCase))
+                {
+                    // s3rver writes a PUT's body straight into the object's file: a publisher killed
+                    // mid-upload leaves an object whose bytes fail the checksum the SDK sent with it
+                    // (real S3 and MinIO never expose one). One the board still needs is missing
+                    // from the copy, and Go's check of the tiles below fails on it.
+                    tornBoard.Add(k);
+                    continue;
+                }
                 string file = Path.Combine(dir, k);
                 Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-                File.WriteAllBytes(file, objects.Get(k)!);
+                File.WriteAllBytes(file, content);
             }
             if (go is not null)
             {
@@ -654,7 +669,7 @@ public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
                 checkedReceipts++;
             }
         }
-        _output.WriteLine($"board: {Partitions} partitions verified by Go's tlog from S3, {checkedReceipts} receipts from PostgreSQL and the board verified ({rows:N0} rows)");
+        _output.WriteLine($"board: {Partitions} partitions verified by Go's tlog from S3, {checkedReceipts} receipts from PostgreSQL and the board verified ({rows:N0} rows; {tornBoard.Count} torn uploads of killed publishers not needed by the board: {string.Join(", ", tornBoard)})");
     }
 
     private List<ConsumeResult<byte[], byte[]>> ReadTopicFrom(string topic, Dictionary<int, long> starts)
