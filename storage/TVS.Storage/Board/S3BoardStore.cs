@@ -28,7 +28,24 @@ public sealed class S3BoardStore : IBoardStore
 
     public void Put(string path, ReadOnlySpan<byte> content) => _objects.Put(path, content);
 
-    public byte[]? TryGet(string path) => _objects.Get(path);
+    /// <summary>
+    /// The object, or null when there is none — or when its bytes fail the checksum it was
+    /// written with: an S3-compatible server that writes a PUT's body in place (s3rver) keeps
+    /// what a publisher killed mid-upload sent. Read as absent, the publisher rebuilds the
+    /// partition's board from index 0 and puts every object again, which repairs it; real S3
+    /// never exposes such an object.
+    /// </summary>
+    public byte[]? TryGet(string path)
+    {
+        try
+        {
+            return _objects.Get(path);
+        }
+        catch (Amazon.Runtime.AmazonClientException e) when (e.Message.Contains("hash", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+    }
 
     public void Dispose() => _objects.Dispose();
 }
