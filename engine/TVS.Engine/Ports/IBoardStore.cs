@@ -1,3 +1,4 @@
+using TVS.Engine.IO;
 using TVS.Merkle;
 
 namespace TVS.Engine.Ports;
@@ -8,20 +9,8 @@ namespace TVS.Engine.Ports;
 /// the election's board, e.g. <c>p3/checkpoint</c>, <c>p3/tile/0/x001/234</c>, <c>close.note</c>.
 /// Any static HTTP server or CDN can serve it as it is.
 /// </summary>
-public interface IBoardStore : IDisposable
+public interface IBoardStore : IRecordStore
 {
-    /// <summary>
-    /// Stores <paramref name="content"/> at <paramref name="path"/>, durably when it returns. The
-    /// same bytes again are harmless. Only <c>checkpoint</c> files are ever replaced; a store may
-    /// refuse to change any other resource (tiles are immutable).
-    /// </summary>
-    void Put(string path, ReadOnlySpan<byte> content);
-
-    /// <summary>The resource's bytes, or null if there is none.</summary>
-    byte[]? TryGet(string path);
-
-    /// <summary>Where the board is, for messages (a directory or s3://bucket/prefix).</summary>
-    string Location { get; }
 }
 
 /// <summary>A signed checkpoint as the authority stores it: its tree size, root and the whole signed note.</summary>

@@ -11,10 +11,16 @@ namespace TVS.Engine.IO;
 /// </summary>
 public static partial class AtomicFile
 {
+    /// <summary>The suffix of the temporary file a write goes through before its rename.</summary>
+    public const string TemporarySuffix = ".tmp";
+
+    /// <summary>Whether <paramref name="path"/> is the temporary file of a write (left behind by a crash mid-write).</summary>
+    public static bool IsTemporary(string path) => path.EndsWith(TemporarySuffix, StringComparison.Ordinal);
+
     /// <summary>Replaces <paramref name="path"/> with <paramref name="content"/>, durably.</summary>
     public static void Write(string path, ReadOnlySpan<byte> content)
     {
-        string temp = path + ".tmp";
+        string temp = path + TemporarySuffix;
         using (var f = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             f.Write(content);
@@ -27,7 +33,7 @@ public static partial class AtomicFile
     /// <summary>Creates <paramref name="path"/> with <paramref name="content"/>, durably; throws if it exists (never replaces).</summary>
     public static void Create(string path, ReadOnlySpan<byte> content)
     {
-        string temp = path + ".tmp";
+        string temp = path + TemporarySuffix;
         using (var f = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             f.Write(content);

@@ -15,8 +15,14 @@ public sealed class S3BoardStore : IBoardStore
     private readonly S3BlobSink _objects;
 
     public S3BoardStore(S3BlobSinkOptions options, Guid electionId)
+        : this(options with { KeyPrefix = options.KeyPrefix + $"{electionId:D}/" })
     {
-        _objects = new S3BlobSink(options with { KeyPrefix = options.KeyPrefix + $"{electionId:D}/" });
+    }
+
+    /// <summary>The files under <paramref name="options"/>' key prefix as they are (an election record exported to <c>s3://bucket/prefix/</c>).</summary>
+    public S3BoardStore(S3BlobSinkOptions options)
+    {
+        _objects = new S3BlobSink(options);
     }
 
     public string Location => $"s3://{_objects.Options.Bucket}/{_objects.Options.KeyPrefix}";
@@ -45,6 +51,13 @@ public sealed class S3BoardStore : IBoardStore
         {
             return null;
         }
+    }
+
+    public IEnumerable<string> List(string prefix)
+    {
+        var keys = _objects.ListKeys(prefix);
+        keys.Sort(StringComparer.Ordinal);
+        return keys;
     }
 
     public void Dispose() => _objects.Dispose();

@@ -142,6 +142,8 @@ public sealed class BoardTileInteropTests(ITestOutputHelper output) : IDisposabl
 
         public byte[]? TryGet(string path) => inner.TryGet(path);
 
+        public IEnumerable<string> List(string prefix) => inner.List(prefix);
+
         public void Dispose()
         {
         }

@@ -156,6 +156,8 @@ public sealed class BoardWitnessingTests : IDisposable
 
         public byte[]? TryGet(string path) => _files.GetValueOrDefault(path);
 
+        public IEnumerable<string> List(string prefix) => _files.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+
         public void Dispose()
         {
         }
