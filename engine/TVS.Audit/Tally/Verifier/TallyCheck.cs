@@ -3,56 +3,47 @@ using TVS.Crypto.Threshold;
 namespace TVS.Engine.Tally;
 
 /// <summary>
-/// The count: every trustee's decryption shares in the record proved against its Y_j (DLEQ), then
-/// the shares of the trustees the published result names recombined and every ballot re-counted;
-/// the recount must equal the published result.
+/// The count: the shares of the trustees the published result names, each file checked against
+/// the ballots it covers and every DLEQ proof against its Y_j, recombined and every ballot
+/// re-counted (<see cref="Tallier.Run"/>, as <c>tvs tally</c> does); the recount must equal the
+/// published result.
 /// </summary>
 internal static class TallyCheck
 {
     public static void Run(RecordReader record, Guid id, DkgResult dkg, ContestList contests, TallyResult published, List<PartitionVotes> parts, VerificationReport report)
     {
-        int failures = report.FailureCount;
-        var ballots = parts.SelectMany(p => p.Votes).Select(v => v.Ballot.ToArray()).ToList();
-        var ephemerals = Tallier.Ephemerals(ballots);
-        Dictionary<int, TrusteeShares> shares;
+        // The votes as read and checked by the votes check; the record's shares under shares/.
+        var ballots = new MemoryBallots(parts.Select(p => (IReadOnlyList<Votes.AcceptedVote>)p.Votes).ToList());
+        TallyResult recount;
         try
         {
             string dir = record.PathOf(ElectionRecord.SharesDirectory);
-            shares = Tallier.LoadShares(Directory.Exists(dir) ? [dir] : [], id, ballots, ephemerals);
+            var shares = ShareFiles.FindInDirectories(Directory.Exists(dir) ? [dir] : []);
+            foreach (int t in published.Trustees)
+            {
+                if (!shares.Trustees.Contains(t))
+                {
+                    report.Fail($"{TallyResult.FileName}: names trustee {t}, whose shares are not in the record");
+                    return;
+                }
+            }
+            if (published.Trustees.Length < dkg.Parameters.Threshold || published.Trustees.Distinct().Count() != published.Trustees.Length)
+            {
+                report.Fail($"{TallyResult.FileName}: combines {published.Trustees.Length} trustee(s), the threshold is {dkg.Parameters.Threshold}");
+                return;
+            }
+            recount = Tallier.Run(id, dkg, contests, ballots, shares, TallyProofs.All, new TallyOptions { Trustees = published.Trustees });
         }
         catch (TallyException e)
         {
-            report.Fail(record.Relative(e.Message));
-            return;
-        }
-        foreach (var s in shares.Values.OrderBy(s => s.Trustee))
-        {
-            foreach (var m in Tallier.VerifyProofs(id, dkg, ephemerals, s))
+            foreach (var m in e.Failures.Count > 0 ? e.Failures : [e.Message])
             {
-                report.Fail(record.Relative(m));
+                // Proof failures name the file inside the shares folder; file failures name it by path.
+                report.Fail(m.StartsWith("trustee-", StringComparison.Ordinal) ? $"{ElectionRecord.SharesDirectory}/{m}" : record.Relative(m));
             }
-        }
-        if (report.FailureCount != failures)
-        {
             return;
         }
-        report.Ok($"{ElectionRecord.SharesDirectory}/: trustees {string.Join(", ", shares.Keys.Order())}: every decryption share's DLEQ proof verifies against its Y_j");
-        var used = new List<TrusteeShares>();
-        foreach (int t in published.Trustees)
-        {
-            if (!shares.TryGetValue(t, out var s))
-            {
-                report.Fail($"{TallyResult.FileName}: names trustee {t}, whose shares are not in the record");
-                return;
-            }
-            used.Add(s);
-        }
-        if (used.Count < dkg.Parameters.Threshold || used.Select(u => u.Trustee).Distinct().Count() != used.Count)
-        {
-            report.Fail($"{TallyResult.FileName}: combines {used.Count} trustee(s), the threshold is {dkg.Parameters.Threshold}");
-            return;
-        }
-        var recount = Tallier.Count(id, dkg, contests, ballots, ephemerals, used);
+        report.Ok($"{ElectionRecord.SharesDirectory}/: trustees {string.Join(", ", published.Trustees)}: every shares file made for the ballots it covers, every decryption share's DLEQ proof verifies against its Y_j");
         var diff = published.FirstDifference(recount);
         if (diff != null)
         {
