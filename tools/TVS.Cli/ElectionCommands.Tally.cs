@@ -77,7 +77,7 @@ public static partial class ElectionCommands
             var contests = ContestList.Load(Path.Combine(publicDir, ContestList.FileName));
             var shares = ShareFiles.FindInDirectories(shareDirs);
             Directory.CreateDirectory(outDir);
-            using var work = new DirectoryRecordStore(outDir);
+            using var work = new DirectoryRecordStore(outDir, replaceable: true);
             var started = System.Diagnostics.Stopwatch.StartNew();
             var result = Tallier.Run(closed.ElectionId, dkg, contests, closed.Ballots, shares, proofs, new TallyOptions { Threads = threads > 0 ? threads : Environment.ProcessorCount, Work = work });
             double seconds = started.Elapsed.TotalSeconds;
