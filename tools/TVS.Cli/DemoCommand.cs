@@ -490,7 +490,7 @@ public static class DemoCommand
     /// directory, and each trustee's share encrypted at rest under trustees/trustee-NN/share.key
     /// with a low Argon2id cost (demo only: production keeps the moderate default).
     /// </summary>
-    private static DkgResult Ceremony(ElectionSetup election, ContestList contests, string trusteesDir, DemoHsm? hsm)
+    internal static DkgResult Ceremony(ElectionSetup election, ContestList contests, string trusteesDir, DemoHsm? hsm)
     {
         var ceremony = LocalCeremony.Run(new DkgParameters(election.Id, DemoThreshold, DemoTrustees));
         CeremonyFiles.WriteJson(Path.Combine(election.Directory, ElectionRecord.ElectionKeyFile), CeremonyFiles.ToJson(ceremony.Result));
