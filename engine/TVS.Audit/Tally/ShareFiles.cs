@@ -163,8 +163,17 @@ public sealed class ShareFiles
             }
             if (!mine.SequenceEqual(firsts))
             {
-                long at = mine.Zip(firsts).FirstOrDefault(p => p.First != p.Second).First;
-                throw new TallyException($"trustee {t}'s shares files start at other ballots than trustee {trustees[0]}'s (first difference near ballot {at}): every trustee must run tvs trustee decrypt with the same --chunk");
+                var set = mine.ToHashSet();
+                var reference = firsts.ToHashSet();
+                // Only files missing (the others' boundaries): a gap; a boundary of its own: another --chunk.
+                if (set.IsSubsetOf(reference))
+                {
+                    int gap = firsts.Select((f, i) => (f, i)).First(x => !set.Contains(x.f)).i;
+                    long end = gap + 1 < firsts.Count ? firsts[gap + 1] : ballots;
+                    throw new TallyException($"trustee {t}: ballots {firsts[gap]}–{end - 1} have no shares file ({ShareChunk.TrusteeDirectory(t)}/{ShareChunk.FileName(firsts[gap])} is missing)");
+                }
+                long at = mine.First(f => !reference.Contains(f));
+                throw new TallyException($"trustee {t}'s shares files start at other ballots than trustee {trustees[0]}'s (ballot {at}): every trustee must run tvs trustee decrypt with the same --chunk");
             }
         }
         var ranges = new List<(long, int)>(firsts.Count);

@@ -59,4 +59,56 @@ public sealed class SyntheticElectionTests(ITestOutputHelper output) : IDisposab
         Assert.Equal(ExitCodes.Unusable, ElectionCommands.Tally(election, null, null, [shares], Path.Combine(_dir.Path, "tally2"), false, err, err, TallyProofs.All, board, null, 2));
         Assert.Contains("p1/tile/entries/000: missing from the board", err.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Shares_files_that_do_not_cover_the_ballots_exactly_are_refused_naming_the_files()
+    {
+        string root = Path.Combine(_dir.Path, "synthetic");
+        var log = new StringWriter();
+        Assert.Equal(ExitCodes.Ok, SyntheticElection.Make(root, 600, 2, 600, log));
+        string election = Path.Combine(root, "election"), board = Path.Combine(root, "board");
+        string Decrypt(int j, int chunk)
+        {
+            string shares = Path.Combine(_dir.Path, $"shares-{j}-{chunk}");
+            string trustee = Path.Combine(root, "trustees", ShareChunk.TrusteeDirectory(j));
+            var keys = Encoding.UTF8.GetBytes(File.ReadAllText(Path.Combine(trustee, "passphrase")));
+            Assert.Equal(ExitCodes.Ok, ElectionCommands.Decrypt(election, null, Path.Combine(trustee, TrusteeCommands.ShareFile), keys, shares, chunk, int.MaxValue, log, log, board, null, 2));
+            return shares;
+        }
+        string Tally(params string[] shares)
+        {
+            var err = new StringWriter();
+            int exit = ElectionCommands.Tally(election, null, null, shares, Path.Combine(_dir.Path, "tally-" + Guid.NewGuid().ToString("N")), false, err, err, TallyProofs.All, board, null, 2);
+            output.WriteLine(err.ToString());
+            Assert.Equal(ExitCodes.Invalid, exit);
+            return err.ToString();
+        }
+        string[] good = [Decrypt(1, 100), Decrypt(2, 100), Decrypt(3, 100), Decrypt(4, 100)];
+        string other = Decrypt(5, 128);
+
+        // Four trustees: below the threshold. A fifth with another chunk size: misaligned.
+        Assert.Contains("the threshold is 5", Tally(good), StringComparison.Ordinal);
+        Assert.Contains("trustee 5's shares files start at other ballots than trustee 1's", Tally([.. good, other]), StringComparison.Ordinal);
+
+        // A gap (a file removed), a file cut short, a file beyond the end, a file for other ballots.
+        string five = Decrypt(5, 100);
+        string dir5 = Path.Combine(five, ShareChunk.TrusteeDirectory(5));
+        string moved = Path.Combine(_dir.Path, "moved.shares");
+        File.Move(Path.Combine(dir5, ShareChunk.FileName(200)), moved);
+        Assert.Contains("trustee 5: ballots 200–299 have no shares file", Tally([.. good, five]), StringComparison.Ordinal);
+        File.Move(moved, Path.Combine(dir5, ShareChunk.FileName(200)));
+        var last = Path.Combine(dir5, ShareChunk.FileName(500));
+        var lastBytes = File.ReadAllBytes(last);
+        File.WriteAllBytes(last, lastBytes[..^10]);
+        Assert.Contains("torn or truncated", Tally([.. good, five]), StringComparison.Ordinal);
+        var chunk = ShareChunk.TryDecode(lastBytes, out _)!;
+        File.WriteAllBytes(last, ShareChunk.Encode(chunk.ElectionId, chunk.Trustee, chunk.First, chunk.Count, new byte[32], chunk.Body));
+        Assert.Contains("made for other ballots", Tally([.. good, five]), StringComparison.Ordinal);
+        File.WriteAllBytes(last, lastBytes);
+        File.Copy(last, Path.Combine(dir5, ShareChunk.FileName(600)));
+        Assert.Contains("starts at ballot 600, the election has 600", Tally([.. good, five]), StringComparison.Ordinal);
+        File.Delete(Path.Combine(dir5, ShareChunk.FileName(600)));
+        File.Copy(last, Path.Combine(dir5, "stray.shares"));
+        Assert.Contains("must be named trustee-NN/chunk-", Tally([.. good, five]), StringComparison.Ordinal);
+    }
 }
