@@ -572,7 +572,7 @@ public static class DemoCommand
         bool matches = result != null && load.ExpectedTally != null
             && result.Counts.Zip(load.ExpectedTally).All(p => p.First.SequenceEqual(p.Second))
             && result.SpoiledByReason().SequenceEqual(load.ExpectedSpoiled);
-        bool exported = tallied && RecordCommands.Export(election.Directory, data, record, log, log) == ExitCodes.Ok;
+        bool exported = tallied && RecordCommands.Export(election.Directory, data, record, log, log, boardDir) == ExitCodes.Ok;
         seconds["export"] = Lap();
         var verifyLog = new StringWriter();
         bool verified = exported && RecordCommands.Verify(record, null, verifyLog, verifyLog) == ExitCodes.Ok;

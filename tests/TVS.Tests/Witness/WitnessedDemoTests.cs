@@ -170,8 +170,16 @@ public sealed class WitnessedDemoTests(ITestOutputHelper output) : IDisposable
             File.Copy(file, target);
         }
         File.Delete(Path.Combine(data, CloseStatement.FileName));
+        // The demo's board (closed: its close.note goes) without partition 0's checkpoint.
         string board = Path.Combine(_dir.Path, "board-copy");
-        Directory.CreateDirectory(Path.Combine(board, "p0"));
+        foreach (string file in Directory.EnumerateFiles(Path.Combine(Demo, "board"), "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(board, Path.GetRelativePath(Path.Combine(Demo, "board"), file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        File.Delete(Path.Combine(board, CloseStatement.FileName));
+        File.Delete(Path.Combine(board, "p0", "checkpoint"));
         var said = new StringWriter();
         Assert.Equal(ExitCodes.Invalid, ElectionCommands.Close(Election, data, said, said, board));
         Assert.Contains("holds no checkpoint of partition 0", said.ToString(), StringComparison.Ordinal);
