@@ -376,7 +376,8 @@ internal sealed class DeadLetterSpill : IDisposable
                         at += list[i].Length;
                     }
                     return bytes;
-                });
+                }
+                );
             }
         }
     }

@@ -122,9 +122,24 @@ public sealed class ProductionCloseExportTests(ITestOutputHelper output) : IDisp
             said = new StringWriter();
             Assert.True(RecordCommands.Export(args, tally, recordDir, said, said, threads: 4) == ExitCodes.Ok, said.ToString());
             output.WriteLine(said.ToString());
+            // To S3 with the engine's config file: its PostgreSQL, Kafka, S3 endpoint and credentials, and its board.
+            string config = Path.Combine(_dir.Path, "engine.json");
+            File.WriteAllText(config, new System.Text.Json.Nodes.JsonObject
+            {
+                ["Engine"] = new System.Text.Json.Nodes.JsonObject
+                {
+                    ["Postgres"] = pg,
+                    ["Kafka"] = cluster.BootstrapServers,
+                    ["S3Bucket"] = s3.Bucket,
+                    ["S3Endpoint"] = s3.ServiceUrl,
+                    ["S3AccessKey"] = s3.AccessKey,
+                    ["S3SecretKey"] = s3.SecretKey,
+                    ["S3KeyPrefix"] = "prod/",
+                },
+            }.ToJsonString());
             string recordS3 = $"s3://{s3.Bucket}/records/{id:D}/";
             said = new StringWriter();
-            Assert.True(RecordCommands.Export(args, tally, recordS3, said, said, threads: 4) == ExitCodes.Ok, said.ToString());
+            Assert.True(RecordCommands.Export(new StoreArguments(election.Directory) { Config = config }, tally, recordS3, said, said, threads: 4) == ExitCodes.Ok, said.ToString());
             using (var local = new DirectoryRecordStore(recordDir, create: false))
             using (var remote = RecordLocation.Open(recordS3, s3Template, create: false))
             {
