@@ -57,7 +57,7 @@ public static partial class ElectionCommands
         {
             return Close(setup, stores, output, error);
         }
-        catch (Exception e) when (e is IOException or Npgsql.NpgsqlException or Confluent.Kafka.KafkaException or Amazon.Runtime.AmazonClientException or InvalidOperationException or TimeoutException)
+        catch (Exception e) when (e is IOException or Npgsql.NpgsqlException or Confluent.Kafka.KafkaException or Amazon.Runtime.AmazonClientException or Amazon.Runtime.AmazonServiceException or InvalidOperationException or TimeoutException)
         {
             error.WriteLine($"{Verb}: {e.Message}: not closed");
             return ExitCodes.Unusable;

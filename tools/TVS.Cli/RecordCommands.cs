@@ -64,7 +64,7 @@ public static partial class RecordCommands
             return ExitCodes.Ok;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or FormatException or ArgumentException
-            or System.Text.Json.JsonException or TVS.Merkle.NoteException or Npgsql.NpgsqlException or Confluent.Kafka.KafkaException or Amazon.Runtime.AmazonClientException or TimeoutException)
+            or System.Text.Json.JsonException or TVS.Merkle.NoteException or Npgsql.NpgsqlException or Confluent.Kafka.KafkaException or Amazon.Runtime.AmazonClientException or Amazon.Runtime.AmazonServiceException or TimeoutException)
         {
             error.WriteLine($"{Verb}: {e.Message}");
             return ExitCodes.Unusable;

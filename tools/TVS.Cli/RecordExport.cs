@@ -99,7 +99,14 @@ internal sealed class RecordExport : IDisposable
             {
                 return $"the board's {RecordLayout.BoardCheckpoint(k)} is at size {onBoard.Size}, the close statement's head of partition {k} at {head.Size}: not the closed board";
             }
-            BoardPartition.Open(board, k, head.Size, head.Root);
+            try
+            {
+                BoardPartition.Open(board, k, head.Size, head.Root);
+            }
+            catch (BoardFormatException e)
+            {
+                return $"the board {board.Location}: {e.Message}";
+            }
             _small.Add((RecordLayout.BoardCheckpoint(k), () => published, true));
             _boards.Add((k, head.Size));
             _heads.Add(head);
