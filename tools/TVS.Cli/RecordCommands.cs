@@ -66,7 +66,7 @@ public static partial class RecordCommands
         catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or FormatException or ArgumentException
             or System.Text.Json.JsonException or TVS.Merkle.NoteException or Npgsql.NpgsqlException or Confluent.Kafka.KafkaException or Amazon.Runtime.AmazonClientException or Amazon.Runtime.AmazonServiceException or TimeoutException)
         {
-            error.WriteLine($"{Verb}: {e.Message}");
+            error.WriteLine($"{Verb}: {(e is Amazon.Runtime.AmazonClientException ? "S3 (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the engine's config): " : "")}{e.Message}");
             return ExitCodes.Unusable;
         }
     }
