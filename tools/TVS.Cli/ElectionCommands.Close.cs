@@ -57,7 +57,7 @@ public static partial class ElectionCommands
         {
             return Close(setup, stores, output, error);
         }
-        catch (Exception e) when (e is IOException or Npgsql.NpgsqlException or Confluent.Kafka.KafkaException or Amazon.Runtime.AmazonClientException or Amazon.Runtime.AmazonServiceException or InvalidOperationException or TimeoutException)
+        catch (Exception e) when (e is IOException or Npgsql.NpgsqlException or Confluent.Kafka.KafkaException or Amazon.Runtime.AmazonClientException or Amazon.Runtime.AmazonServiceException or InvalidOperationException or TimeoutException or NoteException or FormatException or System.Text.Json.JsonException)
         {
             error.WriteLine($"{Verb}: {(e is Amazon.Runtime.AmazonClientException ? $"S3 ({stores.Board.Location}; credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the engine's config): " : "")}{e.Message}: not closed");
             return ExitCodes.Unusable;
