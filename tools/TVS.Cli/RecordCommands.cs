@@ -1,9 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using TVS.Engine.Tally;
-using TVS.Engine.Votes;
 using TVS.LoadGen;
-using TVS.Storage.Local;
 
 namespace TVS.Cli;
 
@@ -17,96 +15,79 @@ public static partial class RecordCommands
     /// <summary>Public folders of an election directory copied into the record when present (issuers' keys, signed registry roots).</summary>
     public static readonly string[] OptionalPublicDirectories = ["issuers", "roots", "registry"];
 
+    /// <summary>Files copied at once by default: the copy waits on storage, not on the cores.</summary>
+    public const int DefaultExportThreads = 8;
+
     public static Command BuildRecord()
     {
         var record = new Command("record", "The election record");
-        var export = new Command("export", "Write the election record of a closed, tallied election: public files only, with a SHA-256 manifest");
-        var e = new Option<DirectoryInfo>("--election") { Description = "election directory", Required = true };
-        var d = new Option<DirectoryInfo>("--data") { Description = $"the closed data directory (with {ElectionCommands.TallyDirectory}/ from tvs tally)", Required = true };
-        var o = new Option<DirectoryInfo>("--out") { Description = "the record directory to create (must not exist or be empty)", Required = true };
-        export.Options.Add(e);
-        export.Options.Add(d);
+        var export = new Command("export", "Write the election record of a closed, tallied election (the bulletin board plus the election's public files, every signed checkpoint, the dead letters, the shares and the result, manifest.json last) to a directory or an S3 prefix; a rerun resumes");
+        var stores = new StoreArguments.Options();
+        stores.AddTo(export);
+        var tally = new Option<DirectoryInfo>("--tally") { Description = "the output directory of tvs tally (result.json, shares/)", Required = true };
+        var o = new Option<string>("--out") { Description = "the record: a directory or s3://bucket/prefix/ (empty, or a partial export of the same record to resume)", Required = true };
+        var threads = new Option<int>("--threads") { Description = "files copied at once", DefaultValueFactory = _ => DefaultExportThreads };
+        export.Options.Add(tally);
         export.Options.Add(o);
-        export.SetAction(r => Export(r.GetValue(e)!.FullName, r.GetValue(d)!.FullName, r.GetValue(o)!.FullName, Console.Out, Console.Error));
+        export.Options.Add(threads);
+        export.SetAction(r => Export(stores.Read(r), r.GetValue(tally)!.FullName, r.GetValue(o)!, Console.Out, Console.Error, r.GetValue(threads)));
         record.Subcommands.Add(export);
         return record;
     }
 
+    /// <summary>The embedded export: <paramref name="data"/> is the authority, its <c>tally/</c> the tally, <paramref name="board"/> (default <c>DATA/board</c>) the board.</summary>
     public static int Export(string election, string data, string outDir, TextWriter output, TextWriter error, string? board = null)
+        => Export(new StoreArguments(election) { Data = data, Board = board }, Path.Combine(data, ElectionCommands.TallyDirectory), outDir, output, error);
+
+    public static int Export(StoreArguments stores, string tally, string outLocation, TextWriter output, TextWriter error, int threads = DefaultExportThreads)
     {
+        const string Verb = "tvs record export";
         try
         {
-            if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
+            var (id, key, partitions) = ElectionCommands.ReadPublicElection(stores.Election);
+            using var opened = ElectionStores.Open(stores, id, key, error, Verb);
+            if (opened is null)
             {
-                error.WriteLine($"tvs record export: {outDir} is not empty");
                 return ExitCodes.Unusable;
             }
-            string tally = Path.Combine(data, ElectionCommands.TallyDirectory);
-            if (!File.Exists(Path.Combine(tally, TallyResult.FileName)))
+            var plan = RecordExport.Plan(stores.Election, id, key, partitions, opened, tally, output);
+            if (plan.Refusal is { } refusal)
             {
-                error.WriteLine($"tvs record export: {tally}/{TallyResult.FileName} missing: run tvs tally first");
-                return ExitCodes.Unusable;
+                error.WriteLine($"{Verb}: {refusal}: nothing exported");
+                return ExitCodes.Invalid;
             }
-            var partitions = ElectionCommands.ReadClosedVotes(election, data, out var close, board);
-            var (id, _, _) = ElectionCommands.ReadPublicElection(election);
-            Directory.CreateDirectory(outDir);
-
-            // Public election files only: election.json and what it names, never secrets/.
-            File.Copy(Path.Combine(election, ElectionSetup.ManifestFile), Path.Combine(outDir, ElectionRecord.ElectionFile));
-            var m = JsonNode.Parse(File.ReadAllText(Path.Combine(election, ElectionSetup.ManifestFile)))!;
-            foreach (var (_, file) in m["verificationKeys"]!.AsObject())
+            using (plan)
             {
-                CopyInto(Path.Combine(election, (string)file!), outDir, (string)file!);
+                var done = plan.Write(() => RecordLocation.Open(outLocation, opened.S3, create: true), Math.Max(1, threads));
+                output.WriteLine($"record {outLocation}: {plan.Votes:N0} votes in {partitions} partition(s), {plan.CheckpointCount} checkpoint(s), {plan.DeadLetterCount} dead letter(s), close statement, {plan.ShareFiles} shares file(s), result; {done.Written} file(s) written, {done.Skipped} already there; {done.Listed} in {ElectionRecord.ManifestFile}");
             }
-            File.Copy(Path.Combine(election, ContestList.FileName), Path.Combine(outDir, ContestList.FileName));
-            File.Copy(Path.Combine(election, ElectionRecord.ElectionKeyFile), Path.Combine(outDir, ElectionRecord.ElectionKeyFile));
-            foreach (var dir in OptionalPublicDirectories.Where(x => Directory.Exists(Path.Combine(election, x))))
-            {
-                foreach (var f in Directory.EnumerateFiles(Path.Combine(election, dir), "*", SearchOption.AllDirectories))
-                {
-                    CopyInto(f, outDir, Path.GetRelativePath(election, f));
-                }
-            }
-
-            // The bulletin board, per partition: accepted votes and every signed checkpoint; then the
-            // close statement that binds every partition's final head.
-            int checkpoints = 0;
-            for (int k = 0; k < partitions.Count; k++)
-            {
-                string votesFile = Path.Combine(outDir, ElectionRecord.VotesFile(k));
-                Directory.CreateDirectory(Path.GetDirectoryName(votesFile)!);
-                AcceptedVoteFile.Write(votesFile, partitions[k]);
-                foreach (var note in Directory.EnumerateFiles(LocalPartition.CheckpointDirectory(data, k), "*.note").Where(n => Path.GetFileName(n) != LocalCheckpointSink.LatestFile))
-                {
-                    CopyInto(note, outDir, ElectionRecord.CheckpointsDirectory(k) + "/" + Path.GetFileName(note));
-                    checkpoints++;
-                }
-            }
-            File.Copy(Path.Combine(data, CloseStatement.FileName), Path.Combine(outDir, CloseStatement.FileName));
-
-            // The tally: the shares that were combined, and the result.
-            int shareFiles = 0;
-            foreach (var f in ShareChunk.FindFiles(Path.Combine(tally, ElectionRecord.SharesDirectory)))
-            {
-                CopyInto(f, outDir, Path.GetRelativePath(tally, f));
-                shareFiles++;
-            }
-            File.Copy(Path.Combine(tally, TallyResult.FileName), Path.Combine(outDir, TallyResult.FileName));
-            ElectionRecord.WriteManifest(outDir, id);
-            output.WriteLine($"record {outDir}: {partitions.Sum(p => p.Count):N0} votes in {partitions.Count} partition(s), {checkpoints} checkpoint(s), close statement (root {close.Checkpoint.Root.ToBase64()}), {shareFiles} shares file(s), result; {ElectionRecord.ListFiles(outDir).Count} files in {ElectionRecord.ManifestFile}");
             return ExitCodes.Ok;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or FormatException or System.Text.Json.JsonException or TVS.Merkle.NoteException)
+        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or FormatException or ArgumentException
+            or System.Text.Json.JsonException or TVS.Merkle.NoteException or Npgsql.NpgsqlException or Confluent.Kafka.KafkaException or Amazon.Runtime.AmazonClientException or Amazon.Runtime.AmazonServiceException or TimeoutException)
         {
-            error.WriteLine($"tvs record export: {e.Message}");
+            error.WriteLine($"{Verb}: {(e is Amazon.Runtime.AmazonClientException ? "S3 (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the engine's config): " : "")}{e.Message}");
             return ExitCodes.Unusable;
         }
     }
 
-    private static void CopyInto(string source, string root, string relative)
+    /// <summary>The public files of an election directory: election.json, the verification keys it names, contests, the election key, issuers/roots/registry.</summary>
+    internal static IEnumerable<(string Path, string Source)> PublicElectionFiles(string election)
     {
-        string target = Path.Combine(root, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        File.Copy(source, target);
+        yield return (ElectionRecord.ElectionFile, Path.Combine(election, ElectionSetup.ManifestFile));
+        var m = JsonNode.Parse(File.ReadAllText(Path.Combine(election, ElectionSetup.ManifestFile)))!;
+        foreach (var (_, file) in m["verificationKeys"]!.AsObject())
+        {
+            yield return ((string)file!, Path.Combine(election, (string)file!));
+        }
+        yield return (ContestList.FileName, Path.Combine(election, ContestList.FileName));
+        yield return (ElectionRecord.ElectionKeyFile, Path.Combine(election, ElectionRecord.ElectionKeyFile));
+        foreach (var dir in OptionalPublicDirectories.Where(x => Directory.Exists(Path.Combine(election, x))))
+        {
+            foreach (var f in Directory.EnumerateFiles(Path.Combine(election, dir), "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            {
+                yield return (Path.GetRelativePath(election, f).Replace('\\', '/'), f);
+            }
+        }
     }
 }

@@ -98,6 +98,37 @@ public sealed class LocalDeadLetterSink : IDeadLetterSink
         return f;
     }
 
+    /// <summary>
+    /// Writes one dead letter as a frame of this file's format (docs/formats.md "Dead letter") to
+    /// <paramref name="destination"/>: the election record's dead-letter files are made of these frames.
+    /// </summary>
+    public static void WriteFrame(Stream destination, long offset, string reasonCode, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentNullException.ThrowIfNull(reasonCode);
+        if (reasonCode.Length is 0 or > byte.MaxValue || !reasonCode.All(char.IsAscii))
+        {
+            throw new ArgumentException($"reason code '{reasonCode}': 1..255 ASCII characters", nameof(reasonCode));
+        }
+        int size = 6 + reasonCode.Length + 16 + key.Length + value.Length + 4;
+        var f = new byte[size];
+        Magic.CopyTo(f);
+        f[4] = Version;
+        f[5] = (byte)reasonCode.Length;
+        Encoding.ASCII.GetBytes(reasonCode, f.AsSpan(6));
+        int p = 6 + reasonCode.Length;
+        BinaryPrimitives.WriteInt64BigEndian(f.AsSpan(p), offset);
+        BinaryPrimitives.WriteInt32BigEndian(f.AsSpan(p + 8), key.Length);
+        BinaryPrimitives.WriteInt32BigEndian(f.AsSpan(p + 12), value.Length);
+        key.CopyTo(f.AsSpan(p + 16));
+        value.CopyTo(f.AsSpan(p + 16 + key.Length));
+        BinaryPrimitives.WriteUInt32BigEndian(f.AsSpan(size - 4), Crc32C.Compute(f.AsSpan(0, size - 4)));
+        destination.Write(f);
+    }
+
+    /// <summary>Every whole frame of <paramref name="file"/> (a deadletters.log, or a dead-letter file of the election record), in file order.</summary>
+    public static List<DeadLetter> ReadFrames(Stream file) => Scan(file).Select(x => x.Letter).ToList();
+
     /// <summary>Reads every whole dead letter in <paramref name="directory"/>.</summary>
     public static List<DeadLetter> ReadAll(string directory)
     {
@@ -110,7 +141,7 @@ public sealed class LocalDeadLetterSink : IDeadLetterSink
         return Scan(file).Select(x => x.Letter).ToList();
     }
 
-    private static IEnumerable<(DeadLetter Letter, long End)> Scan(FileStream file)
+    private static IEnumerable<(DeadLetter Letter, long End)> Scan(Stream file)
     {
         file.Position = 0;
         var data = new byte[file.Length];

@@ -92,6 +92,10 @@ public sealed class LocalVoteStore : IVoteStore, IVoteHistory
     /// <summary>Bytes of <see cref="VotesFile"/> that are committed (readers stop there; the rest may be a batch being written).</summary>
     public static long ReadCommittedLength(string directory) => ReadProgress(directory).VotesLength;
 
+    /// <summary>The committed progress of the partition whose votes are in <paramref name="directory"/>, null when it has none (no engine committed there).</summary>
+    public static PartitionProgress? ReadCommittedProgress(string directory) =>
+        File.Exists(Path.Combine(directory, ProgressFile)) ? ReadProgress(directory).Progress : null;
+
     /// <inheritdoc/>
     public long ReadHistory(long fromIndex, long toIndex, VoteHistoryRow onRow)
     {

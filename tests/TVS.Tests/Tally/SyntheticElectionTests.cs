@@ -111,4 +111,52 @@ public sealed class SyntheticElectionTests(ITestOutputHelper output) : IDisposab
         File.Copy(last, Path.Combine(dir5, "stray.shares"));
         Assert.Contains("must be named trustee-NN/chunk-", Tally([.. good, five]), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Decrypt_and_tally_from_an_S3_board_give_what_they_give_from_its_directory()
+    {
+        if (!Storage.TestServices.S3(output, out var s3))
+        {
+            return;
+        }
+        string root = Path.Combine(_dir.Path, "synthetic");
+        var log = new StringWriter();
+        Assert.Equal(ExitCodes.Ok, SyntheticElection.Make(root, 700, 3, 700, log));
+        string election = Path.Combine(root, "election"), board = Path.Combine(root, "board");
+        var id = ElectionCommands.ReadPublicElection(election).Id;
+        // The board as the engines publish it: under {prefix}{election id}/ of the bucket.
+        using (var published = new TVS.Storage.Board.S3BoardStore(s3 with { KeyPrefix = "boards/" }, id))
+        {
+            foreach (var file in Directory.EnumerateFiles(board, "*", SearchOption.AllDirectories))
+            {
+                published.Put(Path.GetRelativePath(board, file).Replace('\\', '/'), File.ReadAllBytes(file));
+            }
+        }
+        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", s3.AccessKey);
+        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", s3.SecretKey);
+        string location = $"s3://{s3.Bucket}/boards/";
+        string[] dirs = new string[2];
+        for (int run = 0; run < 2; run++)
+        {
+            string shares = Path.Combine(_dir.Path, $"shares-{run}");
+            foreach (int j in new[] { 1, 3, 5, 7, 9 })
+            {
+                string trustee = Path.Combine(root, "trustees", ShareChunk.TrusteeDirectory(j));
+                var keys = Encoding.UTF8.GetBytes(File.ReadAllText(Path.Combine(trustee, "passphrase")));
+                Assert.Equal(ExitCodes.Ok, ElectionCommands.Decrypt(election, null, Path.Combine(trustee, TrusteeCommands.ShareFile), keys, shares, 200, int.MaxValue, log, log,
+                    run == 0 ? board : location, run == 0 ? null : s3.ServiceUrl, 2));
+            }
+            dirs[run] = Path.Combine(_dir.Path, $"tally-{run}");
+            int exit = ElectionCommands.Tally(election, null, null, [shares], dirs[run], false, log, log, TallyProofs.All, run == 0 ? board : location, run == 0 ? null : s3.ServiceUrl, 2);
+            output.WriteLine(log.ToString());
+            Assert.Equal(ExitCodes.Ok, exit);
+        }
+        Assert.Equal(File.ReadAllText(Path.Combine(dirs[0], TallyResult.FileName)), File.ReadAllText(Path.Combine(dirs[1], TallyResult.FileName)));
+
+        // A bucket without the board: a clear refusal.
+        var err = new StringWriter();
+        Assert.Equal(ExitCodes.Unusable, ElectionCommands.Tally(election, null, null, [Path.Combine(_dir.Path, "shares-0")], Path.Combine(_dir.Path, "tally-x"), false, err, err,
+            TallyProofs.All, $"s3://{s3.Bucket}/elsewhere/", s3.ServiceUrl, 2));
+        Assert.Contains("not closed", err.ToString(), StringComparison.Ordinal);
+    }
 }

@@ -170,18 +170,19 @@ public sealed class WitnessedDemoTests(ITestOutputHelper output) : IDisposable
             File.Copy(file, target);
         }
         File.Delete(Path.Combine(data, CloseStatement.FileName));
-        // The demo's close put the cosigned notes in its data directory: back to the authority's own.
-        foreach (string note in Directory.EnumerateFiles(LocalPartition.CheckpointDirectory(data, 0), "*.note"))
-        {
-            File.WriteAllText(note, KeepCosignatures(File.ReadAllText(note), policy, 0), new UTF8Encoding(false));
-        }
+        // The demo's board (closed: its close.note goes) without partition 0's checkpoint.
         string board = Path.Combine(_dir.Path, "board-copy");
-        Directory.CreateDirectory(Path.Combine(board, "p0"));
+        foreach (string file in Directory.EnumerateFiles(Path.Combine(Demo, "board"), "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(board, Path.GetRelativePath(Path.Combine(Demo, "board"), file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        File.Delete(Path.Combine(board, CloseStatement.FileName));
+        File.Delete(Path.Combine(board, "p0", "checkpoint"));
         var said = new StringWriter();
-        // Close publishes the empty board from the data directory first: the authority's checkpoint, not witnessed.
         Assert.Equal(ExitCodes.Invalid, ElectionCommands.Close(Election, data, said, said, board));
-        Assert.Contains("is not witnessed", said.ToString(), StringComparison.Ordinal);
-        Assert.True(File.Exists(Path.Combine(board, "p0", "checkpoint")));
+        Assert.Contains("holds no checkpoint of partition 0", said.ToString(), StringComparison.Ordinal);
 
         File.WriteAllText(Path.Combine(board, "p0", "checkpoint"), KeepCosignatures(boardNote, policy, 1), new UTF8Encoding(false));
         said = new StringWriter();
