@@ -45,6 +45,16 @@ public static class GatewayCommands
             {
                 return ExitCodes.Refused;
             }
+            ReceiptService? receipts;
+            try
+            {
+                receipts = Receipts(id, r.GetValue(receiptsPg), r.GetValue(board), r.GetValue(electionDir), r.GetValue(s3Endpoint));
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException or InvalidDataException or FormatException or System.Text.Json.JsonException)
+            {
+                Console.Error.WriteLine($"tvs gateway run: {e.Message}");
+                return ExitCodes.Refused;
+            }
             return Run(new GatewayOptions
             {
                 BootstrapServers = r.GetValue(bootstrap)!,
@@ -57,7 +67,7 @@ public static class GatewayCommands
                 MaxConnections = r.GetValue(connections),
                 KafkaExtra = ParseSettings(r.GetValue(kafkaConfig)),
                 InlineIo = !r.GetValue(noInlineIo),
-                Receipts = Receipts(id, r.GetValue(receiptsPg), r.GetValue(board), r.GetValue(electionDir), r.GetValue(s3Endpoint)),
+                Receipts = receipts,
             }, !r.GetValue(noStatus));
         });
         gateway.Subcommands.Add(run);
@@ -87,7 +97,7 @@ public static class GatewayCommands
             int slash = rest.IndexOf('/');
             string bucket = slash < 0 ? rest : rest[..slash];
             string prefix = slash < 0 ? "" : rest[(slash + 1)..].TrimEnd('/') + "/";
-            store = new S3BoardStore(new S3BlobSinkOptions
+            var options = new S3BlobSinkOptions
             {
                 Bucket = bucket,
                 ServiceUrl = s3Endpoint,
@@ -95,7 +105,15 @@ public static class GatewayCommands
                 AccessKey = Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID"),
                 SecretKey = Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY"),
                 VerifyReadBack = false,
-            }, electionId);
+            };
+            // A gateway only reads the board: it never creates the bucket, and a missing one is
+            // named at start rather than as a 404 on every receipt.
+            var why = new StringWriter();
+            if (!S3Buckets.Prepare(options, create: false, $"--board {board}", why))
+            {
+                throw new InvalidOperationException(why.ToString().Trim());
+            }
+            store = new S3BoardStore(options, electionId);
         }
         else
         {
