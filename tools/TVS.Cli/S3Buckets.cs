@@ -12,8 +12,10 @@ namespace TVS.Cli;
 public static class S3Buckets
 {
     /// <summary>
-    /// True when the bucket is there (or was just created); false after writing why not to
-    /// <paramref name="error"/> as <c>{who}: …</c>. <paramref name="createSetting"/> names the
+    /// True when the bucket is there (or was just created), or when the endpoint does not answer
+    /// (a warning: outages are retried where the writes happen); false after writing why not to
+    /// <paramref name="error"/> as <c>{who}: …</c> when the server says the bucket is missing or
+    /// refuses the credentials. <paramref name="createSetting"/> names the
     /// setting that would let this command create it (null: none, the command never creates).
     /// </summary>
     public static bool Prepare(S3BlobSinkOptions options, bool create, string who, TextWriter error, TextWriter? info = null, string? createSetting = null)
@@ -46,8 +48,11 @@ public static class S3Buckets
                 error.WriteLine($"{who}: {bucket}: access refused ({detail}): check the credentials (S3AccessKey/S3SecretKey, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the SDK's chain) and the bucket's policy");
                 return false;
             default:
-                error.WriteLine($"{who}: {bucket}: no answer from the endpoint ({detail})");
-                return false;
+                // An outage is not a wrong setting: the flush stage and the board publisher retry
+                // with back-off until S3 is back (docs/ops/storage.md, "What a failure looks like"),
+                // so an engine restarted during one starts and waits rather than exiting.
+                error.WriteLine($"{who}: WARNING: {bucket}: no answer from the endpoint ({detail}); starting anyway, writes retry until it answers");
+                return true;
         }
     }
 }

@@ -9,7 +9,7 @@ namespace TVS.Tests.Storage;
 /// <summary>
 /// The bucket decision (docs/ops/storage.md, "The bucket") against the local S3 server: a missing
 /// bucket is named with its endpoint and not created unless allowed; allowed, it is created;
-/// an endpoint that does not answer is named; <c>tvs engine run</c> stops at start on a missing
+/// an endpoint that does not answer is named in a warning (outages are retried, not refused); <c>tvs engine run</c> stops at start on a missing
 /// bucket it may not create and creates it in test mode on an S3-compatible endpoint.
 /// </summary>
 [Collection(InProcessCliCollection.Name)]
@@ -53,7 +53,7 @@ public sealed class S3BucketTests : IDisposable
     }
 
     [Fact]
-    public void An_endpoint_that_does_not_answer_is_named()
+    public void An_endpoint_that_does_not_answer_is_named_in_a_warning()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -61,9 +61,10 @@ public sealed class S3BucketTests : IDisposable
         listener.Stop();
         var options = new S3BlobSinkOptions { Bucket = "tvs-nowhere", ServiceUrl = $"http://127.0.0.1:{port}", AccessKey = "k", SecretKey = "s", Timeout = TimeSpan.FromSeconds(5), MaxSdkRetries = 0 };
         var error = new StringWriter();
-        Assert.False(S3Buckets.Prepare(options, create: true, "test", error));
+        // Named, but not a refusal: an outage is retried where the writes happen (an engine restarted during one waits).
+        Assert.True(S3Buckets.Prepare(options, create: true, "test", error));
         _output.WriteLine(error.ToString());
-        Assert.Contains($"S3 bucket 'tvs-nowhere' at http://127.0.0.1:{port}: no answer from the endpoint", error.ToString());
+        Assert.Contains($"WARNING: S3 bucket 'tvs-nowhere' at http://127.0.0.1:{port}: no answer from the endpoint", error.ToString());
     }
 
     [Fact]
