@@ -21,7 +21,7 @@ public static partial class EngineCommands
         var cmd = new Command("loadgen", """
             Mint votes for a simulated (INSECURE, test-only) election, then either append them to a local input log (--out LOG) or post them to gateways over HTTP at a target rate (--gateway URL…).
 
-            Tallyable votes: when the election directory holds its test material (secrets/simulated-setup.trapdoor, a root signed by the issuers' threshold, election-key.json and contests.json, as tvs demo --keep leaves them), each ballot is encrypted to the election key with one valid choice per contest, under an accepted root, with a proof the engine accepts. --gateway requires that material and refuses, naming what is missing, without it; --out creates a new simulated election in an empty directory and, without an election key, writes ballots of random bytes (not tallyable).
+            Tallyable votes: when the election directory holds its test material (secrets/simulated-setup.trapdoor, a root signed by the issuers' threshold, election-key.json and contests.json, as tvs demo --dir DIR leaves them in DIR/election), each ballot is encrypted to the election key with one valid choice per contest, under an accepted root, with a proof the engine accepts. --gateway requires that material and refuses, naming what is missing, without it; --out creates a new simulated election in an empty directory and, without an election key, writes ballots of random bytes (not tallyable).
 
             HTTP mode: open loop, request i is due at start + i/rate, sent round-robin over the gateways, at most --concurrency in flight; latency is measured from the due time (no coordinated omission). Prints rate achieved, latency p50/p90/p99/max, answers by HTTP status and by the gateway's code, transport errors by kind (--json for machines). Exit 0 when every request was answered and none with 429 or 5xx, else 1; 2 on unusable input. Each gateway limits requests per client IP (tvs gateway run --rate/--burst, 20/s by default): raise it for a load test from one machine.
             """);
@@ -70,7 +70,7 @@ public static partial class EngineCommands
             }
             var request = new LoadgenHttpRequest(dir.FullName, urls, r.GetValue(rate), r.GetValue(votes), r.GetValue(duration), r.GetValue(concurrency), r.GetValue(timeout),
                 r.GetValue(seed) ?? System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue), r.GetValue(dup) ?? 0, r.GetValue(bad) ?? 0, r.GetValue(wrongRoot), r.GetValue(malformed) ?? 0, r.GetValue(json));
-            return LoadgenToGateways(request, Console.Out, Console.Error, progress: !r.GetValue(json) && !Console.IsErrorRedirected);
+            return LoadgenToGateways(request, Console.Out, Console.Error, progress: !Console.IsErrorRedirected); // the bar goes to stderr, JSON to stdout
         });
         return cmd;
     }
