@@ -210,25 +210,40 @@ public static partial class EngineCommands
                 Timeout = TimeSpan.FromSeconds(q.TimeoutSeconds),
                 Duration = q.DurationSeconds is { } s ? TimeSpan.FromSeconds(s) : null,
             }, load.Records);
+            // Ctrl-C stops scheduling: the requests in flight finish and the report covers what was sent.
+            using var stop = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                e.Cancel = true;
+                stop.Cancel();
+            };
+            Console.CancelKeyPress += onCancel;
             GatewayLoadReport report;
-            if (progress)
+            try
             {
-                report = null!;
-                console.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn()).Start(ctx =>
+                if (progress)
                 {
-                    var task = ctx.AddTask($"posting {run.Planned:N0} votes at {q.Rate:N0}/s to {uris.Count} gateway(s)", maxValue: run.Planned);
-                    var running = run.RunAsync();
-                    while (!running.Wait(200))
+                    report = null!;
+                    console.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn()).Start(ctx =>
                     {
+                        var task = ctx.AddTask($"posting {run.Planned:N0} votes at {q.Rate:N0}/s to {uris.Count} gateway(s)", maxValue: run.Planned);
+                        var running = run.RunAsync(stop.Token);
+                        while (!running.Wait(200))
+                        {
+                            task.Value = run.Completed;
+                        }
                         task.Value = run.Completed;
-                    }
-                    task.Value = run.Completed;
-                    report = running.GetAwaiter().GetResult();
-                });
+                        report = running.GetAwaiter().GetResult();
+                    });
+                }
+                else
+                {
+                    report = run.RunAsync(stop.Token).GetAwaiter().GetResult();
+                }
             }
-            else
+            finally
             {
-                report = run.RunAsync().GetAwaiter().GetResult();
+                Console.CancelKeyPress -= onCancel;
             }
             if (q.Json)
             {

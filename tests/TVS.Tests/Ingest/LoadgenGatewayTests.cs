@@ -174,6 +174,22 @@ public sealed class LoadgenGatewayTests : IDisposable
         Assert.Equal(25, (long)downReport!["requests"]!);
         Assert.Equal(25, Count(downReport, "byError", "connection_refused"));
         Assert.Equal(0, (long)downReport["answered"]!);
+
+        // A gateway that takes connections and never answers: each request is a timeout, counted.
+        var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start(backlog: 64); // the kernel completes the handshakes; nobody reads
+        try
+        {
+            var (timedOut, silentReport, _) = await Task.Run(() => Loadgen(new EngineCommands.LoadgenHttpRequest(dir, [$"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}"],
+                Rate: 100, Votes: 6, DurationSeconds: null, Concurrency: 6, TimeoutSeconds: 1, Seed: 5, Json: true)));
+            Assert.Equal(ExitCodes.Failed, timedOut);
+            Assert.Equal(6, Count(silentReport!, "byError", "timeout"));
+            Assert.True((double)silentReport!["seconds"]! >= 1, "a timeout ends no sooner than --timeout");
+        }
+        finally
+        {
+            silent.Stop();
+        }
     }
 
     [Fact]
