@@ -106,6 +106,9 @@ public static partial class EngineCommands
         return ExitCodes.Ok;
     }
 
+    /// <summary>Peak memory per minted vote (sealed vote, plaintext, the generator's arrays), measured (docs/PERFORMANCE.md, "Load generator against one gateway").</summary>
+    private const long MintedVoteBytes = 4096;
+
     /// <summary>What <c>tvs loadgen --gateway</c> was asked for.</summary>
     public sealed record LoadgenHttpRequest(string ElectionDir, IReadOnlyList<string> Gateways, double Rate, int? Votes, double? DurationSeconds, int Concurrency,
         double TimeoutSeconds, int Seed, double Duplicates = 0, double BadProofs = 0, double WrongRoots = 0, double Malformed = 0, bool Json = false);
@@ -134,9 +137,14 @@ public static partial class EngineCommands
             return ExitCodes.Usage;
         }
         long count = q.Votes ?? GatewayLoad.RequestsIn(q.DurationSeconds!.Value, q.Rate);
-        if (count > int.MaxValue / 2)
+        // Every vote is minted before the clock starts: refuse a run whose votes cannot fit in memory
+        // rather than fail with an out-of-memory error after minutes of minting.
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        double needed = count * (1 + Math.Max(0, q.Duplicates) + Math.Max(0, q.Malformed)) * MintedVoteBytes;
+        if (count > int.MaxValue / 2 || needed > available * 0.8)
         {
-            error.WriteLine($"{Me}: {count:N0} votes: too many for one run (every vote is minted before sending); split the run");
+            error.WriteLine($"{Me}: {count:N0} votes: about {needed / (1 << 20):N0} MiB once minted (≈ {MintedVoteBytes / 1024} KB each, all minted before sending), "
+                + $"more than this machine offers ({available / (1 << 20):N0} MiB): split the run (--votes/--duration) or spread it over several load generators with their own --seed");
             return ExitCodes.Usage;
         }
         var uris = new List<Uri>();

@@ -218,6 +218,11 @@ public sealed class LoadgenGatewayTests : IDisposable
         Assert.Equal(ExitCodes.Usage, Loadgen(request with { ElectionDir = dir, Rate = 0 }).Exit);
         Assert.Equal(ExitCodes.Usage, Loadgen(request with { ElectionDir = dir, DurationSeconds = 3 }).Exit); // both --votes and --duration
         Assert.Equal(ExitCodes.Usage, Loadgen(request with { ElectionDir = dir, Gateways = ["ftp://x"] }).Exit);
+
+        // More votes than memory holds (all are minted before sending): refused before minting.
+        var tooMany = Loadgen(request with { ElectionDir = dir, Votes = 500_000_000 });
+        Assert.Equal(ExitCodes.Usage, tooMany.Exit);
+        Assert.Contains("split the run", tooMany.Err);
     }
 
     /// <summary>Every record of votes.pending, partition by partition.</summary>
