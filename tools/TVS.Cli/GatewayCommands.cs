@@ -113,6 +113,7 @@ public static class GatewayCommands
             {
                 throw new InvalidOperationException(why.ToString().Trim());
             }
+            Console.Error.Write(why.ToString()); // a warning when the endpoint did not answer
             store = new S3BoardStore(options, electionId);
         }
         else

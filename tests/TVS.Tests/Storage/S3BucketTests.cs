@@ -120,6 +120,35 @@ public sealed class S3BucketTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Gateway_run_refuses_a_receipts_board_in_a_missing_bucket_before_it_starts()
+    {
+        if (!TestServices.S3(_output, out var s3))
+        {
+            return;
+        }
+        string election = Path.Combine(_root, "gw-election");
+        TVS.LoadGen.ElectionSetup.CreateSimulated(election).Dispose();
+        string bucket = FreshBucket();
+        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", s3.AccessKey);
+        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", s3.SecretKey);
+        try
+        {
+            var refused = Tvs("gateway", "run", "--bootstrap", "127.0.0.1:1", "--election-dir", election, "--port", "0",
+                "--receipts-pg", "Host=127.0.0.1;Database=none", "--board", $"s3://{bucket}/boards", "--s3-endpoint", s3.ServiceUrl!);
+            Assert.Equal(ExitCodes.Refused, refused.Exit);
+            Assert.Contains($"tvs gateway run: --board s3://{bucket}/boards: S3 bucket '{bucket}' at {s3.ServiceUrl} does not exist", refused.Err);
+            Assert.DoesNotContain("S3CreateBucket", refused.Err); // a gateway never creates it
+            using var probe = new S3BlobSink(s3 with { Bucket = bucket });
+            Assert.Equal(S3BucketState.Missing, probe.ProbeBucket(out _));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", null);
+            Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", null);
+        }
+    }
+
     private (int Exit, string Out, string Err) Tvs(params string[] args)
     {
         var stdout = new StringWriter();
