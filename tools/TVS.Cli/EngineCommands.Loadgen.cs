@@ -77,6 +77,20 @@ public static partial class EngineCommands
 
     private static int LoadgenToLog(string dir, string outPath, string? fixtureDir, LoadMix mix, bool seal, bool json)
     {
+        try
+        {
+            return MintToLog(dir, outPath, fixtureDir, mix, seal, json);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or InvalidDataException or FormatException or JsonException)
+        {
+            // A production election (no trapdoor), a malformed directory, an unwritable log: said, not thrown.
+            Console.Error.WriteLine($"tvs loadgen: {dir}: {e.Message}");
+            return ExitCodes.Unusable;
+        }
+    }
+
+    private static int MintToLog(string dir, string outPath, string? fixtureDir, LoadMix mix, bool seal, bool json)
+    {
         using var election = File.Exists(Path.Combine(dir, ElectionSetup.ManifestFile))
             ? ElectionSetup.Load(dir, allowInsecure: true)
             : ElectionSetup.CreateSimulated(dir, fixtures: fixtureDir);
