@@ -29,7 +29,7 @@ public static partial class EngineCommands
         var output = new Option<FileInfo?>("--out") { Description = "local input log to append to (local mode)" };
         var gateways = new Option<string[]>("--gateway") { Description = "gateway base URL, e.g. http://127.0.0.1:8080 (HTTP mode; repeat for several, sent round-robin)", AllowMultipleArgumentsPerToken = false };
         var rate = new Option<double>("--rate") { Description = "HTTP mode: target requests per second over all gateways", DefaultValueFactory = _ => 100 };
-        var votes = new Option<int?>("--votes") { Description = "HTTP mode: votes to send (or --duration)" };
+        var votes = new Option<int?>("--votes") { Description = "HTTP mode: requests to send (or --duration); with --duplicates/--malformed those records are among them" };
         var duration = new Option<double?>("--duration") { Description = "HTTP mode: seconds to send for, at --rate (or --votes)" };
         var concurrency = new Option<int>("--concurrency") { Description = "HTTP mode: requests in flight at most", DefaultValueFactory = _ => 256 };
         var timeout = new Option<double>("--timeout") { Description = "HTTP mode: seconds per request before it counts as a timeout", DefaultValueFactory = _ => 30 };
@@ -123,6 +123,9 @@ public static partial class EngineCommands
     /// <summary>Peak memory per minted vote (sealed vote, plaintext, the generator's arrays), measured (docs/PERFORMANCE.md, "Load generator against one gateway").</summary>
     private const long MintedVoteBytes = 4096;
 
+    /// <summary>Voters per minted chunk of the HTTP mode's feed.</summary>
+    private const int ChunkVoters = 4096;
+
     /// <summary>What <c>tvs loadgen --gateway</c> was asked for.</summary>
     public sealed record LoadgenHttpRequest(string ElectionDir, IReadOnlyList<string> Gateways, double Rate, int? Votes, double? DurationSeconds, int Concurrency,
         double TimeoutSeconds, int Seed, double Duplicates = 0, double BadProofs = 0, double WrongRoots = 0, double Malformed = 0, bool Json = false);
@@ -151,13 +154,16 @@ public static partial class EngineCommands
             return ExitCodes.Usage;
         }
         long count = q.Votes ?? GatewayLoad.RequestsIn(q.DurationSeconds!.Value, q.Rate);
-        // Every vote is minted before the clock starts: refuse a run whose votes cannot fit in memory
-        // rather than fail with an out-of-memory error after minutes of minting.
+        // Votes are minted in chunks ahead of the sender, at most about 1 GiB of them (a quarter of
+        // the memory on a small machine): a run up to that size is minted entirely before the
+        // clock starts, a longer one while it sends. What grows with the run is 8 bytes per request.
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
-        double needed = count * (1 + Math.Max(0, q.Duplicates) + Math.Max(0, q.Malformed)) * MintedVoteBytes;
-        if (count > int.MaxValue / 2 || needed > available * 0.8)
+        double perVoter = MintedVoteBytes * (1 + Math.Max(0, q.Duplicates) + Math.Max(0, q.Malformed));
+        int chunksAhead = (int)Math.Clamp(Math.Min(1L << 30, available / 4) / (ChunkVoters * perVoter), 1, 1 << 16);
+        double needed = count * 8.0 + chunksAhead * ChunkVoters * perVoter;
+        if (count > int.MaxValue || needed > available * 0.8)
         {
-            error.WriteLine($"{Me}: {count:N0} votes: about {needed / (1 << 20):N0} MiB once minted (≈ {MintedVoteBytes / 1024} KB each, all minted before sending), "
+            error.WriteLine($"{Me}: {count:N0} votes: about {needed / (1 << 20):N0} MiB (8 bytes per request plus the minted look-ahead), "
                 + $"more than this machine offers ({available / (1 << 20):N0} MiB): split the run (--votes/--duration) or spread it over several load generators with their own --seed");
             return ExitCodes.Usage;
         }
@@ -209,19 +215,30 @@ public static partial class EngineCommands
                 Seed = q.Seed,
             });
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(error) });
-            GeneratedLoad load = null!;
+            long ahead = VoteFeed.Ahead(count, ChunkVoters, chunksAhead);
+            ProgressTask? mintTask = null;
+            // Chunk k gets its own seed: its voters' nullifiers are fresh, not the first chunk's again.
+            using var feed = new VoteFeed(count, (k, voters) => LoadGenerator.Generate(election, mix with { Voters = voters, Seed = unchecked(q.Seed * 1_000_003 + k) }).Records,
+                ChunkVoters, chunksAhead, new Progress<long>(n =>
+                {
+                    if (mintTask != null)
+                    {
+                        mintTask.Value = Math.Min(n, ahead);
+                    }
+                }));
             if (progress)
             {
                 console.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn()).Start(ctx =>
                 {
-                    var task = ctx.AddTask($"minting {count:N0} tallyable votes", maxValue: count);
-                    load = LoadGenerator.Generate(election, mix, new Progress<int>(n => task.Value = Math.Min(n, count)));
-                    task.Value = count;
+                    mintTask = ctx.AddTask(ahead == count ? $"minting {count:N0} tallyable votes" : $"minting the first {ahead:N0} of {count:N0} tallyable votes (the rest while sending)", maxValue: ahead);
+                    feed.FillAsync().GetAwaiter().GetResult();
+                    mintTask.Value = ahead;
                 });
+                mintTask = null;
             }
             else
             {
-                load = LoadGenerator.Generate(election, mix);
+                feed.FillAsync().GetAwaiter().GetResult();
             }
             var run = new GatewayLoad(new GatewayLoadOptions
             {
@@ -231,7 +248,7 @@ public static partial class EngineCommands
                 Concurrency = q.Concurrency,
                 Timeout = TimeSpan.FromSeconds(q.TimeoutSeconds),
                 Duration = q.DurationSeconds is { } s ? TimeSpan.FromSeconds(s) : null,
-            }, load.Records);
+            }, feed);
             // Ctrl-C stops scheduling: the requests in flight finish and the report covers what was sent.
             using var stop = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -283,6 +300,7 @@ public static partial class EngineCommands
                     report.Seconds,
                     report.Concurrency,
                     report.MaxSendLagMs,
+                    report.MintWaitMs,
                     latencyMs = report.Latency,
                     byStatus = report.ByStatus.ToDictionary(kv => kv.Key.ToString(CultureInfo.InvariantCulture), kv => kv.Value),
                     byCode = report.ByCode,
@@ -303,7 +321,8 @@ public static partial class EngineCommands
         static string Ms(double v) => v.ToString("0.00", CultureInfo.InvariantCulture) + " ms";
         o.WriteLine($"tvs loadgen: election {election.Id:D}, {r.Gateways} gateway(s), seed {q.Seed} (tallyable votes: encrypted to the election key, valid choices, accepted roots)");
         o.WriteLine($"  requests ......... {r.Requests:N0} in {r.Seconds:N2} s");
-        o.WriteLine($"  rate ............. {r.AchievedRate:N1}/s achieved, {r.TargetRate:N1}/s target (concurrency cap {r.Concurrency}, worst send lag {Ms(r.MaxSendLagMs)})");
+        o.WriteLine($"  rate ............. {r.AchievedRate:N1}/s achieved, {r.TargetRate:N1}/s target (concurrency cap {r.Concurrency}, worst send lag {Ms(r.MaxSendLagMs)}"
+            + (r.MintWaitMs > 0 ? $", waited {Ms(r.MintWaitMs)} for votes being minted: minting bounded the rate)" : ")"));
         o.WriteLine($"  latency .......... p50 {Ms(r.Latency.P50)}  p90 {Ms(r.Latency.P90)}  p99 {Ms(r.Latency.P99)}  max {Ms(r.Latency.Max)}  mean {Ms(r.Latency.Mean)} (from the scheduled send)");
         o.WriteLine($"  answered ......... {r.Answered:N0}: " + (r.ByStatus.Count == 0 ? "none" : string.Join(", ", r.ByStatus.Select(kv => $"{kv.Key} × {kv.Value:N0}"))));
         o.WriteLine($"  by code .......... " + (r.ByCode.Count == 0 ? "none" : string.Join(", ", r.ByCode.Select(kv => $"{kv.Key} {kv.Value:N0}"))));

@@ -57,6 +57,9 @@ public sealed record GatewayLoadReport
     /// <summary>How late the sender was against the schedule at worst (ms): large when the concurrency cap or the client's cores bound the rate.</summary>
     public required double MaxSendLagMs { get; init; }
 
+    /// <summary>How long the sender waited for votes still being minted (ms): above 0, minting, not the gateways, bounded the rate.</summary>
+    public double MintWaitMs { get; init; }
+
     /// <summary>Answers by HTTP status code.</summary>
     public required SortedDictionary<int, long> ByStatus { get; init; }
 
@@ -92,18 +95,23 @@ public sealed record GatewayCounts(string Gateway, long Requests, long Answered,
 public sealed class GatewayLoad
 {
     private readonly GatewayLoadOptions _options;
-    private readonly IReadOnlyList<GeneratedRecord> _votes;
-    private readonly string[] _nullifiers;
+    private readonly VoteFeed _feed;
     private readonly Uri[] _targets;
     private readonly long[] _latencyTicks;
     private readonly long[] _byStatus = new long[600];
     private readonly long[] _sentPerGateway, _answeredPerGateway, _acceptedPerGateway;
     private readonly ConcurrentDictionary<string, StrongBox<long>> _byCode = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StrongBox<long>> _byError = new(StringComparer.Ordinal);
-    private long _completed, _answered, _errors, _maxLagTicks, _lastDoneTimestamp;
+    private long _completed, _answered, _errors, _maxLagTicks, _lastDoneTimestamp, _mintWaitTicks;
 
-    /// <param name="votes">The records to send, in order (their <see cref="GeneratedRecord.Key"/> is the nullifier header, their value the body).</param>
+    /// <summary>Sends <paramref name="votes"/>, in order (each record's key is the nullifier header, its value the body).</summary>
     public GatewayLoad(GatewayLoadOptions options, IReadOnlyList<GeneratedRecord> votes)
+        : this(options, new VoteFeed(votes))
+    {
+    }
+
+    /// <summary>Sends what <paramref name="feed"/> mints, <see cref="VoteFeed.Count"/> requests.</summary>
+    public GatewayLoad(GatewayLoadOptions options, VoteFeed feed)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.Rate, 0);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Concurrency, 1);
@@ -112,19 +120,13 @@ public sealed class GatewayLoad
             throw new ArgumentException("no gateway to send to", nameof(options));
         }
         _options = options;
-        _votes = votes;
-        // Everything a request needs is made here, before the clock starts.
-        _nullifiers = new string[votes.Count];
-        for (int i = 0; i < votes.Count; i++)
-        {
-            _nullifiers[i] = Convert.ToHexStringLower(votes[i].Key);
-        }
+        _feed = feed;
         _targets = new Uri[options.Gateways.Count];
         for (int g = 0; g < _targets.Length; g++)
         {
             _targets[g] = new Uri(options.Gateways[g], $"/v1/elections/{options.ElectionId:D}/votes");
         }
-        _latencyTicks = new long[votes.Count];
+        _latencyTicks = new long[Planned];
         _sentPerGateway = new long[_targets.Length];
         _answeredPerGateway = new long[_targets.Length];
         _acceptedPerGateway = new long[_targets.Length];
@@ -134,7 +136,7 @@ public sealed class GatewayLoad
     public long Completed => Volatile.Read(ref _completed);
 
     /// <summary>Requests the run will send: every vote, or fewer when <see cref="GatewayLoadOptions.Duration"/> ends it first.</summary>
-    public long Planned => _options.Duration is { } d ? Math.Min(_votes.Count, RequestsIn(d.TotalSeconds, _options.Rate)) : _votes.Count;
+    public long Planned => _options.Duration is { } d ? Math.Min(_feed.Count, RequestsIn(d.TotalSeconds, _options.Rate)) : _feed.Count;
 
     /// <summary>Requests due within <paramref name="seconds"/> at <paramref name="rate"/> (the product rounded up, ignoring floating-point dust: 0.05 s at 500/s is 25).</summary>
     public static long RequestsIn(double seconds, double rate) => (long)Math.Ceiling(seconds * rate - 1e-9);
@@ -154,12 +156,39 @@ public sealed class GatewayLoad
         var contentType = new MediaTypeHeaderValue("application/octet-stream");
         long planned = Planned;
         double ticksPerRequest = Stopwatch.Frequency / _options.Rate;
+        // The look-ahead is minted before the clock starts; later chunks are minted while sending.
+        try
+        {
+            await _feed.FillAsync(cancel).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            _feed.Dispose();
+            return Report(0, 0);
+        }
         long start = Stopwatch.GetTimestamp();
         long sent = 0;
+        VoteChunk? chunk = null;
+        int inChunk = 0;
         try
         {
             for (long i = 0; i < planned; i++)
             {
+                if (chunk is null || inChunk == chunk.Records.Count)
+                {
+                    if (!_feed.TryNext(out chunk))
+                    {
+                        // Not minted yet (or the feed is done): only this wait is minting's.
+                        long before = Stopwatch.GetTimestamp();
+                        chunk = await _feed.NextAsync(cancel).ConfigureAwait(false);
+                        _mintWaitTicks += Stopwatch.GetTimestamp() - before;
+                    }
+                    inChunk = 0;
+                    if (chunk is null)
+                    {
+                        break; // the feed ran dry (fewer records than requests)
+                    }
+                }
                 long due = start + (long)(i * ticksPerRequest);
                 long wait = due - Stopwatch.GetTimestamp();
                 if (wait > 0)
@@ -173,15 +202,18 @@ public sealed class GatewayLoad
                 {
                     Volatile.Write(ref _maxLagTicks, lag); // the one sending loop writes it
                 }
-                int index = (int)i;
                 int gateway = (int)(i % _targets.Length);
-                _ = SendAsync(http, gate, contentType, index, gateway, due);
+                _ = SendAsync(http, gate, contentType, chunk, inChunk++, i, gateway, due);
                 sent++;
             }
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
             // Stopped by the caller: report what was sent.
+        }
+        finally
+        {
+            _feed.Dispose(); // nothing more to mint
         }
         // Wait for the requests in flight: every permit back.
         for (int k = 0; k < _options.Concurrency; k++)
@@ -192,14 +224,14 @@ public sealed class GatewayLoad
         return Report(sent, (double)(end - start) / Stopwatch.Frequency);
     }
 
-    private async Task SendAsync(HttpClient http, SemaphoreSlim gate, MediaTypeHeaderValue contentType, int index, int gateway, long due)
+    private async Task SendAsync(HttpClient http, SemaphoreSlim gate, MediaTypeHeaderValue contentType, VoteChunk chunk, int offset, long index, int gateway, long due)
     {
         Interlocked.Increment(ref _sentPerGateway[gateway]);
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, _targets[gateway]) { Content = new ByteArrayContent(_votes[index].Value) };
+            using var request = new HttpRequestMessage(HttpMethod.Post, _targets[gateway]) { Content = new ByteArrayContent(chunk.Records[offset].Value) };
             request.Content.Headers.ContentType = contentType;
-            request.Headers.TryAddWithoutValidation("X-TVS-Nullifier", _nullifiers[index]);
+            request.Headers.TryAddWithoutValidation("X-TVS-Nullifier", chunk.Nullifiers[offset]);
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead).ConfigureAwait(false);
             var body = await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
             long done = Stopwatch.GetTimestamp();
@@ -345,6 +377,7 @@ public sealed class GatewayLoad
             Seconds = seconds,
             Latency = new LatencySummary(Percentile(0.50), Percentile(0.90), Percentile(0.99), n == 0 ? 0 : Math.Round(answered[n - 1] * ms, 3), n == 0 ? 0 : Math.Round(sum / n * ms, 3)),
             MaxSendLagMs = Math.Round(Math.Max(0, Volatile.Read(ref _maxLagTicks)) * ms, 3),
+            MintWaitMs = Math.Round(_mintWaitTicks * ms, 3),
             ByStatus = byStatus,
             ByCode = new SortedDictionary<string, long>(_byCode.ToDictionary(kv => kv.Key, kv => kv.Value.Value), StringComparer.Ordinal),
             ByError = new SortedDictionary<string, long>(_byError.ToDictionary(kv => kv.Key, kv => kv.Value.Value), StringComparer.Ordinal),
