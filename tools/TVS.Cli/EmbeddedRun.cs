@@ -42,17 +42,7 @@ public sealed record EmbeddedServices(string? Postgres, S3BlobSinkOptions? S3)
 {
     /// <summary>The services <paramref name="settings"/> name (Postgres, S3Bucket and the S3 settings), or null when none.</summary>
     public static EmbeddedServices? From(EngineSettings settings)
-        => settings.Postgres is null && settings.S3Bucket is null ? null : new EmbeddedServices(settings.Postgres, settings.S3Bucket is { } bucket
-            ? new S3BlobSinkOptions
-            {
-                Bucket = bucket,
-                ServiceUrl = settings.S3Endpoint,
-                Region = settings.S3Region,
-                AccessKey = settings.S3AccessKey,
-                SecretKey = settings.S3SecretKey,
-                KeyPrefix = settings.S3KeyPrefix ?? "",
-            }
-            : null);
+        => settings.Postgres is null && settings.S3Bucket is null ? null : new EmbeddedServices(settings.Postgres, settings.S3Options());
 }
 
 /// <summary>

@@ -66,6 +66,11 @@ public static partial class EngineCommands
                 Console.Error.WriteLine($"WARNING: registry root not accepted: {warning}");
             }
             Console.Error.WriteLine($"accepting {election.Roots.Count} signed registry root(s)");
+            // Batch objects and the board share the bucket: probed once here, before any partition starts.
+            if (settings.S3Options() is { } s3 && !S3Buckets.Prepare(s3, settings.CreatesBucket(production), "tvs engine run", Console.Error, Console.Error, createSetting: "S3CreateBucket: true in the engine's settings"))
+            {
+                return ExitCodes.Unusable;
+            }
             using var stop = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) =>
             {

@@ -50,6 +50,16 @@ public sealed class EngineSettings
     public string? S3KeyPrefix { get; set; }
 
     /// <summary>
+    /// Create <see cref="S3Bucket"/> when it does not exist (docs/ops/storage.md, "The bucket").
+    /// Absent: only a test-mode engine on an S3-compatible endpoint (<see cref="S3Endpoint"/>)
+    /// creates it; a production engine stops at start naming the missing bucket and the endpoint.
+    /// </summary>
+    public bool? S3CreateBucket { get; set; }
+
+    /// <summary>Whether this engine may create a missing bucket (<see cref="S3CreateBucket"/>, else test mode on an S3-compatible endpoint).</summary>
+    public bool CreatesBucket(bool production) => S3CreateBucket ?? (!production && S3Endpoint is not null);
+
+    /// <summary>
     /// Where the bulletin board goes (docs/formats.md "Bulletin board (tlog-tiles)"): a directory, or
     /// absent for S3 under <see cref="S3Bucket"/> (prefix <see cref="S3KeyPrefix"/> + election id)
     /// when one is set, else <c>{Data}/board</c>. <see cref="PublishBoard"/> false: none (another

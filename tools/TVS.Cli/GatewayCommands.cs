@@ -45,6 +45,16 @@ public static class GatewayCommands
             {
                 return ExitCodes.Refused;
             }
+            ReceiptService? receipts;
+            try
+            {
+                receipts = Receipts(id, r.GetValue(receiptsPg), r.GetValue(board), r.GetValue(electionDir), r.GetValue(s3Endpoint));
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException or InvalidDataException or FormatException or System.Text.Json.JsonException)
+            {
+                Console.Error.WriteLine($"tvs gateway run: {e.Message}");
+                return ExitCodes.Refused;
+            }
             return Run(new GatewayOptions
             {
                 BootstrapServers = r.GetValue(bootstrap)!,
@@ -57,7 +67,7 @@ public static class GatewayCommands
                 MaxConnections = r.GetValue(connections),
                 KafkaExtra = ParseSettings(r.GetValue(kafkaConfig)),
                 InlineIo = !r.GetValue(noInlineIo),
-                Receipts = Receipts(id, r.GetValue(receiptsPg), r.GetValue(board), r.GetValue(electionDir), r.GetValue(s3Endpoint)),
+                Receipts = receipts,
             }, !r.GetValue(noStatus));
         });
         gateway.Subcommands.Add(run);
@@ -80,7 +90,24 @@ public static class GatewayCommands
         {
             throw new ArgumentException($"--election-dir holds election {id:D}, the gateway serves {electionId:D}");
         }
-        IBoardStore store = StoreLocations.OpenBoard(board, electionId, s3Endpoint, verifyReadBack: false);
+        IBoardStore store;
+        if (StoreLocations.IsS3(board))
+        {
+            var options = StoreLocations.S3Options(board, s3Endpoint) with { VerifyReadBack = false };
+            // A gateway only reads the board: it never creates the bucket, and a missing one is
+            // named at start rather than as a 404 on every receipt.
+            var why = new StringWriter();
+            if (!S3Buckets.Prepare(options, create: false, $"--board {board}", why))
+            {
+                throw new InvalidOperationException(why.ToString().Trim());
+            }
+            Console.Error.Write(why.ToString()); // a warning when the endpoint did not answer
+            store = new S3BoardStore(options, electionId);
+        }
+        else
+        {
+            store = new LocalBoardStore(board);
+        }
         // One statement, thousands of times a second: prepared once per connection (Npgsql auto-prepare).
         var builder = new Npgsql.NpgsqlConnectionStringBuilder(pg);
         if (builder.MaxAutoPrepare == 0)

@@ -42,6 +42,14 @@ public sealed record LoadMix
 
     /// <summary>The circuit depth votes carry (selects the verification key); null: <see cref="ElectionSetup.SimulatedDepth"/>.</summary>
     public int? Depth { get; init; }
+
+    /// <summary>
+    /// Registry roots simulated voters cast under (each voter picks one); null: the election's
+    /// <see cref="ElectionSetup.SimulatedRoots"/>. <see cref="TestMaterial"/> sets the accepted
+    /// signed roots, so an election whose only root is its registry's (the demo's) gets votes too.
+    /// Ignored with <see cref="Registered"/>.
+    /// </summary>
+    public IReadOnlyList<Fr>? Roots { get; init; }
 }
 
 /// <summary>A registered voter as the load generator needs it: the identity's nullifier in this election and the signed registry root its Merkle path leads to.</summary>
@@ -132,8 +140,9 @@ public static class LoadGenerator
             throw new InvalidOperationException($"the election's depth-{depth} key is not its simulated setup's");
         }
         var registered = mix.Registered;
+        var voterRoots = mix.Roots ?? election.SimulatedRoots;
         var someRoot = registered is { Count: > 0 } ? registered[0].Root
-            : election.SimulatedRoots.Count > 0 ? election.SimulatedRoots[0]
+            : voterRoots.Count > 0 ? voterRoots[0]
             : throw new InvalidOperationException("no registered voters and no simulated roots: nothing to vote under");
         var rng = new Random(mix.Seed);
         var specs = new List<Spec>();
@@ -144,7 +153,7 @@ public static class LoadGenerator
         for (int v = 0; v < voters; v++)
         {
             var kind = v < bad ? (Kind)((int)Kind.BadSignals + (v % 10 < 8 ? 0 : v % 10 == 8 ? 1 : 2)) : v < bad + wrongRoots ? Kind.WrongRoot : Kind.Valid;
-            var root = kind == Kind.WrongRoot ? RandomFr(rng) : registered?[v].Root ?? election.SimulatedRoots[rng.Next(election.SimulatedRoots.Count)];
+            var root = kind == Kind.WrongRoot ? RandomFr(rng) : registered?[v].Root ?? voterRoots[rng.Next(voterRoots.Count)];
             var nullifier = registered?[v].Nullifier ?? RandomFr(rng);
             voterSpecs[v] = new Spec(kind, v, nullifier, root, RandomBytes(rng, mix.BallotBytes), rng.Next(), Choices(rng, mix.Ballots));
         }

@@ -38,6 +38,17 @@ public sealed record S3BlobSinkOptions
     internal bool IsAws => ServiceUrl is null;
 }
 
+/// <summary>What <see cref="S3BlobSink.ProbeBucket"/> found.</summary>
+public enum S3BucketState
+{
+    Exists,
+    Missing,
+    /// <summary>The server refused the credentials for this bucket (403/401).</summary>
+    Forbidden,
+    /// <summary>No S3 answer: connection refused, DNS, timeout, or an unexpected server error.</summary>
+    Unreachable,
+}
+
 /// <summary>
 /// Batch objects in S3 (docs/formats.md, "S3 batch objects"). Each put is a single PutObject
 /// with a plain body (no aws-chunked encoding, checksums only when required: docs/design.md "Storage",
@@ -154,6 +165,45 @@ public sealed class S3BlobSink : IBlobSink
                 return keys;
             }
             request.ContinuationToken = response.NextContinuationToken;
+        }
+    }
+
+    /// <summary>Where the bucket is, for messages: the S3-compatible endpoint, or AWS and its region.</summary>
+    public string Endpoint => Options.ServiceUrl ?? $"AWS S3 (region {Options.Region})";
+
+    /// <summary>
+    /// Whether the bucket is there, with one HEAD request (docs/ops/storage.md, "The bucket"):
+    /// <paramref name="detail"/> carries the server's or the transport's words when it is not.
+    /// Never throws for a missing bucket, refused credentials or an unreachable endpoint, so the
+    /// caller can name the bucket and the endpoint instead of failing deep inside a later put.
+    /// </summary>
+    public S3BucketState ProbeBucket(out string detail)
+    {
+        detail = "";
+        try
+        {
+            Wait(_client.HeadBucketAsync(new HeadBucketRequest { BucketName = Options.Bucket }));
+            return S3BucketState.Exists;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            detail = e.ErrorCode ?? "NotFound";
+            return S3BucketState.Missing;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized)
+        {
+            detail = $"{(int)e.StatusCode} {e.ErrorCode}".TrimEnd();
+            return S3BucketState.Forbidden;
+        }
+        catch (AmazonServiceException e)
+        {
+            detail = $"{(int)e.StatusCode} {e.ErrorCode} {e.Message}".Trim();
+            return S3BucketState.Unreachable;
+        }
+        catch (Exception e) when (e is AmazonClientException or HttpRequestException or IOException or System.Net.Sockets.SocketException or TaskCanceledException)
+        {
+            detail = e.InnerException is { } inner && !e.Message.Contains(inner.Message, StringComparison.Ordinal) ? $"{e.Message} ({inner.Message})" : e.Message;
+            return S3BucketState.Unreachable;
         }
     }
 
