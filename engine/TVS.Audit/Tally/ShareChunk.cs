@@ -19,7 +19,7 @@ namespace TVS.Engine.Tally;
 /// </summary>
 public sealed class ShareChunk
 {
-    public static ReadOnlySpan<byte> Magic => "TVSSHR\0\x01"u8;
+    public static ReadOnlySpan<byte> Magic => "TVSSHR\0\x02"u8;
     public const int HeaderLength = 8 + 16 + 2 + 8 + 4 + 32;
     public const int TrailerLength = 32;
     public const string Extension = ".shares";
@@ -72,7 +72,7 @@ public sealed class ShareChunk
     {
         if (body.Length != count * DecryptionShare.Length)
         {
-            throw new ArgumentException("one 96-byte share per ballot", nameof(body));
+            throw new ArgumentException($"one {DecryptionShare.Length}-byte share per ballot", nameof(body));
         }
         var file = new byte[HeaderLength + body.Length + TrailerLength];
         Magic.CopyTo(file);
