@@ -59,7 +59,7 @@ public class DleqBatchTests
     private static bool Single(Item item) => ThresholdDecryption.VerifyShare(Election, item.Y, item.R, item.Share);
 
     /// <summary>The corruptions a share can suffer: each makes the single verifier refuse it.</summary>
-    private static Item Corrupt(Item item, int kind, RistrettoPoint otherPoint)
+    private static Item Corrupt(Item item, int kind, RistrettoPoint otherPoint, Random rng)
     {
         var b = (byte[])item.Share.Clone();
         const int P = RistrettoPoint.Length;
@@ -89,8 +89,8 @@ public class DleqBatchTests
                 }
             case 7: // a non-canonical or invalid point encoding in D_i, A or B
                 {
-                    var bad = RistrettoTests.BadEncodings[Random.Shared.Next(RistrettoTests.BadEncodings.Length)];
-                    Convert.FromHexString(bad).CopyTo(b, P * Random.Shared.Next(3));
+                    var bad = RistrettoTests.BadEncodings[rng.Next(RistrettoTests.BadEncodings.Length)];
+                    Convert.FromHexString(bad).CopyTo(b, P * rng.Next(3));
                     return item with { Share = b };
                 }
             case 8: Array.Clear(b, 0, P); return item with { Share = b }; // D_i = identity
@@ -123,7 +123,7 @@ public class DleqBatchTests
     public void One_bad_share_among_many_costs_a_few_single_verifications()
     {
         var items = Honest(ballots: 52, trustees: 5); // 260 shares
-        items[137] = Corrupt(items[137], 0, default);
+        items[137] = Corrupt(items[137], 0, default, new Random(1));
         var batch = new DleqBatch(Election, items.Count);
         var verdicts = BatchVerdicts(batch, items);
         for (int i = 0; i < items.Count; i++) Assert.Equal(i != 137, verdicts[i]);
@@ -154,7 +154,7 @@ public class DleqBatchTests
                 var corrupted = Enumerable.Range(0, n).OrderBy(_ => rng.Next()).Take(corruptCount).ToHashSet();
                 foreach (int i in corrupted)
                 {
-                    items[i] = Corrupt(items[i], (round + i) % Kinds, OtherBallotsR(items, i, other));
+                    items[i] = Corrupt(items[i], (round + i) % Kinds, OtherBallotsR(items, i, other), rng);
                 }
                 var verdicts = BatchVerdicts(batch, items);
                 for (int i = 0; i < n; i++)
