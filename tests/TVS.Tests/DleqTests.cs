@@ -150,6 +150,30 @@ public class DleqTests
     }
 
     [Fact]
+    public void Reading_only_the_share_validates_D_and_leaves_the_proof_to_its_verification()
+    {
+        var (_, y, r, d) = Make();
+        var b = new byte[DecryptionShare.Length];
+        d.Encode(b);
+        Assert.True(DecryptionShare.TryReadShare(b, out var share));
+        Assert.Equal(d.Share, share);
+        // A malformed proof does not stop the combination; its verification refuses it.
+        var t = (byte[])b.Clone();
+        Convert.FromHexString(RistrettoTests.BadEncodings[0]).CopyTo(t, RistrettoPoint.Length);
+        Assert.True(DecryptionShare.TryReadShare(t, out share));
+        Assert.Equal(d.Share, share);
+        Assert.False(ThresholdDecryption.VerifyShare(Election, y, r, t));
+        foreach (var bad in RistrettoTests.BadEncodings)
+        {
+            t = (byte[])b.Clone();
+            Convert.FromHexString(bad).CopyTo(t, 0);
+            Assert.False(DecryptionShare.TryReadShare(t, out _));
+        }
+        Assert.False(DecryptionShare.TryReadShare(new byte[DecryptionShare.Length], out _)); // D_i = identity
+        Assert.False(DecryptionShare.TryReadShare(b.AsSpan(0, DecryptionShare.Length - 1), out _));
+    }
+
+    [Fact]
     public void Batch_create_verify_combine_matches_per_ballot()
     {
         var p = new DkgParameters(Election, 3, 5);

@@ -17,6 +17,19 @@ public struct DecryptionShare
         Proof.Encode(destination[RistrettoPoint.Length..]);
     }
 
+    /// <summary>
+    /// Reads only D_i of an encoded share (length and a valid non-identity D_i), leaving the proof
+    /// unread: for combining first (<c>tvs tally --proofs on-failure</c>), where decoding A and B
+    /// of every share would cost two point validations each for proofs that are mostly never
+    /// checked. The proof is checked, and its encoding validated, when it is verified from the
+    /// same bytes (<see cref="DleqBatch"/>, <see cref="ThresholdDecryption.VerifyShare(Guid, in RistrettoPoint, in RistrettoPoint, ReadOnlySpan{byte})"/>).
+    /// </summary>
+    public static bool TryReadShare(ReadOnlySpan<byte> encoding, out RistrettoPoint share)
+    {
+        share = default;
+        return encoding.Length == Length && RistrettoPoint.TryDecodeNonIdentity(encoding[..RistrettoPoint.Length], out share);
+    }
+
     public static bool TryDecode(ReadOnlySpan<byte> encoding, out DecryptionShare share)
     {
         share = default;
