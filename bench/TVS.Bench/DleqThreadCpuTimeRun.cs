@@ -29,6 +29,7 @@ public static class DleqThreadCpuTimeRun
         ThreadCpuTimeRun.Measure("Challenge", 1, () => b.Challenge(), samples);
         ThreadCpuTimeRun.Measure("Msm256PerShare", 256, () => b.Msm256(), samples);
         ThreadCpuTimeRun.Measure("Single", 1, () => b.Single(), samples);
+        ThreadCpuTimeRun.Measure("SingleEncoded", 1, () => b.SingleEncoded(), samples);
         ThreadCpuTimeRun.Measure("Batch64PerShare", 64, () => b.Batch64(), samples);
         ThreadCpuTimeRun.Measure("Batch256PerShare", 256, () => b.Batch256(), samples);
         ThreadCpuTimeRun.Measure("Batch1024PerShare", 1024, () => b.Batch1024(), samples);
