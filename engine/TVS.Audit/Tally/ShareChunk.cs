@@ -9,11 +9,11 @@ namespace TVS.Engine.Tally;
 /// A decryption shares file: one trustee's shares for a contiguous range of ballots
 /// (docs/formats.md, "Decryption shares file"):
 /// <code>
-/// "TVSSHR\0\x01" (8) ‖ election id (16, UUID big-endian) ‖ trustee (u16 BE) ‖ first ballot (u64 BE)
-/// ‖ count (u32 BE) ‖ ballots digest (32) ‖ count × share (96: D_i ‖ c ‖ z) ‖ SHA-256 of all before (32)
+/// "TVSSHR\0\x02" (8) ‖ election id (16, UUID big-endian) ‖ trustee (u16 BE) ‖ first ballot (u64 BE)
+/// ‖ count (u32 BE) ‖ ballots digest (32) ‖ count × share (128: D_i ‖ A ‖ B ‖ z) ‖ SHA-256 of all before (32)
 /// ballots digest = SHA-256 over the range's ballots, each as u32 BE length ‖ bytes
 /// </code>
-/// A ballot whose R is not a valid point gets 96 zero bytes (no share exists; the ballot is
+/// A ballot whose R is not a valid point gets 128 zero bytes (no share exists; the ballot is
 /// spoiled as malformed). The digest binds the file to exactly those ballots; the trailing hash
 /// lets a resumed run tell a complete file from a torn or damaged one without verifying proofs.
 /// </summary>
@@ -44,7 +44,7 @@ public sealed class ShareChunk
     /// <summary>The file's trailing SHA-256 (of everything before it): names this exact file.</summary>
     public byte[] Hash { get; }
 
-    /// <summary>count × 96 bytes of shares.</summary>
+    /// <summary>count × 128 bytes of shares.</summary>
     public byte[] Body { get; }
 
     public ReadOnlySpan<byte> ShareBytes(int k) => Body.AsSpan(k * DecryptionShare.Length, DecryptionShare.Length);
