@@ -8,6 +8,8 @@ public static class Program
     {
         if (args is ["--thread-cpu-time", var samples])
             Bn254.ThreadCpuTimeRun.Run(int.Parse(samples, System.Globalization.CultureInfo.InvariantCulture));
+        else if (args is ["--thread-cpu-time-dleq", var dleqSamples])
+            DleqThreadCpuTimeRun.Run(int.Parse(dleqSamples, System.Globalization.CultureInfo.InvariantCulture));
         else
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }

@@ -57,8 +57,8 @@ public class TrusteeBenchmarks
     }
 
     /// <summary>
-    /// What <c>tvs tally --proofs on-failure</c> does for one ballot whose tag verifies: decode and
-    /// validate the 5 shares with libsodium (as loading the shares files does), combine them with
+    /// What <c>tvs tally --proofs on-failure</c> does for one ballot whose tag verifies: read and
+    /// validate the 5 shares' D_i with libsodium (<see cref="DecryptionShare.TryReadShare"/>; the proofs are read only to be verified), combine them with
     /// the variable-time Straus combination (as Tallier.Count does), derive the key, open the ballot. The per-ballot, per-core figure the 350-million extrapolation uses.
     /// </summary>
     [Benchmark]
@@ -67,8 +67,7 @@ public class TrusteeBenchmarks
         Span<RistrettoPoint> d = stackalloc RistrettoPoint[5];
         for (int i = 0; i < 5; i++)
         {
-            if (!DecryptionShare.TryDecode(_realShares[i], out var share)) throw new InvalidOperationException();
-            d[i] = share.Share;
+            if (!DecryptionShare.TryReadShare(_realShares[i], out d[i])) throw new InvalidOperationException();
         }
         var combined = RistrettoVartime.Combine(_lambdaVartime, d);
         return BallotCipher.Decrypt(_ballot, Election, _y, combined, _selections, out _);

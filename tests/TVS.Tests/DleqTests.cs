@@ -51,11 +51,13 @@ public class DleqTests
                 (y, r, other, proof),
                 (other, r, d.Share, proof),
                 (y, other, d.Share, proof),
-                (y, r, d.Share, proof with { Challenge = proof.Challenge + RistrettoScalar.One }),
+                (y, r, d.Share, proof with { CommitmentG = proof.CommitmentG + RistrettoPoint.Generator }),
+                (y, r, d.Share, proof with { CommitmentR = proof.CommitmentR + RistrettoPoint.Generator }),
+                (y, r, d.Share, proof with { CommitmentG = proof.CommitmentR, CommitmentR = proof.CommitmentG }),
+                (y, r, d.Share, proof with { CommitmentG = RistrettoPoint.Identity }),
                 (y, r, d.Share, proof with { Response = proof.Response + RistrettoScalar.One }),
                 (y, r, d.Share, proof with { Response = RistrettoScalar.Zero }),
-                (y, r, d.Share, proof with { Challenge = RistrettoScalar.Zero }),
-                (y, r, d.Share, proof with { Challenge = -proof.Challenge }),
+                (y, r, d.Share, proof with { Response = -proof.Response }),
             };
             foreach (var (cy, cr, cd, cp) in cases)
             {
@@ -65,7 +67,7 @@ public class DleqTests
             }
         }
         Assert.Equal(400, accepted); // the two honest proofs of each round, nothing else
-        Assert.Equal(200 * 9, refused);
+        Assert.Equal(200 * 11, refused);
     }
 
     [Fact]
@@ -105,25 +107,28 @@ public class DleqTests
                 Assert.False(DecryptionShare.TryDecode(t, out var dt) && ThresholdDecryption.VerifyShare(Election, y, r, dt), $"byte {i} bit {bit:x2}");
             }
         }
-        // c + ℓ and z + ℓ encode the same residues but are not canonical: refused at decoding.
+        // z + ℓ encodes the same residue but is not canonical: refused at decoding.
         var l = RistrettoScalar.OrderValue;
-        foreach (int off in new[] { 32, 64 })
+        const int zOffset = 3 * RistrettoPoint.Length;
+        var v = new System.Numerics.BigInteger(b.AsSpan(zOffset, 32), isUnsigned: true) + l;
+        var enc = v.ToByteArray(isUnsigned: true, isBigEndian: false);
+        if (enc.Length <= 32)
         {
-            var v = new System.Numerics.BigInteger(b.AsSpan(off, 32), isUnsigned: true) + l;
             var t = (byte[])b.Clone();
-            var enc = v.ToByteArray(isUnsigned: true, isBigEndian: false);
-            if (enc.Length > 32) continue;
-            Array.Clear(t, off, 32);
-            enc.CopyTo(t, off);
+            Array.Clear(t, zOffset, 32);
+            enc.CopyTo(t, zOffset);
             Assert.False(DecryptionShare.TryDecode(t, out _));
         }
-        // Negated response or challenge.
+        // Negated response, negated or swapped commitments.
         var neg = d;
         neg.Proof.Response = -neg.Proof.Response;
         Assert.False(ThresholdDecryption.VerifyShare(Election, y, r, neg));
-        var negc = d;
-        negc.Proof.Challenge = -negc.Proof.Challenge;
-        Assert.False(ThresholdDecryption.VerifyShare(Election, y, r, negc));
+        var nega = d;
+        nega.Proof.CommitmentG = RistrettoPoint.Identity - nega.Proof.CommitmentG;
+        Assert.False(ThresholdDecryption.VerifyShare(Election, y, r, nega));
+        var swapped = d;
+        (swapped.Proof.CommitmentG, swapped.Proof.CommitmentR) = (d.Proof.CommitmentR, d.Proof.CommitmentG);
+        Assert.False(ThresholdDecryption.VerifyShare(Election, y, r, swapped));
     }
 
     [Fact]
@@ -134,11 +139,38 @@ public class DleqTests
         d.Encode(b);
         foreach (var bad in RistrettoTests.BadEncodings)
         {
-            var t = (byte[])b.Clone();
-            Convert.FromHexString(bad).CopyTo(t, 0);
-            Assert.False(DecryptionShare.TryDecode(t, out _));
+            foreach (int offset in new[] { 0, RistrettoPoint.Length, 2 * RistrettoPoint.Length }) // D_i, A, B
+            {
+                var t = (byte[])b.Clone();
+                Convert.FromHexString(bad).CopyTo(t, offset);
+                Assert.False(DecryptionShare.TryDecode(t, out _));
+            }
         }
-        Assert.False(DecryptionShare.TryDecode(b.AsSpan(0, 95), out _));
+        Assert.False(DecryptionShare.TryDecode(b.AsSpan(0, DecryptionShare.Length - 1), out _));
+    }
+
+    [Fact]
+    public void Reading_only_the_share_validates_D_and_leaves_the_proof_to_its_verification()
+    {
+        var (_, y, r, d) = Make();
+        var b = new byte[DecryptionShare.Length];
+        d.Encode(b);
+        Assert.True(DecryptionShare.TryReadShare(b, out var share));
+        Assert.Equal(d.Share, share);
+        // A malformed proof does not stop the combination; its verification refuses it.
+        var t = (byte[])b.Clone();
+        Convert.FromHexString(RistrettoTests.BadEncodings[0]).CopyTo(t, RistrettoPoint.Length);
+        Assert.True(DecryptionShare.TryReadShare(t, out share));
+        Assert.Equal(d.Share, share);
+        Assert.False(ThresholdDecryption.VerifyShare(Election, y, r, t));
+        foreach (var bad in RistrettoTests.BadEncodings)
+        {
+            t = (byte[])b.Clone();
+            Convert.FromHexString(bad).CopyTo(t, 0);
+            Assert.False(DecryptionShare.TryReadShare(t, out _));
+        }
+        Assert.False(DecryptionShare.TryReadShare(new byte[DecryptionShare.Length], out _)); // D_i = identity
+        Assert.False(DecryptionShare.TryReadShare(b.AsSpan(0, DecryptionShare.Length - 1), out _));
     }
 
     [Fact]

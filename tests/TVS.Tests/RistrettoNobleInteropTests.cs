@@ -45,10 +45,14 @@ public class RistrettoNobleInteropTests(ITestOutputHelper output)
         var y = P(d["publicKey"]);
         var r = P(d["ephemeral"]);
         var share = P(d["share"]);
-        var proof = new DleqProof { Challenge = S(d["challenge"]), Response = S(d["response"]) };
+        // The fixture carries noble's (c, z) and the nonce k; the proof carries A = k·G, B = k·R and z,
+        // and its challenge is recomputed from the same transcript.
+        var k = S(d["nonce"]);
+        var proof = new DleqProof { CommitmentG = RistrettoPoint.MultiplyBase(k), CommitmentR = RistrettoPoint.Multiply(k, r), Response = S(d["response"]) };
+        Assert.Equal(S(d["challenge"]), Dleq.Challenge(id, y, r, share, proof.CommitmentG, proof.CommitmentR));
         Assert.True(Dleq.Verify(id, y, r, share, proof));
         Assert.Equal(RistrettoPoint.Multiply(s, r), share);
-        var ours = Dleq.Prove(id, s, y, r, share, S(d["nonce"]));
+        var ours = Dleq.Prove(id, s, y, r, share, k);
         Assert.Equal(proof.ToArray(), ours.ToArray());
         var wrong = proof;
         wrong.Response += RistrettoScalar.One;

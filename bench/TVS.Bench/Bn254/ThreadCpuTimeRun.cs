@@ -32,7 +32,7 @@ public static class ThreadCpuTimeRun
 
     private static volatile object? _sink;
 
-    private static void Measure(string name, int operationsPerCall, Func<object> kernel, int samples)
+    internal static void Measure(string name, int operationsPerCall, Func<object> kernel, int samples)
     {
         for (int i = 0; i < 3; i++) _sink = kernel();
         double start = ThreadCpuNs();

@@ -9,17 +9,17 @@ namespace TVS.Engine.Tally;
 /// A decryption shares file: one trustee's shares for a contiguous range of ballots
 /// (docs/formats.md, "Decryption shares file"):
 /// <code>
-/// "TVSSHR\0\x01" (8) ‖ election id (16, UUID big-endian) ‖ trustee (u16 BE) ‖ first ballot (u64 BE)
-/// ‖ count (u32 BE) ‖ ballots digest (32) ‖ count × share (96: D_i ‖ c ‖ z) ‖ SHA-256 of all before (32)
+/// "TVSSHR\0\x02" (8) ‖ election id (16, UUID big-endian) ‖ trustee (u16 BE) ‖ first ballot (u64 BE)
+/// ‖ count (u32 BE) ‖ ballots digest (32) ‖ count × share (128: D_i ‖ A ‖ B ‖ z) ‖ SHA-256 of all before (32)
 /// ballots digest = SHA-256 over the range's ballots, each as u32 BE length ‖ bytes
 /// </code>
-/// A ballot whose R is not a valid point gets 96 zero bytes (no share exists; the ballot is
+/// A ballot whose R is not a valid point gets 128 zero bytes (no share exists; the ballot is
 /// spoiled as malformed). The digest binds the file to exactly those ballots; the trailing hash
 /// lets a resumed run tell a complete file from a torn or damaged one without verifying proofs.
 /// </summary>
 public sealed class ShareChunk
 {
-    public static ReadOnlySpan<byte> Magic => "TVSSHR\0\x01"u8;
+    public static ReadOnlySpan<byte> Magic => "TVSSHR\0\x02"u8;
     public const int HeaderLength = 8 + 16 + 2 + 8 + 4 + 32;
     public const int TrailerLength = 32;
     public const string Extension = ".shares";
@@ -44,7 +44,7 @@ public sealed class ShareChunk
     /// <summary>The file's trailing SHA-256 (of everything before it): names this exact file.</summary>
     public byte[] Hash { get; }
 
-    /// <summary>count × 96 bytes of shares.</summary>
+    /// <summary>count × 128 bytes of shares.</summary>
     public byte[] Body { get; }
 
     public ReadOnlySpan<byte> ShareBytes(int k) => Body.AsSpan(k * DecryptionShare.Length, DecryptionShare.Length);
@@ -72,7 +72,7 @@ public sealed class ShareChunk
     {
         if (body.Length != count * DecryptionShare.Length)
         {
-            throw new ArgumentException("one 96-byte share per ballot", nameof(body));
+            throw new ArgumentException($"one {DecryptionShare.Length}-byte share per ballot", nameof(body));
         }
         var file = new byte[HeaderLength + body.Length + TrailerLength];
         Magic.CopyTo(file);

@@ -279,7 +279,7 @@ public static class Tallier
                 }
                 if (!DecryptionShare.TryDecode(bytes, out shares[k][b]))
                 {
-                    failures.Add((first + b, $"{FileOf(k)}: trustee {plan.Trustees[k]}: ballot {first + b}: the share is not a valid encoding (D_i ‖ c ‖ z)"));
+                    failures.Add((first + b, $"{FileOf(k)}: trustee {plan.Trustees[k]}: ballot {first + b}: the share is not a valid encoding (D_i ‖ A ‖ B ‖ z)"));
                 }
                 else if (plan.Proofs == TallyProofs.All && !ThresholdDecryption.VerifyShare(plan.ElectionId, plan.VerificationKeys[k], ephemerals[b], shares[k][b]))
                 {

@@ -56,6 +56,9 @@ internal readonly struct Field25519
     /// <summary>INVSQRT_A_MINUS_D = 1/√(a − d) with a = −1 (RFC 9496 §4.1), used by the encoder's rotation.</summary>
     internal static readonly Field25519 InvSqrtAMinusD = FromDecimal("54469307008909316920995813868745141605393597292927456921205312896311721017578");
 
+    /// <summary>1/2 = (p + 1)/2, for recovering x and y from y ± x.</summary>
+    internal static readonly Field25519 Half = FromBigInteger((Modulus + 1) / 2);
+
     private static Field25519 FromDecimal(string value) => FromBigInteger(BigInteger.Parse(value, System.Globalization.CultureInfo.InvariantCulture));
 
     // ---- conversions ---------------------------------------------------------------------

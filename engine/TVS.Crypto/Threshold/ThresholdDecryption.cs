@@ -5,7 +5,7 @@ namespace TVS.Crypto.Threshold;
 /// <summary>One trustee's decryption share of one ballot: D_i = s_i·R and its DLEQ proof.</summary>
 public struct DecryptionShare
 {
-    /// <summary>64 + 32 bytes: D_i ‖ c ‖ z.</summary>
+    /// <summary>32 + 96 bytes: D_i ‖ A ‖ B ‖ z (docs/formats.md, "Decryption share").</summary>
     public const int Length = RistrettoPoint.Length + DleqProof.Length;
 
     public RistrettoPoint Share;
@@ -15,6 +15,19 @@ public struct DecryptionShare
     {
         Share.Encode(destination);
         Proof.Encode(destination[RistrettoPoint.Length..]);
+    }
+
+    /// <summary>
+    /// Reads only D_i of an encoded share (length and a valid non-identity D_i), leaving the proof
+    /// unread: for combining first (<c>tvs tally --proofs on-failure</c>), where decoding A and B
+    /// of every share would cost two point validations each for proofs that are mostly never
+    /// checked. The proof is checked, and its encoding validated, when it is verified from the
+    /// same bytes (<see cref="DleqBatch"/>, <see cref="ThresholdDecryption.VerifyShare(Guid, in RistrettoPoint, in RistrettoPoint, ReadOnlySpan{byte})"/>).
+    /// </summary>
+    public static bool TryReadShare(ReadOnlySpan<byte> encoding, out RistrettoPoint share)
+    {
+        share = default;
+        return encoding.Length == Length && RistrettoPoint.TryDecodeNonIdentity(encoding[..RistrettoPoint.Length], out share);
     }
 
     public static bool TryDecode(ReadOnlySpan<byte> encoding, out DecryptionShare share)
@@ -49,6 +62,10 @@ public static class ThresholdDecryption
     public static bool VerifyShare(Guid electionId, in RistrettoPoint verificationKey, in RistrettoPoint ephemeral, in DecryptionShare share) =>
         Dleq.Verify(electionId, verificationKey, ephemeral, share.Share, share.Proof);
 
+    /// <summary>An encoded share (as a shares file holds it): false if it does not decode or its proof does not verify.</summary>
+    public static bool VerifyShare(Guid electionId, in RistrettoPoint verificationKey, in RistrettoPoint ephemeral, ReadOnlySpan<byte> share) =>
+        DecryptionShare.TryDecode(share, out var decoded) && VerifyShare(electionId, verificationKey, ephemeral, decoded);
+
     /// <summary>D = Σ λ_i·D_i, with the weights of <see cref="Lagrange.CoefficientsAtZero"/> for the same indices in the same order.</summary>
     public static RistrettoPoint Combine(ReadOnlySpan<RistrettoScalar> lagrange, ReadOnlySpan<RistrettoPoint> shares)
     {
@@ -76,7 +93,11 @@ public static class ThresholdDecryption
         }
     }
 
-    /// <summary>Verifies trustee i's shares for ballots [start, start + count); ok[k] says which passed. Returns the number that failed.</summary>
+    /// <summary>
+    /// Verifies trustee i's shares for ballots [start, start + count), in batches of
+    /// <see cref="ChunkSize"/> (<see cref="DleqBatch"/>); ok[k] says which passed, with the verdicts
+    /// of <see cref="VerifyShare(Guid, in RistrettoPoint, in RistrettoPoint, in DecryptionShare)"/>. Returns the number that failed.
+    /// </summary>
     public static int VerifyShares(Guid electionId, RistrettoPoint verificationKey, RistrettoPoint[] ephemerals, DecryptionShare[] shares,
         bool[] ok, int start, int count, int maxDegreeOfParallelism = -1)
     {
@@ -85,16 +106,27 @@ public static class ThresholdDecryption
         int failed = 0;
         ForChunks(start, count, maxDegreeOfParallelism, (from, to) =>
         {
+            var batch = t_batch is { } b && b.ElectionId == electionId ? b : (t_batch = new DleqBatch(electionId, ChunkSize));
             int f = 0;
-            for (int i = from; i < to; i++)
+            // One thread may get the whole range (a single chunk, or no parallelism): a batch at a time.
+            for (int i = from; i < to;)
             {
-                ok[i] = VerifyShare(electionId, verificationKey, ephemerals[i], shares[i]);
-                if (!ok[i]) f++;
+                for (; i < to && !batch.IsFull; i++) batch.Add(verificationKey, ephemerals[i], shares[i], i);
+                var verdicts = batch.Verify(out var tags);
+                for (int k = 0; k < verdicts.Length; k++)
+                {
+                    ok[tags[k]] = verdicts[k];
+                    if (!verdicts[k]) f++;
+                }
             }
             if (f != 0) Interlocked.Add(ref failed, f);
         });
         return failed;
     }
+
+    /// <summary>One batch per thread, reused by every chunk that thread verifies.</summary>
+    [ThreadStatic]
+    private static DleqBatch? t_batch;
 
     /// <summary>
     /// Combines for ballots [start, start + count): <paramref name="sharesByTrustee"/>[k][ballot] is

@@ -243,7 +243,7 @@ public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
         var body = chunk.Body.ToArray();
         var eph = LifecycleFixture.Ephemerals(_f.Ballots);
         int k = Enumerable.Range(0, chunk.Count).First(i => !eph[chunk.First + i].IsIdentity);
-        RistrettoScalar.Random().Encode(body.AsSpan(k * DecryptionShare.Length + 2 * RistrettoPoint.Length)); // z only: D_i is untouched
+        RistrettoScalar.Random().Encode(body.AsSpan(k * DecryptionShare.Length + 3 * RistrettoPoint.Length)); // z only (D_i ‖ A ‖ B ‖ z): D_i is untouched
         File.WriteAllBytes(file, ShareChunk.Encode(chunk.ElectionId, chunk.Trustee, chunk.First, chunk.Count, chunk.BallotsDigest, body));
         string[] dirs = [_f.TrusteeDir(1), _f.TrusteeDir(2), _f.TrusteeDir(3), dir, _f.TrusteeDir(5)];
 
