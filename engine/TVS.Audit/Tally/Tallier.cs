@@ -228,9 +228,17 @@ public static class Tallier
     /// <summary>One worker's buffers, reused from range to range.</summary>
     private sealed class TallyScratch(int trustees)
     {
+        private DleqBatch? _proofs;
+
         public ushort[] Selections { get; } = new ushort[BallotCipher.MaxContests];
         public RistrettoPoint[] Shares { get; } = new RistrettoPoint[trustees];
+
+        /// <summary>This worker's DLEQ batch (shares of a range's ballots, added ballot by ballot so each R counts once).</summary>
+        public DleqBatch Proofs(Guid electionId) => _proofs ??= new DleqBatch(electionId, ProofBatchSize);
     }
+
+    /// <summary>Shares verified in one DLEQ batch (the per-share cost falls with the batch size: docs/PERFORMANCE.md, "DLEQ batch verification").</summary>
+    private const int ProofBatchSize = 1024;
 
     /// <summary>A range's counts and spoiled ballots (ballot order), or the shares that failed.</summary>
     private sealed record RangeTally(long[][] Counts, List<(long Ballot, SpoilReason Reason)> Spoiled, List<(long Ballot, string Message)> Failures);
@@ -257,16 +265,31 @@ public static class Tallier
         string BadProof(int k, long ballot) => $"{FileOf(k)}: trustee {plan.Trustees[k]}: ballot {ballot}: the DLEQ proof of the decryption share does not verify against Y_{plan.Trustees[k]}";
 
         var ephemerals = new RistrettoPoint[count];
-        var shares = new DecryptionShare[chunks.Length][];
+        var shares = new RistrettoPoint[chunks.Length][];
         var failures = new List<(long, string)>();
         for (int k = 0; k < chunks.Length; k++)
         {
-            shares[k] = new DecryptionShare[count];
+            shares[k] = new RistrettoPoint[count];
+        }
+        var batch = scratch.Proofs(plan.ElectionId);
+        int trustees = chunks.Length;
+        void VerifyBatch()
+        {
+            // One random linear combination per batch; a failing batch is split until each bad share is named.
+            var verdicts = batch.Verify(out var tags);
+            for (int i = 0; i < verdicts.Length; i++)
+            {
+                if (!verdicts[i])
+                {
+                    int b = tags[i] / trustees, k = tags[i] % trustees;
+                    failures.Add((first + b, BadProof(k, first + b)));
+                }
+            }
         }
         for (int b = 0; b < count; b++)
         {
             bool hasR = BallotCipher.TryReadEphemeral(ballots[b], out ephemerals[b]) == BallotError.None;
-            for (int k = 0; k < chunks.Length; k++)
+            for (int k = 0; k < trustees; k++)
             {
                 var bytes = chunks[k].ShareBytes(b);
                 if (!hasR)
@@ -277,15 +300,25 @@ public static class Tallier
                     }
                     continue;
                 }
-                if (!DecryptionShare.TryDecode(bytes, out shares[k][b]))
+                // D_i alone is what combining needs; the proof's points are the batch's to check (all) or
+                // decoded only for a ballot whose tag fails (on-failure).
+                if (!DecryptionShare.TryReadShare(bytes, out shares[k][b]))
                 {
                     failures.Add((first + b, $"{FileOf(k)}: trustee {plan.Trustees[k]}: ballot {first + b}: the share is not a valid encoding (D_i ‖ A ‖ B ‖ z)"));
                 }
-                else if (plan.Proofs == TallyProofs.All && !ThresholdDecryption.VerifyShare(plan.ElectionId, plan.VerificationKeys[k], ephemerals[b], shares[k][b]))
+                else if (plan.Proofs == TallyProofs.All)
                 {
-                    failures.Add((first + b, BadProof(k, first + b)));
+                    batch.Add(plan.VerificationKeys[k], ephemerals[b], bytes, b * trustees + k);
+                    if (batch.IsFull)
+                    {
+                        VerifyBatch();
+                    }
                 }
             }
+        }
+        if (batch.Count > 0)
+        {
+            VerifyBatch();
         }
         var counts = plan.Candidates.Select(c => new long[c]).ToArray();
         var spoiled = new List<(long, SpoilReason)>();
@@ -303,7 +336,7 @@ public static class Tallier
             }
             for (int k = 0; k < chunks.Length; k++)
             {
-                scratch.Shares[k] = shares[k][b].Share;
+                scratch.Shares[k] = shares[k][b];
             }
             var d = RistrettoVartime.Combine(plan.Weights, scratch.Shares);
             var e = BallotCipher.Decrypt(ballots[b], plan.ElectionId, plan.PublicKey, d, scratch.Selections, out int n);
@@ -319,7 +352,7 @@ public static class Tallier
                 // Either the voter's ciphertext is bad or some D_i is: the proofs tell which.
                 for (int k = 0; k < chunks.Length; k++)
                 {
-                    if (!ThresholdDecryption.VerifyShare(plan.ElectionId, plan.VerificationKeys[k], ephemerals[b], shares[k][b]))
+                    if (!ThresholdDecryption.VerifyShare(plan.ElectionId, plan.VerificationKeys[k], ephemerals[b], chunks[k].ShareBytes(b)))
                     {
                         failures.Add((first + b, BadProof(k, first + b)));
                         break;
