@@ -25,6 +25,10 @@ public sealed record StoreArguments(string Election)
     public string? Config { get; init; }
     public string? Board { get; init; }
     public string? Kafka { get; init; }
+
+    /// <summary>A data directory whose dead-letter files hold the rejected records, beside <see cref="Pg"/> (an engine run on a local input log with its votes in PostgreSQL, as <c>tvs demo --pg</c>).</summary>
+    public string? DeadLetters { get; init; }
+
     public S3BlobSinkOptions? S3 { get; init; }
 
     /// <summary>The options every post-voting verb that reads the production stores takes.</summary>
@@ -35,13 +39,14 @@ public sealed record StoreArguments(string Election)
         public Option<DirectoryInfo?> Data { get; } = new("--data") { Description = "an embedded engine's data directory instead of --pg" };
         public Option<FileInfo?> Config { get; } = new("--config") { Description = "the engine's config file (its Postgres, Kafka, S3 and board settings) instead of --pg/--data" };
         public Option<string?> Board { get; } = new("--board") { Description = "the bulletin board: a directory or s3://bucket/prefix/ (the engines' S3KeyPrefix; the election id is appended as they do) (default with --data: DATA/board; with --config: the engine's)" };
+        public Option<DirectoryInfo?> DeadLetters { get; } = new("--dead-letters") { Description = "without Kafka: the data directory whose dead-letter files hold the rejected records (an engine on a local input log with its votes in PostgreSQL)" };
         public Option<string?> Kafka { get; } = new("--kafka") { Description = "Kafka bootstrap servers: votes.pending's partition count must be the election's; votes.rejected holds the dead letters" };
         public Option<string?> S3Endpoint { get; } = new("--s3-endpoint") { Description = "S3-compatible endpoint for s3:// locations (default AWS); credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the SDK's chain" };
         public Option<string> S3Region { get; } = new("--s3-region") { Description = "S3 region", DefaultValueFactory = _ => "us-east-1" };
 
         public void AddTo(Command command)
         {
-            foreach (var o in new Option[] { Election, Pg, Data, Config, Board, Kafka, S3Endpoint, S3Region })
+            foreach (var o in new Option[] { Election, Pg, Data, Config, Board, Kafka, DeadLetters, S3Endpoint, S3Region })
             {
                 command.Options.Add(o);
             }
@@ -54,6 +59,7 @@ public sealed record StoreArguments(string Election)
             Config = r.GetValue(Config)?.FullName,
             Board = r.GetValue(Board),
             Kafka = r.GetValue(Kafka),
+            DeadLetters = r.GetValue(DeadLetters)?.FullName,
             S3 = new S3BlobSinkOptions
             {
                 Bucket = "-",
@@ -78,8 +84,9 @@ internal sealed class ElectionStores : IDisposable
     private readonly Guid _electionId;
     private readonly NoteVerifier _verifier;
 
-    private ElectionStores(Guid electionId, NoteVerifier verifier, NpgsqlDataSource? dataSource, string? data, IBoardStore board, string? kafka, S3BlobSinkOptions? s3)
+    private ElectionStores(Guid electionId, NoteVerifier verifier, NpgsqlDataSource? dataSource, string? data, IBoardStore board, string? kafka, S3BlobSinkOptions? s3, string? deadLetters)
     {
+        DeadLetters = deadLetters ?? data;
         _electionId = electionId;
         _verifier = verifier;
         _dataSource = dataSource;
@@ -98,6 +105,9 @@ internal sealed class ElectionStores : IDisposable
     public IBoardStore Board { get; }
 
     public string? Kafka { get; }
+
+    /// <summary>The data directory whose dead-letter files are read when there is no Kafka: the embedded authority's, or <see cref="StoreArguments.DeadLetters"/>.</summary>
+    public string? DeadLetters { get; }
 
     /// <summary>Endpoint and credentials for other <c>s3://</c> locations (the record's).</summary>
     public S3BlobSinkOptions? S3 { get; }
@@ -170,7 +180,7 @@ internal sealed class ElectionStores : IDisposable
         {
             var boardStore = defaultBoard ?? OpenBoard(board!, s3, electionId);
             dataSource = pg is null ? null : PostgresVoteStore.CreateDataSource(pg);
-            return new ElectionStores(electionId, verifier, dataSource, data, boardStore, kafka, s3);
+            return new ElectionStores(electionId, verifier, dataSource, data, boardStore, kafka, s3, args.DeadLetters);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
@@ -180,22 +190,8 @@ internal sealed class ElectionStores : IDisposable
         }
     }
 
-    /// <summary>
-    /// The board at <paramref name="location"/>: a directory, or <c>s3://bucket/prefix/</c> read as
-    /// the engines and the gateway write it, under <c>{prefix}{election id}/</c> (a prefix that
-    /// already ends with the election id is taken as it is).
-    /// </summary>
-    public static IBoardStore OpenBoard(string location, S3BlobSinkOptions? s3, Guid electionId)
-    {
-        if (!RecordLocation.IsS3(location))
-        {
-            return new LocalBoardStore(location);
-        }
-        var options = RecordLocation.S3Options(location, s3);
-        return options.KeyPrefix.EndsWith($"{electionId:D}/", StringComparison.OrdinalIgnoreCase)
-            ? new S3BoardStore(options)
-            : new S3BoardStore(options, electionId);
-    }
+    /// <summary>The board at <paramref name="location"/> (<see cref="StoreLocations.OpenBoard(string, Guid, S3BlobSinkOptions?)"/>).</summary>
+    public static IBoardStore OpenBoard(string location, S3BlobSinkOptions? s3, Guid electionId) => StoreLocations.OpenBoard(location, electionId, s3);
 
     /// <summary>Partition <paramref name="partition"/>'s committed progress, null when none was ever committed.</summary>
     public PartitionProgress? Progress(int partition)
@@ -249,28 +245,4 @@ internal sealed class ElectionStores : IDisposable
         Board.Dispose();
         _dataSource?.Dispose();
     }
-}
-
-/// <summary>A record or board location: a directory, or <c>s3://bucket/prefix/</c>.</summary>
-public static class RecordLocation
-{
-    public static bool IsS3(string location) => location.StartsWith("s3://", StringComparison.Ordinal);
-
-    /// <summary>The options for <c>s3://bucket/prefix/</c>: <paramref name="template"/>'s endpoint and credentials (or AWS's defaults), that bucket, that prefix.</summary>
-    public static S3BlobSinkOptions S3Options(string location, S3BlobSinkOptions? template)
-    {
-        string rest = location["s3://".Length..];
-        int slash = rest.IndexOf('/', StringComparison.Ordinal);
-        string bucket = slash < 0 ? rest : rest[..slash];
-        string prefix = slash < 0 ? "" : rest[(slash + 1)..].TrimEnd('/');
-        if (bucket.Length == 0)
-        {
-            throw new ArgumentException($"{location}: no bucket (s3://bucket/prefix/)");
-        }
-        return (template ?? new S3BlobSinkOptions { Bucket = bucket }) with { Bucket = bucket, KeyPrefix = prefix.Length == 0 ? "" : prefix + "/" };
-    }
-
-    /// <summary>The store at <paramref name="location"/>, files under the prefix as they are (an exported record).</summary>
-    public static IRecordStore Open(string location, S3BlobSinkOptions? template, bool create)
-        => IsS3(location) ? new S3BoardStore(S3Options(location, template)) : new DirectoryRecordStore(location, create);
 }

@@ -58,7 +58,7 @@ public static partial class RecordCommands
             }
             using (plan)
             {
-                var done = plan.Write(() => RecordLocation.Open(outLocation, opened.S3, create: true), Math.Max(1, threads));
+                var done = plan.Write(() => StoreLocations.OpenRecord(outLocation, opened.S3, create: true), Math.Max(1, threads));
                 output.WriteLine($"record {outLocation}: {plan.Votes:N0} votes in {partitions} partition(s), {plan.CheckpointCount} checkpoint(s), {plan.DeadLetterCount} dead letter(s), close statement, {plan.ShareFiles} shares file(s), result; {done.Written} file(s) written, {done.Skipped} already there; {done.Listed} in {ElectionRecord.ManifestFile}");
             }
             return ExitCodes.Ok;

@@ -176,7 +176,7 @@ internal sealed class RecordExport : IDisposable
             long read = KafkaDeadLetterReader.ReadAll(kafka, (p, offset, reason, k, v) => _deadLetters.Add(p, offset, reason, k, v));
             output.WriteLine($"{KafkaTopics.Rejected}: {read} record(s) read");
         }
-        else if (_stores.Data is { } data)
+        else if (_stores.DeadLetters is { } data)
         {
             for (int k = 0; k < partitions; k++)
             {
@@ -188,7 +188,7 @@ internal sealed class RecordExport : IDisposable
         }
         else if (total > 0)
         {
-            return $"{total} records were rejected but no dead letters are at hand: give --kafka (votes.rejected)";
+            return $"{total} records were rejected but no dead letters are at hand: give --kafka (votes.rejected) or --dead-letters DATA";
         }
         var counts = _deadLetters.Seal();
         var wrong = Enumerable.Range(0, partitions).Where(k => counts[k] != _rejected[k]).ToList();

@@ -141,7 +141,7 @@ public sealed class ProductionCloseExportTests(ITestOutputHelper output) : IDisp
             said = new StringWriter();
             Assert.True(RecordCommands.Export(new StoreArguments(election.Directory) { Config = config }, tally, recordS3, said, said, threads: 4) == ExitCodes.Ok, said.ToString());
             using (var local = new DirectoryRecordStore(recordDir, create: false))
-            using (var remote = RecordLocation.Open(recordS3, s3Template, create: false))
+            using (var remote = StoreLocations.OpenRecord(recordS3, s3Template, create: false))
             {
                 var paths = local.List("").ToList();
                 Assert.Equal(paths, remote.List("").ToList());
