@@ -10,8 +10,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 votes="${1:-100000}"; partitions="${2:-4}"; threads="${3:-$(nproc)}"; dir="${4:-$here/out/$votes}"
 command -v /usr/bin/time >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
-dotnet build "$root/tools/TVS.Cli/TVS.Cli.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
-tvs=(dotnet "$root/tools/TVS.Cli/bin/Release/net10.0/tvs.dll")
+# Its own copy of the CLI: a build of the source tree during a long run must not change the binary under it.
+bin="$here/out/bin"
+dotnet build "$root/tools/TVS.Cli/TVS.Cli.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly -o "$bin" >/dev/null
+tvs=(dotnet "$bin/tvs.dll")
 if [[ ! -f "$dir/board/close.note" ]]; then
   rm -rf "$dir"; mkdir -p "$dir"
   "${tvs[@]}" dev synthetic-election --dir "$dir" --votes "$votes" --partitions "$partitions" | tail -n1
