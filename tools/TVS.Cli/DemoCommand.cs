@@ -6,6 +6,7 @@ using TVS.Crypto.Bn254;
 using TVS.Crypto.Groth16;
 using TVS.Crypto.Threshold;
 using TVS.Engine.Board;
+using TVS.Engine.Ports;
 using TVS.Engine.Processing;
 using TVS.Engine.Tally;
 using TVS.Engine.Votes;
@@ -47,8 +48,11 @@ public static class DemoCommand
         var engineOnly = new Option<bool>("--engine-only") { Description = "only the engine and its checks, for throughput runs: no registration (simulated voters under simulated signed roots, plus the committed real proofs), no close, tally or record" };
         var hsm = new Option<bool>("--hsm") { Description = "keep the checkpoint/close signer, the issuers' root signers and the trustees' share-wrapping keys in a SoftHSM2 token created under DIR/hsm (PIN in DIR/hsm/pin)" };
         var noBoard = new Option<bool>("--no-board") { Description = "do not publish the bulletin board (DIR/board) while the engine runs (to measure what publishing costs)" };
+        var pg = new Option<string?>("--pg") { Description = "PostgreSQL connection string: the votes, progress and signed checkpoints in PostgreSQL (schema applied), and every step after voting read from there and the board (the production path; tests/services.sh starts a local server)" };
+        var s3Endpoint = new Option<string?>("--s3-endpoint") { Description = "with --pg: an S3-compatible endpoint for --s3-bucket (credentials AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)" };
+        var s3Bucket = new Option<string?>("--s3-bucket") { Description = "with --pg: the batch objects, the bulletin board and the election record in this bucket (created if missing), under a fresh demo-… prefix" };
         var witnesses = new Option<int>("--witnesses") { Description = "start N checkpoint witnesses in process on loopback (keys under DIR/witnesses), list them in election.json with a majority quorum; the board's checkpoints then carry their cosignatures and receipts need the quorum", DefaultValueFactory = _ => 0 };
-        foreach (var o in new Option[] { voters, dup, bad, malformed, threads, dir, json, baseline, rate, record, engineOnly, noBoard, hsm, witnesses })
+        foreach (var o in new Option[] { voters, dup, bad, malformed, threads, dir, json, baseline, rate, record, engineOnly, noBoard, hsm, witnesses, pg, s3Endpoint, s3Bucket })
         {
             demo.Options.Add(o);
         }
@@ -58,12 +62,24 @@ public static class DemoCommand
             Duplicates = r.GetValue(dup),
             BadProofs = r.GetValue(bad),
             Malformed = r.GetValue(malformed),
-        }, Math.Max(1, r.GetValue(threads)), r.GetValue(dir), r.GetValue(json), !r.GetValue(baseline), r.GetValue(rate), r.GetValue(record)?.FullName, r.GetValue(engineOnly), !r.GetValue(noBoard), r.GetValue(hsm), Math.Clamp(r.GetValue(witnesses), 0, 64)));
+        }, Math.Max(1, r.GetValue(threads)), r.GetValue(dir), r.GetValue(json), !r.GetValue(baseline), r.GetValue(rate), r.GetValue(record)?.FullName, r.GetValue(engineOnly), !r.GetValue(noBoard), r.GetValue(hsm), Math.Clamp(r.GetValue(witnesses), 0, 64),
+            r.GetValue(pg), r.GetValue(s3Endpoint), r.GetValue(s3Bucket)));
         return demo;
     }
 
-    public static int Run(LoadMix mix, int verifyThreads, DirectoryInfo? keep, bool json, bool measureBaseline, double rate = 0, string? recordDir = null, bool engineOnly = false, bool publishBoard = true, bool hsm = false, int witnesses = 0)
+    public static int Run(LoadMix mix, int verifyThreads, DirectoryInfo? keep, bool json, bool measureBaseline, double rate = 0, string? recordDir = null, bool engineOnly = false, bool publishBoard = true, bool hsm = false, int witnesses = 0,
+        string? pg = null, string? s3Endpoint = null, string? s3Bucket = null)
     {
+        if (pg is null && s3Bucket != null)
+        {
+            Console.Error.WriteLine("tvs demo: --s3-bucket goes with --pg (the production stores)");
+            return ExitCodes.Unusable;
+        }
+        using var services = pg is null ? null : DemoServices.Open(pg, s3Endpoint, s3Bucket, Console.Error);
+        if (pg != null && services is null)
+        {
+            return ExitCodes.Unusable;
+        }
         if (witnesses > 0 && !publishBoard)
         {
             Console.Error.WriteLine("tvs demo: --witnesses cosign the board's checkpoints: not with --no-board");
@@ -73,7 +89,7 @@ public static class DemoCommand
         Directory.CreateDirectory(root);
         try
         {
-            return RunIn(root, mix, verifyThreads, json, measureBaseline, rate, recordDir, engineOnly, publishBoard, hsm, witnesses);
+            return RunIn(root, mix, verifyThreads, json, measureBaseline, rate, recordDir, engineOnly, publishBoard, hsm, witnesses, services);
         }
         finally
         {
@@ -84,7 +100,7 @@ public static class DemoCommand
         }
     }
 
-    private static int RunIn(string root, LoadMix mix, int verifyThreads, bool json, bool measureBaseline, double rate, string? recordDir, bool engineOnly, bool publishBoard, bool hsm, int witnessCount)
+    private static int RunIn(string root, LoadMix mix, int verifyThreads, bool json, bool measureBaseline, double rate, string? recordDir, bool engineOnly, bool publishBoard, bool hsm, int witnessCount, DemoServices? services)
     {
         var console = json ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }) : AnsiConsole.Console;
         string? fixtures = FindFixtures();
@@ -159,7 +175,7 @@ public static class DemoCommand
             }
             if (witnessCount == 0)
             {
-                return RunElection(election, root, mix, verifyThreads, json, measureBaseline, rate, recordDir, engineOnly, console, registration, publishBoard, null);
+                return RunElection(election, root, mix, verifyThreads, json, measureBaseline, rate, recordDir, engineOnly, console, registration, publishBoard, null, services);
             }
             // The witnesses are listed in election.json before any vote; the election is loaded again with them.
             var witnesses = DemoWitnesses.StartAsync(election, witnessCount, Path.Combine(root, "witnesses")).GetAwaiter().GetResult();
@@ -168,7 +184,7 @@ public static class DemoCommand
                 election.Dispose();
                 election = ElectionSetup.Load(election.Directory, allowInsecure: true);
                 console.MarkupLine($"witnesses: {witnessCount} on loopback ({string.Join(", ", witnesses.Servers.Select(s => s.Address.ToString()))}), quorum {witnesses.Policy.Quorum}, listed in election.json");
-                return RunElection(election, root, mix, verifyThreads, json, measureBaseline, rate, recordDir, engineOnly, console, registration, publishBoard, witnesses);
+                return RunElection(election, root, mix, verifyThreads, json, measureBaseline, rate, recordDir, engineOnly, console, registration, publishBoard, witnesses, services);
             }
             finally
             {
@@ -182,7 +198,7 @@ public static class DemoCommand
     }
 
     private static int RunElection(ElectionSetup election, string root, LoadMix mix, int verifyThreads, bool json, bool measureBaseline, double rate, string? recordDir, bool engineOnly,
-        IAnsiConsole console, RegistrationOutcome? registration, bool publishBoard, DemoWitnesses? witnesses)
+        IAnsiConsole console, RegistrationOutcome? registration, bool publishBoard, DemoWitnesses? witnesses, DemoServices? services)
     {
         // 1. Votes are minted before the timed run.
         var mintWatch = Stopwatch.StartNew();
@@ -196,27 +212,32 @@ public static class DemoCommand
         // 3. The engine, while the bulletin board is published from what it commits (DIR/board).
         string data = Path.Combine(root, "data");
         string boardDir = Path.Combine(root, "board");
-        using var board = new LocalBoardStore(boardDir);
+        using var board = services?.OpenBoard(election.Id, boardDir) ?? new LocalBoardStore(boardDir);
+        var source = services?.Source(election.Id) ?? new LocalBoardSource(data, election.Signer.Verifier);
+        if (services != null)
+        {
+            console.MarkupLine($"production stores: votes, progress and checkpoints in PostgreSQL; board {Markup.Escape(services.BoardLocation(boardDir))}{(services.S3 is { } s3 ? Markup.Escape($"; batch objects s3://{s3.Bucket}/{s3.KeyPrefix}batches/") : "")}");
+        }
         var boardWarnings = new List<string>();
-        using var follower = publishBoard ? CreateBoardFollower(election, data, board, boardWarnings, witnesses) : null;
+        using var follower = publishBoard ? CreateBoardFollower(election, source, board, boardWarnings, witnesses) : null;
         follower?.Start();
-        var summary = RunEngine(election, data, inputPath, load, verifyThreads, rate, console);
+        var summary = RunEngine(election, data, inputPath, load, verifyThreads, rate, console, services);
         bool boardCaughtUp = follower?.Stop() ?? true;
-        var published = follower is null ? null : CheckBoard(election, data, board, boardDir, follower, boardCaughtUp, boardWarnings, witnesses);
+        var published = follower is null ? null : CheckBoard(election, data, board, boardDir, follower, boardCaughtUp, boardWarnings, witnesses, services);
         if (follower is null && !engineOnly)
         {
             // Not published while the engine ran (--no-board): the steps after voting read the board, so publish it now.
-            using var late = CreateBoardFollower(election, data, board, boardWarnings, witnesses);
+            using var late = CreateBoardFollower(election, source, board, boardWarnings, witnesses);
             late.Stop();
         }
 
         // 4. The checks.
-        var checks = CheckEngineRun(election, data, load, summary);
+        var checks = CheckEngineRun(election, data, load, summary, services);
         bool ok = checks.Ok && summary.Committed == load.Records.Count && (registration?.Ok ?? true) && (published?.Holds(summary) ?? true);
 
         // 5. Close, decrypt (5 of 9), tally, export, verify.
         string record = recordDir ?? Path.Combine(root, "record");
-        var life = engineOnly ? null : Lifecycle(election, data, root, record, load, console, board);
+        var life = engineOnly ? null : Lifecycle(election, data, root, record, load, console, boardDir, services);
         ok &= life?.Ok ?? true;
 
         var outcome = new DemoOutcome(ok, load, summary, mintWatch.Elapsed, baseline, verifyThreads, checks, published, registration, life, recordDir);
@@ -259,8 +280,8 @@ public static class DemoCommand
     }
 
     /// <summary>Publishes partition 0's board from the engine's local files as they become durable, each checkpoint cosigned by the demo's witnesses when there are any.</summary>
-    private static BoardFollower CreateBoardFollower(ElectionSetup election, string data, LocalBoardStore board, List<string> warnings, DemoWitnesses? witnesses) =>
-        new(board, new LocalBoardSource(data, election.Signer.Verifier), election.Signer.Verifier, election.Origin, () => [0],
+    private static BoardFollower CreateBoardFollower(ElectionSetup election, IBoardSource source, IBoardStore board, List<string> warnings, DemoWitnesses? witnesses) =>
+        new(board, source, election.Signer.Verifier, election.Origin, () => [0],
             w => { lock (warnings) { warnings.Add(w); } }, election.Signer, $"tvs/{election.Id:D}/combined", election.Partitions)
         {
             Witnesses = witnesses?.Clients,
@@ -268,7 +289,7 @@ public static class DemoCommand
         };
 
     /// <summary>Runs the engine over the input log to its end with a progress bar.</summary>
-    private static RunSummary RunEngine(ElectionSetup election, string data, string inputPath, GeneratedLoad load, int verifyThreads, double rate, IAnsiConsole console)
+    private static RunSummary RunEngine(ElectionSetup election, string data, string inputPath, GeneratedLoad load, int verifyThreads, double rate, IAnsiConsole console, DemoServices? services)
     {
         var options = new EngineOptions { VerifyThreads = verifyThreads };
         RunSummary summary = null!;
@@ -279,7 +300,7 @@ public static class DemoCommand
             {
                 task.Value = Volatile.Read(ref s.Committed);
                 task.Description = $"engine: {Volatile.Read(ref s.Committed):N0} durable, {Volatile.Read(ref s.ProofsVerified):N0} proofs";
-            }, rate);
+            }, rate, services?.Engine);
         });
         return summary;
     }
@@ -290,7 +311,7 @@ public static class DemoCommand
         public bool Ok => CountsMatch && RootMatches && CheckpointValid && ValidProofs == Sampled;
     }
 
-    private static EngineChecks CheckEngineRun(ElectionSetup election, string data, GeneratedLoad load, RunSummary summary)
+    private static EngineChecks CheckEngineRun(ElectionSetup election, string data, GeneratedLoad load, RunSummary summary, DemoServices? services)
     {
         var expectedRoot = load.ExpectedRoot();
         var expected = load.ExpectedCounts;
@@ -306,7 +327,8 @@ public static class DemoCommand
         catch (Exception e) when (e is FormatException or NoteException)
         {
         }
-        var (sampled, validProofs) = EmbeddedRun.CheckInclusionSample(election, data, 0, 64);
+        // On PostgreSQL the local vote files stay empty: the receipts (every accepted vote's inclusion proof, from the board) check inclusion there.
+        var (sampled, validProofs) = services is null ? EmbeddedRun.CheckInclusionSample(election, data, 0, 64) : (0, 0);
         return new EngineChecks(expected, expectedRoot.ToHex(), countsMatch, rootMatches, checkpointValid, sampled, validProofs);
     }
 
@@ -318,9 +340,11 @@ public static class DemoCommand
             && (Witnesses is null || FinalCosigned is { Met: true });
     }
 
-    private static BoardOutcome CheckBoard(ElectionSetup election, string data, LocalBoardStore board, string boardDir, BoardFollower follower, bool caughtUp, List<string> warnings, DemoWitnesses? witnesses)
+    private static BoardOutcome CheckBoard(ElectionSetup election, string data, IBoardStore board, string boardDir, BoardFollower follower, bool caughtUp, List<string> warnings, DemoWitnesses? witnesses, DemoServices? services)
     {
-        var receipts = DemoBoard.CheckReceipts(election, data, board);
+        var receipts = services is null
+            ? DemoBoard.CheckReceipts(election, new LocalVoteLocator(data, 1), new LocalBoardSource(data, election.Signer.Verifier), board)
+            : DemoBoard.CheckReceipts(election, services.Locator(election.Id), services.Source(election.Id), board);
         var finalCosigned = election.Witnesses is { } policy && board.TryGet(BoardPublisher.PartitionPrefix(0) + TVS.Merkle.Tiles.TilePaths.Checkpoint) is { } finalNote
             ? policy.Check(System.Text.Encoding.UTF8.GetString(finalNote))
             : null;
@@ -533,9 +557,15 @@ public static class DemoCommand
     }
 
     /// <summary>Close → 5 of 9 trustees decrypt → tally → export → verify, through the same functions as the CLI verbs.</summary>
-    private static LifecycleOutcome Lifecycle(ElectionSetup election, string data, string root, string record, GeneratedLoad load, IAnsiConsole console, LocalBoardStore board)
+    private static LifecycleOutcome Lifecycle(ElectionSetup election, string data, string root, string record, GeneratedLoad load, IAnsiConsole console, string boardDir, DemoServices? services)
     {
-        string boardDir = board.Root;
+        // Embedded: the data directory is the authority and the board DIR/board. On the production
+        // stores: PostgreSQL and the board (S3 or DIR/board), as an operator runs the verbs.
+        string board = services?.BoardLocation(boardDir) ?? boardDir;
+        string? s3Endpoint = services?.S3?.ServiceUrl;
+        string? decryptData = services is null ? data : null;
+        string tallyDir = services is null ? Path.Combine(data, ElectionCommands.TallyDirectory) : Path.Combine(root, "tally");
+        string recordLocation = services?.RecordLocation(record) ?? record;
         var seconds = new Dictionary<string, double>();
         var log = new StringWriter();
         var sw = Stopwatch.StartNew();
@@ -545,7 +575,9 @@ public static class DemoCommand
             sw.Restart();
             return s;
         }
-        bool closed = ElectionCommands.Close(election.Directory, data, log, log, boardDir) == ExitCodes.Ok;
+        bool closed = (services is null
+            ? ElectionCommands.Close(election.Directory, data, log, log, boardDir)
+            : ElectionCommands.Close(services.Stores(election, boardDir, data), log, log)) == ExitCodes.Ok;
         seconds["close"] = Lap();
         var pick = Enumerable.Range(1, DemoTrustees).OrderBy(_ => Random.Shared.Next()).Take(DemoThreshold).Order().ToArray();
         bool decrypted = closed;
@@ -560,24 +592,26 @@ public static class DemoCommand
                 var keys = TrusteeCommands.OpenKeys(null, File.ReadAllText(keyUri).Trim(), out var wrapper);
                 using (wrapper)
                 {
-                    decrypted &= ElectionCommands.Decrypt(election.Directory, data, Path.Combine(dir, TrusteeCommands.ShareFile), keys, shares, TrusteeDecryptor.DefaultChunkBallots, int.MaxValue, log, log, boardDir) == ExitCodes.Ok;
+                    decrypted &= ElectionCommands.Decrypt(election.Directory, decryptData, Path.Combine(dir, TrusteeCommands.ShareFile), keys, shares, TrusteeDecryptor.DefaultChunkBallots, int.MaxValue, log, log, board, s3Endpoint) == ExitCodes.Ok;
                 }
                 continue;
             }
-            decrypted &= ElectionCommands.Decrypt(election.Directory, data, Path.Combine(dir, TrusteeCommands.ShareFile),
-                System.Text.Encoding.UTF8.GetBytes(File.ReadAllText(Path.Combine(dir, "passphrase"))), shares, TrusteeDecryptor.DefaultChunkBallots, int.MaxValue, log, log, boardDir) == ExitCodes.Ok;
+            decrypted &= ElectionCommands.Decrypt(election.Directory, decryptData, Path.Combine(dir, TrusteeCommands.ShareFile),
+                System.Text.Encoding.UTF8.GetBytes(File.ReadAllText(Path.Combine(dir, "passphrase"))), shares, TrusteeDecryptor.DefaultChunkBallots, int.MaxValue, log, log, board, s3Endpoint) == ExitCodes.Ok;
         }
         seconds["decrypt (5 trustees)"] = Lap();
-        bool tallied = decrypted && ElectionCommands.Tally(election.Directory, data, null, [shares], null, false, log, log, board: boardDir) == ExitCodes.Ok;
+        bool tallied = decrypted && ElectionCommands.Tally(election.Directory, decryptData, null, [shares], tallyDir, false, log, log, board: board, s3Endpoint: s3Endpoint) == ExitCodes.Ok;
         seconds["tally"] = Lap();
-        TallyResult? result = tallied ? TallyResult.Parse(File.ReadAllText(Path.Combine(data, ElectionCommands.TallyDirectory, TallyResult.FileName))) : null;
+        TallyResult? result = tallied ? TallyResult.Parse(File.ReadAllText(Path.Combine(tallyDir, TallyResult.FileName))) : null;
         bool matches = result != null && load.ExpectedTally != null
             && result.Counts.Zip(load.ExpectedTally).All(p => p.First.SequenceEqual(p.Second))
             && result.SpoiledByReason().SequenceEqual(load.ExpectedSpoiled);
-        bool exported = tallied && RecordCommands.Export(election.Directory, data, record, log, log, boardDir) == ExitCodes.Ok;
+        bool exported = tallied && (services is null
+            ? RecordCommands.Export(election.Directory, data, record, log, log, boardDir)
+            : RecordCommands.Export(services.Stores(election, boardDir, data), tallyDir, recordLocation, log, log)) == ExitCodes.Ok;
         seconds["export"] = Lap();
         var verifyLog = new StringWriter();
-        bool verified = exported && RecordCommands.Verify(record, null, verifyLog, verifyLog) == ExitCodes.Ok;
+        bool verified = exported && RecordCommands.Verify(recordLocation, null, verifyLog, verifyLog) == ExitCodes.Ok;
         seconds["verify"] = Lap();
         if (!(closed && tallied && matches && verified))
         {

@@ -57,6 +57,12 @@ public static class EmbeddedRun
         using var partition = LocalPartition.Open(dataDir, options.Partition, FasterNullifierStoreOptions.ForExpectedKeys(1_000_000));
         using var log = LocalInputLog.Open(inputPath);
         IInputLog input = recordsPerSecond > 0 ? new PacedInputLog(log, recordsPerSecond) : log;
+        if (services?.Postgres is { } connection)
+        {
+            // As a Kafka member does: the election and its partition count in table elections, where close checks them.
+            using var dataSource = PostgresVoteStore.CreateDataSource(connection);
+            PostgresElections.Register(dataSource, election.Id, election.Id.ToString("D"), election.Partitions);
+        }
         using var pg = services?.Postgres is { } cs ? PostgresVoteStore.Open(cs, election.Id, options.Partition) : null;
         using var s3 = services?.S3 is { } s3Options ? new S3BlobSink(s3Options) : null;
         var engine = partition.CreateEngine(election.CreateOpener(), election.CreateAdmission(), election.Signer, election.Origin(options.Partition), options, input, pg, s3);
