@@ -64,6 +64,9 @@ public static class RecordVerifier
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.RangeBallots, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.RangeBallots, ushort.MaxValue); // RangeOutcome's bucket offsets
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.SortEntries, 1);
         var report = new VerificationReport(output);
         try
         {

@@ -101,6 +101,11 @@ public sealed class LifecycleFixture : IDisposable
     public void Dispose()
     {
         Election.Dispose();
+        // TVS_LIFECYCLE_KEEP=DIR keeps the record (to measure tvs verify on it as a process).
+        if (Environment.GetEnvironmentVariable("TVS_LIFECYCLE_KEEP") is { Length: > 0 } keep && Directory.Exists(Record) && !Directory.Exists(keep))
+        {
+            Directory.Move(Record, keep);
+        }
         Directory.Delete(Root, recursive: true);
     }
 }

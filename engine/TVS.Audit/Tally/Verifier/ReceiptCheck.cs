@@ -24,7 +24,11 @@ internal static class ReceiptCheck
         }
         Span<byte> key = stackalloc byte[32];
         nullifier.WriteBigEndian(key);
-        int k = KeyPartitioner.PartitionOf(key, close.Partitions);
+        int k = KeyPartitioner.PartitionOf(key, election.Partitions);
+        if (k >= close.Partitions)
+        {
+            throw report.Stop($"{CloseStatement.FileName}: does not cover partition {k}, which holds the vote");
+        }
         var head = close.Heads[k];
         BoardPartition part;
         try
