@@ -402,7 +402,7 @@ public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
 
     public static TheoryData<string> Tamperings() => new(
         "flipped byte in an entry bundle", "tampered tile", "bundle replaced by a repeat of another", "bundle missing", "bundle truncated",
-        "duplicate vote re-signed", "proofs swapped re-signed", "unknown partition",
+        "duplicate vote re-signed", "every vote twice re-signed", "proofs swapped re-signed", "unknown partition",
         "checkpoint root changed", "checkpoint signed by another key", "board checkpoint of another size", "close statement by another key", "result count changed",
         "decryption share altered", "election key swapped", "manifest hash mismatch", "unlisted file");
 
@@ -456,6 +456,16 @@ public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
                     rehash = false;
                     VoteRecordNullifier(_f.Votes[0], out var nullifier);
                     expected = $"{BundleOf(n, n + 1)}: entry {n}: nullifier {nullifier} already used by entry 0 (p0/tile/entries/000) (duplicate vote)";
+                    break;
+                }
+            case "every vote twice re-signed":
+                {
+                    // More failures than are listed: the first ones named, the rest counted, memory bounded.
+                    var entries = TestRecord.Entries(rec, _f.Election, 0);
+                    entries.AddRange(entries.ToList());
+                    TestRecord.Reforge(rec, _f.Election, 0, entries);
+                    rehash = false;
+                    expected = $"p0..p0/tile/entries/: {n - VotesCheck.MaxFailureLines} more nullifier(s) used twice not listed";
                     break;
                 }
             case "proofs swapped re-signed":

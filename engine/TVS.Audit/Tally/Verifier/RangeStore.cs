@@ -68,13 +68,19 @@ internal readonly struct NullifierEntry : IComparable<NullifierEntry>
 /// What the check of one range of ballots found: its failures (in ballot order) and its votes'
 /// nullifiers grouped by bucket (<see cref="BucketStarts"/>[b] is the first entry of bucket b).
 /// </summary>
-internal sealed class RangeOutcome(long first, int count, List<string> failures, ushort[] bucketStarts, NullifierEntry[] entries)
+internal sealed class RangeOutcome(long first, int count, List<string> failures, int omitted, ushort[] bucketStarts, NullifierEntry[] entries)
 {
     public const int Buckets = 256;
+
+    /// <summary>Failure lines a range keeps (the first ones, in ballot order); the rest are counted: memory stays bounded however bad a record is.</summary>
+    public const int MaxFailures = 10;
 
     public long First { get; } = first;
     public int Count { get; } = count;
     public List<string> Failures { get; } = failures;
+
+    /// <summary>Failures found beyond <see cref="MaxFailures"/>.</summary>
+    public int Omitted { get; } = omitted;
 
     /// <summary>257 offsets into the entries (a range holds at most 65,535 ballots).</summary>
     public ushort[] BucketStarts { get; } = bucketStarts;
@@ -87,6 +93,11 @@ internal sealed class RangeOutcome(long first, int count, List<string> failures,
     /// <summary>Groups <paramref name="entries"/> by bucket, keeping each bucket in ballot order.</summary>
     public static RangeOutcome Of(long first, int count, List<string> failures, List<NullifierEntry> entries)
     {
+        int omitted = Math.Max(0, failures.Count - MaxFailures);
+        if (omitted > 0)
+        {
+            failures.RemoveRange(MaxFailures, omitted);
+        }
         var starts = new ushort[Buckets + 1];
         foreach (var e in entries)
         {
@@ -102,7 +113,7 @@ internal sealed class RangeOutcome(long first, int count, List<string> failures,
         {
             grouped[fill[e.Bucket]++] = e;
         }
-        return new RangeOutcome(first, count, failures, starts, grouped);
+        return new RangeOutcome(first, count, failures, omitted, starts, grouped);
     }
 }
 
@@ -233,7 +244,7 @@ internal sealed class RangeStore : IDisposable
     {
         var entries = MemoryMarshal.AsBytes(o.Entries.AsSpan());
         var messages = o.Failures.Select(Encoding.UTF8.GetBytes).ToList();
-        int length = HeaderBytes + entries.Length + 4 + messages.Sum(m => 4 + m.Length) + 32;
+        int length = HeaderBytes + entries.Length + 8 + messages.Sum(m => 4 + m.Length) + 32;
         var bytes = new byte[length];
         var span = bytes.AsSpan();
         Magic.CopyTo(span);
@@ -247,7 +258,8 @@ internal sealed class RangeStore : IDisposable
         entries.CopyTo(span[HeaderBytes..]);
         int at = HeaderBytes + entries.Length;
         BinaryPrimitives.WriteInt32LittleEndian(span[at..], messages.Count);
-        at += 4;
+        BinaryPrimitives.WriteInt32LittleEndian(span[(at + 4)..], o.Omitted);
+        at += 8;
         foreach (var m in messages)
         {
             BinaryPrimitives.WriteInt32LittleEndian(span[at..], m.Length);
@@ -261,7 +273,7 @@ internal sealed class RangeStore : IDisposable
     private static RangeOutcome? Decode(byte[] bytes, long first, int count)
     {
         var span = bytes.AsSpan();
-        if (span.Length < HeaderBytes + 4 + 32 || !span.StartsWith(Magic)
+        if (span.Length < HeaderBytes + 8 + 32 || !span.StartsWith(Magic)
             || !SHA256.HashData(span[..^32]).AsSpan().SequenceEqual(span[^32..])
             || BinaryPrimitives.ReadInt64LittleEndian(span[8..]) != first || BinaryPrimitives.ReadInt32LittleEndian(span[16..]) != count)
         {
@@ -275,7 +287,8 @@ internal sealed class RangeStore : IDisposable
         }
         int at = HeaderBytes + entries * EntryBytes;
         int n = BinaryPrimitives.ReadInt32LittleEndian(span[at..]);
-        at += 4;
+        int omitted = BinaryPrimitives.ReadInt32LittleEndian(span[(at + 4)..]);
+        at += 8;
         var failures = new List<string>(n);
         for (int i = 0; i < n; i++)
         {
@@ -283,7 +296,7 @@ internal sealed class RangeStore : IDisposable
             failures.Add(Encoding.UTF8.GetString(span.Slice(at + 4, length)));
             at += 4 + length;
         }
-        var outcome = new RangeOutcome(first, count, failures, starts, []);
+        var outcome = new RangeOutcome(first, count, failures, omitted, starts, []);
         outcome.DropEntries();
         return outcome;
     }

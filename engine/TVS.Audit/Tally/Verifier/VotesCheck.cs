@@ -60,6 +60,7 @@ internal static class VotesCheck
         long hidden = 0;
         foreach (var o in outcomes)
         {
+            hidden += o.Omitted;
             foreach (var m in o.Failures)
             {
                 if (printed++ < MaxFailureLines)
@@ -74,7 +75,7 @@ internal static class VotesCheck
         }
         if (hidden > 0)
         {
-            report.Fail($"p0..p{ballots.Partitions.Count - 1}/tile/entries/: {hidden} more vote failure(s) not listed");
+            report.Fail($"p0..p{ballots.Partitions.Count - 1}/tile/entries/: {hidden} more vote failure(s) not listed (at most {RangeOutcome.MaxFailures} per range of {options.RangeBallots} ballots and {MaxFailureLines} in all are)");
         }
         if (store.Resumed > 0)
         {
@@ -233,6 +234,7 @@ internal static class VotesCheck
             }
         }
         var duplicates = new List<(long Ballot, long First, NullifierEntry Entry)>();
+        long duplicateCount = 0;
         int from = 0;
         while (from < buckets)
         {
@@ -263,6 +265,7 @@ internal static class VotesCheck
                 }
             }
             var found = new List<(long, long, NullifierEntry)>[to - from];
+            var counts = new long[to - from];
             Parallel.For(from, to, new ParallelOptions { MaxDegreeOfParallelism = options.Threads > 0 ? options.Threads : Environment.ProcessorCount }, b =>
             {
                 var slice = pass.AsSpan((int)offsets[b - from], (int)(offsets[b - from + 1] - offsets[b - from]));
@@ -281,23 +284,29 @@ internal static class VotesCheck
                         list.Add((slice[i].Ballot, slice[g].Ballot, slice[i]));
                     }
                 }
+                counts[b - from] = list.Count;
+                list.Sort((x, y) => x.Item1.CompareTo(y.Item1));
+                if (list.Count > MaxFailureLines)
+                {
+                    list.RemoveRange(MaxFailureLines, list.Count - MaxFailureLines);
+                }
                 found[b - from] = list;
             });
+            duplicateCount += counts.Sum();
             foreach (var list in found)
             {
                 duplicates.AddRange(list);
             }
+            // Only the earliest duplicates are named: bounded however many there are.
+            duplicates.Sort((x, y) => x.Ballot.CompareTo(y.Ballot));
+            if (duplicates.Count > MaxFailureLines)
+            {
+                duplicates.RemoveRange(MaxFailureLines, duplicates.Count - MaxFailureLines);
+            }
             from = to;
         }
-        duplicates.Sort((x, y) => x.Ballot.CompareTo(y.Ballot));
-        int printed = 0;
         foreach (var (ballot, first, entry) in duplicates)
         {
-            if (printed++ == MaxFailureLines)
-            {
-                report.Fail($"p0..p{ballots.Partitions.Count - 1}/tile/entries/: {duplicates.Count - MaxFailureLines} more nullifier(s) used twice not listed");
-                break;
-            }
             var (k, index) = Locate(ballots, ballot);
             var (k0, index0) = Locate(ballots, first);
             string at = At(ballots, k, index);
@@ -306,6 +315,10 @@ internal static class VotesCheck
                 ? $"{at}: nullifier {nullifier} already used by entry {index0} ({BundlePath(ballots.Partitions[k0], index0)}) (duplicate vote)"
                 : $"{at}: nullifier {nullifier} already accepted in partition {k0} ({BundlePath(ballots.Partitions[k0], index0)} entry {index0}): the same voter counted twice");
         }
-        return duplicates.Count == 0;
+        if (duplicateCount > duplicates.Count)
+        {
+            report.Fail($"p0..p{ballots.Partitions.Count - 1}/tile/entries/: {duplicateCount - duplicates.Count} more nullifier(s) used twice not listed");
+        }
+        return duplicateCount == 0;
     }
 }
