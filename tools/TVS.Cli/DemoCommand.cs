@@ -203,6 +203,12 @@ public static class DemoCommand
         var summary = RunEngine(election, data, inputPath, load, verifyThreads, rate, console);
         bool boardCaughtUp = follower?.Stop() ?? true;
         var published = follower is null ? null : CheckBoard(election, data, board, boardDir, follower, boardCaughtUp, boardWarnings, witnesses);
+        if (follower is null && !engineOnly)
+        {
+            // Not published while the engine ran (--no-board): the steps after voting read the board, so publish it now.
+            using var late = CreateBoardFollower(election, data, board, boardWarnings, witnesses);
+            late.Stop();
+        }
 
         // 4. The checks.
         var checks = CheckEngineRun(election, data, load, summary);
@@ -210,13 +216,8 @@ public static class DemoCommand
 
         // 5. Close, decrypt (5 of 9), tally, export, verify.
         string record = recordDir ?? Path.Combine(root, "record");
-        var life = engineOnly ? null : Lifecycle(election, data, root, record, load, console, boardDir);
+        var life = engineOnly ? null : Lifecycle(election, data, root, record, load, console, board);
         ok &= life?.Ok ?? true;
-        if (publishBoard && life is { Closed: true })
-        {
-            // The close statement stands beside the partitions' logs on the board.
-            board.Put(CloseStatement.FileName, File.ReadAllBytes(Path.Combine(data, CloseStatement.FileName)));
-        }
 
         var outcome = new DemoOutcome(ok, load, summary, mintWatch.Elapsed, baseline, verifyThreads, checks, published, registration, life, recordDir);
         if (json)
@@ -489,7 +490,7 @@ public static class DemoCommand
     /// directory, and each trustee's share encrypted at rest under trustees/trustee-NN/share.key
     /// with a low Argon2id cost (demo only: production keeps the moderate default).
     /// </summary>
-    private static DkgResult Ceremony(ElectionSetup election, ContestList contests, string trusteesDir, DemoHsm? hsm)
+    internal static DkgResult Ceremony(ElectionSetup election, ContestList contests, string trusteesDir, DemoHsm? hsm)
     {
         var ceremony = LocalCeremony.Run(new DkgParameters(election.Id, DemoThreshold, DemoTrustees));
         CeremonyFiles.WriteJson(Path.Combine(election.Directory, ElectionRecord.ElectionKeyFile), CeremonyFiles.ToJson(ceremony.Result));
@@ -532,8 +533,9 @@ public static class DemoCommand
     }
 
     /// <summary>Close → 5 of 9 trustees decrypt → tally → export → verify, through the same functions as the CLI verbs.</summary>
-    private static LifecycleOutcome Lifecycle(ElectionSetup election, string data, string root, string record, GeneratedLoad load, IAnsiConsole console, string boardDir)
+    private static LifecycleOutcome Lifecycle(ElectionSetup election, string data, string root, string record, GeneratedLoad load, IAnsiConsole console, LocalBoardStore board)
     {
+        string boardDir = board.Root;
         var seconds = new Dictionary<string, double>();
         var log = new StringWriter();
         var sw = Stopwatch.StartNew();
@@ -558,21 +560,21 @@ public static class DemoCommand
                 var keys = TrusteeCommands.OpenKeys(null, File.ReadAllText(keyUri).Trim(), out var wrapper);
                 using (wrapper)
                 {
-                    decrypted &= ElectionCommands.Decrypt(election.Directory, data, Path.Combine(dir, TrusteeCommands.ShareFile), keys, shares, TrusteeDecryptor.DefaultChunkBallots, int.MaxValue, log, log) == ExitCodes.Ok;
+                    decrypted &= ElectionCommands.Decrypt(election.Directory, data, Path.Combine(dir, TrusteeCommands.ShareFile), keys, shares, TrusteeDecryptor.DefaultChunkBallots, int.MaxValue, log, log, boardDir) == ExitCodes.Ok;
                 }
                 continue;
             }
             decrypted &= ElectionCommands.Decrypt(election.Directory, data, Path.Combine(dir, TrusteeCommands.ShareFile),
-                System.Text.Encoding.UTF8.GetBytes(File.ReadAllText(Path.Combine(dir, "passphrase"))), shares, TrusteeDecryptor.DefaultChunkBallots, int.MaxValue, log, log) == ExitCodes.Ok;
+                System.Text.Encoding.UTF8.GetBytes(File.ReadAllText(Path.Combine(dir, "passphrase"))), shares, TrusteeDecryptor.DefaultChunkBallots, int.MaxValue, log, log, boardDir) == ExitCodes.Ok;
         }
         seconds["decrypt (5 trustees)"] = Lap();
-        bool tallied = decrypted && ElectionCommands.Tally(election.Directory, data, null, [shares], null, false, log, log) == ExitCodes.Ok;
+        bool tallied = decrypted && ElectionCommands.Tally(election.Directory, data, null, [shares], null, false, log, log, board: boardDir) == ExitCodes.Ok;
         seconds["tally"] = Lap();
         TallyResult? result = tallied ? TallyResult.Parse(File.ReadAllText(Path.Combine(data, ElectionCommands.TallyDirectory, TallyResult.FileName))) : null;
         bool matches = result != null && load.ExpectedTally != null
             && result.Counts.Zip(load.ExpectedTally).All(p => p.First.SequenceEqual(p.Second))
             && result.SpoiledByReason().SequenceEqual(load.ExpectedSpoiled);
-        bool exported = tallied && RecordCommands.Export(election.Directory, data, record, log, log) == ExitCodes.Ok;
+        bool exported = tallied && RecordCommands.Export(election.Directory, data, record, log, log, boardDir) == ExitCodes.Ok;
         seconds["export"] = Lap();
         var verifyLog = new StringWriter();
         bool verified = exported && RecordCommands.Verify(record, null, verifyLog, verifyLog) == ExitCodes.Ok;

@@ -44,6 +44,7 @@ public static class DevCommands
         votes.SetAction(r => WriteVotes(r.GetValue(election), r.GetValue(count), r.GetValue(ballot), r.GetValue(key), r.GetValue(output)!));
         dev.Subcommands.Add(votes);
         dev.Subcommands.Add(RestoreBench.Build());
+        dev.Subcommands.Add(SyntheticElection.Build());
         return dev;
     }
 

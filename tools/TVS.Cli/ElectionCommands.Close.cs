@@ -59,6 +59,11 @@ public static partial class ElectionCommands
         var witnessed = new List<(string Directory, long Size, string Note)>();
         string boardDir = board ?? Path.Combine(data, "board");
         long accepted = 0, rejected = 0;
+        // The steps after voting read the votes from the board: bring it up to the signed checkpoints first.
+        foreach (var warning in PublishLocalBoard(setup, data, boardDir))
+        {
+            error.WriteLine($"tvs election close: board: {warning}");
+        }
         for (int k = 0; k < partitions; k++)
         {
             string votesFile = Path.Combine(LocalPartition.VotesDirectory(data, k), LocalVoteStore.VotesFile);
@@ -139,6 +144,11 @@ public static partial class ElectionCommands
         }
         string note = CloseStatement.Sign(setup.Signer, setup.Id, heads, accepted, rejected, DateTimeOffset.UtcNow);
         TVS.Engine.IO.AtomicFile.Create(statement, System.Text.Encoding.UTF8.GetBytes(note));
+        // The close statement stands beside the partitions' logs on the board, where the trustees and the tally read it.
+        using (var published = new TVS.Storage.Board.LocalBoardStore(boardDir))
+        {
+            published.Put(CloseStatement.FileName, System.Text.Encoding.UTF8.GetBytes(note));
+        }
         output.WriteLine($"closed: {partitions} partition(s), {heads.Sum(h => h.Size)} accepted votes, {rejected} rejected records; final heads {string.Join(", ", heads.Select(h => $"p{h.Partition} {h.Size} {h.Root.ToBase64()}"))}");
         output.Write(note);
         return ExitCodes.Ok;

@@ -13,15 +13,18 @@ public static partial class ElectionCommands
     /// <summary>The <c>decrypt</c> verb, added under <c>tvs trustee</c>.</summary>
     public static Command BuildDecrypt()
     {
-        var cmd = new Command("decrypt", "Compute my decryption shares (with DLEQ proofs) for every accepted ballot of the closed election; resumable");
+        var cmd = new Command("decrypt", "Compute my decryption shares (with DLEQ proofs) for every accepted ballot of the closed election, read from the bulletin board by range on every core; resumable (files already written and intact are kept)");
         var e = new Option<DirectoryInfo>("--election") { Description = "election directory (election.json, election-key.json)", Required = true };
-        var d = new Option<DirectoryInfo>("--data") { Description = "the closed data directory", Required = true };
+        var board = new Option<string?>("--board") { Description = "the election's bulletin board, closed (close.note): a directory, or s3://bucket/prefix/ as the engines publish it (default: DATA/board)" };
+        var d = new Option<DirectoryInfo?>("--data") { Description = "embedded: the closed data directory (its board DATA/board, its close.note)" };
+        var s3Endpoint = new Option<string?>("--s3-endpoint") { Description = "S3-compatible endpoint of an s3:// board (else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, else AWS)" };
+        var threads = new Option<int>("--threads") { Description = "ranges computed at once (default: every core)", DefaultValueFactory = _ => Environment.ProcessorCount };
         var share = new Option<FileInfo>("--share") { Description = "my share key file (share.key, from finalize)", Required = true };
         var pass = new Option<FileInfo?>("--passphrase-file") { Description = $"file holding the passphrase (else ${TrusteeCommands.PassphraseVariable})" };
         var keyUri = new Option<string?>(TrusteeCommands.KeyUriOption) { Description = "PKCS#11 URI of the token AES key that wrapped share.key" };
         var output = new Option<DirectoryInfo>("--out") { Description = "where to write the shares (a trustee-NN folder is made inside)", Required = true };
         var chunk = new Option<int>("--chunk") { Description = "ballots per shares file", DefaultValueFactory = _ => TrusteeDecryptor.DefaultChunkBallots };
-        foreach (var o in new Option[] { e, d, share, pass, keyUri, output, chunk })
+        foreach (var o in new Option[] { e, board, d, s3Endpoint, share, pass, keyUri, output, chunk, threads })
         {
             cmd.Options.Add(o);
         }
@@ -40,7 +43,8 @@ public static partial class ElectionCommands
             }
             try
             {
-                return Decrypt(r.GetValue(e)!.FullName, r.GetValue(d)!.FullName, r.GetValue(share)!.FullName, pw, r.GetValue(output)!.FullName, Math.Max(1, r.GetValue(chunk)), int.MaxValue, Console.Out, Console.Error);
+                return Decrypt(r.GetValue(e)!.FullName, r.GetValue(d)?.FullName, r.GetValue(share)!.FullName, pw, r.GetValue(output)!.FullName, Math.Max(1, r.GetValue(chunk)), int.MaxValue, Console.Out, Console.Error,
+                    r.GetValue(board), r.GetValue(s3Endpoint), Math.Max(1, r.GetValue(threads)));
             }
             finally
             {
@@ -51,17 +55,17 @@ public static partial class ElectionCommands
         return cmd;
     }
 
-    public static int Decrypt(string election, string data, string shareFile, TrusteeKeys passphrase, string outDir, int chunk, int maxChunks, TextWriter output, TextWriter error)
+    public static int Decrypt(string election, string? data, string shareFile, TrusteeKeys passphrase, string outDir, int chunk, int maxChunks, TextWriter output, TextWriter error,
+        string? board = null, string? s3Endpoint = null, int threads = -1)
     {
         try
         {
-            var (id, _, _) = ReadPublicElection(election);
             var dkg = ReadElectionKey(election);
-            var votes = BallotOrder(ReadClosedVotes(election, data, out var close));
+            using var closed = OpenClosedBoard(election, data, board, s3Endpoint);
+            var (id, close, ballots) = (closed.ElectionId, closed.Close, closed.Ballots);
             var (index, share) = passphrase.OpenShare(File.ReadAllBytes(shareFile), id);
-            var ballots = votes.Select(v => v.Ballot.ToArray()).ToList();
             string dir = Path.Combine(outDir, ShareChunk.TrusteeDirectory(index));
-            var outcome = TrusteeDecryptor.Run(id, index, share, dkg.VerificationKey(index), ballots, dir, chunk, maxChunks, error);
+            var outcome = TrusteeDecryptor.Run(id, index, share, dkg.VerificationKey(index), ballots, dir, chunk, maxChunks, error, threads: threads);
             share.Clear();
             output.WriteLine($"trustee {index}: {outcome.Ballots:N0} ballots of {close.Partitions} partition(s) (close root {close.Checkpoint.Root.ToBase64()}): {outcome.ChunksWritten} shares file(s) written, {outcome.ChunksSkipped} already present and intact, {outcome.WithoutShare} ballot(s) without R → {dir}");
             return ExitCodes.Ok;
@@ -71,7 +75,7 @@ public static partial class ElectionCommands
             error.WriteLine($"tvs trustee decrypt: {shareFile}: {e.Message}");
             return ExitCodes.Unusable;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or FormatException or JsonException or CryptographicException or NoteException)
+        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or FormatException or JsonException or CryptographicException or NoteException or ArgumentException or Amazon.Runtime.AmazonClientException or Amazon.Runtime.AmazonServiceException)
         {
             error.WriteLine($"tvs trustee decrypt: {e.Message}");
             return e is InvalidOperationException ? ExitCodes.Invalid : ExitCodes.Unusable;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using TVS.Engine.IO;
 using TVS.Engine.Tally;
 using TVS.Engine.Votes;
 using TVS.Merkle;
@@ -11,13 +12,16 @@ public static partial class ElectionCommands
 {
     public static Command BuildTally()
     {
-        var cmd = new Command("tally", "Combine t trustees' decryption shares (every DLEQ proof verified first, or with --proofs on-failure only where a ballot's tag fails), decrypt and count");
-        var e = new Option<DirectoryInfo?>("--election") { Description = "election directory (with --data)" };
-        var d = new Option<DirectoryInfo?>("--data") { Description = "the closed data directory" };
-        var record = new Option<DirectoryInfo?>("--record") { Description = "or: an election record (its votes, election.json, election-key.json, contests.json)" };
-        var shares = new Option<DirectoryInfo[]>("--shares") { Description = "directories holding the trustees' shares files (searched recursively)", Required = true, AllowMultipleArgumentsPerToken = true };
-        var output = new Option<DirectoryInfo?>("--out") { Description = $"where to write result.json and the shares used (default: DATA/{TallyDirectory})" };
+        var cmd = new Command("tally", "Combine t trustees' decryption shares (every DLEQ proof verified first, or with --proofs on-failure only where a ballot's tag fails), decrypt and count; by range of ballots read from the bulletin board, on every core, resumable");
+        var e = new Option<DirectoryInfo?>("--election") { Description = "election directory (with --board or --data)" };
+        var board = new Option<string?>("--board") { Description = "the election's bulletin board, closed (close.note): a directory, or s3://bucket/prefix/ as the engines publish it (default: DATA/board)" };
+        var d = new Option<DirectoryInfo?>("--data") { Description = "embedded: the closed data directory (its board DATA/board, its close.note)" };
+        var s3Endpoint = new Option<string?>("--s3-endpoint") { Description = "S3-compatible endpoint of an s3:// board (else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, else AWS)" };
+        var record = new Option<DirectoryInfo?>("--record") { Description = "or: an election record directory (its board, election.json, election-key.json, contests.json)" };
+        var shares = new Option<DirectoryInfo[]>("--shares") { Description = "directories holding the trustees' shares files (trustee-NN/chunk-*.shares, searched recursively)", Required = true, AllowMultipleArgumentsPerToken = true };
+        var output = new Option<DirectoryInfo?>("--out") { Description = $"where to write result.json, the shares used and the finished ranges (resume) (default: DATA/{TallyDirectory})" };
         var json = new Option<bool>("--json") { Description = "print result.json" };
+        var threads = new Option<int>("--threads") { Description = "ranges tallied at once (default: every core)", DefaultValueFactory = _ => Environment.ProcessorCount };
         var proofs = new Option<string>("--proofs")
         {
             Description = "all: verify every share's DLEQ proof before decrypting; on-failure: combine first and verify the proofs of a ballot only when its tag fails "
@@ -25,69 +29,79 @@ public static partial class ElectionCommands
             DefaultValueFactory = _ => "all",
         };
         proofs.AcceptOnlyFromAmong("all", "on-failure");
-        foreach (var o in new Option[] { e, d, record, shares, output, json, proofs })
+        foreach (var o in new Option[] { e, board, d, s3Endpoint, record, shares, output, json, threads, proofs })
         {
             cmd.Options.Add(o);
         }
         cmd.SetAction(r => Tally(r.GetValue(e)?.FullName, r.GetValue(d)?.FullName, r.GetValue(record)?.FullName,
             r.GetValue(shares)!.Select(s => s.FullName).ToArray(), r.GetValue(output)?.FullName, r.GetValue(json), Console.Out, Console.Error,
-            r.GetValue(proofs) == "on-failure" ? TallyProofs.OnFailure : TallyProofs.All));
+            r.GetValue(proofs) == "on-failure" ? TallyProofs.OnFailure : TallyProofs.All, r.GetValue(board), r.GetValue(s3Endpoint), Math.Max(1, r.GetValue(threads))));
         return cmd;
     }
 
-    public static int Tally(string? election, string? data, string? record, string[] shareDirs, string? outDir, bool json, TextWriter output, TextWriter error, TallyProofs proofs = TallyProofs.All)
+    public static int Tally(string? election, string? data, string? record, string[] shareDirs, string? outDir, bool json, TextWriter output, TextWriter error,
+        TallyProofs proofs = TallyProofs.All, string? board = null, string? s3Endpoint = null, int threads = -1)
     {
         try
         {
             string publicDir;
-            List<AcceptedVote> votes;
+            ClosedBoard closed;
             if (record != null)
             {
                 publicDir = record;
-                int partitions = ReadPublicElection(record).Partitions;
-                votes = BallotOrder(Enumerable.Range(0, partitions).Select(k => AcceptedVoteFile.Read(Path.Combine(record, ElectionRecord.VotesFile(k)))));
                 if (outDir is null)
                 {
                     error.WriteLine("tvs tally: with --record, give --out");
                     return ExitCodes.Unusable;
                 }
+                closed = OpenClosedBoard(record, null, record, null);
             }
-            else if (election != null && data != null)
+            else if (election != null && (data != null || board != null))
             {
                 publicDir = election;
-                votes = BallotOrder(ReadClosedVotes(election, data, out _));
-                outDir ??= Path.Combine(data, TallyDirectory);
+                if (outDir is null && data is null)
+                {
+                    error.WriteLine("tvs tally: with --board, give --out");
+                    return ExitCodes.Unusable;
+                }
+                outDir ??= Path.Combine(data!, TallyDirectory);
+                closed = OpenClosedBoard(election, data, board, s3Endpoint);
             }
             else
             {
-                error.WriteLine("tvs tally: give --election and --data, or --record");
+                error.WriteLine("tvs tally: give --election and --board (or --data), or --record");
                 return ExitCodes.Unusable;
             }
-            var (id, _, _) = ReadPublicElection(publicDir);
+            using var _ = closed;
             var dkg = ReadElectionKey(publicDir);
             var contests = ContestList.Load(Path.Combine(publicDir, ContestList.FileName));
-            var ballots = votes.Select(v => v.Ballot.ToArray()).ToList();
-            var ephemerals = Tallier.Ephemerals(ballots);
-            var shares = Tallier.LoadShares(shareDirs, id, ballots, ephemerals);
-            var result = Tallier.Run(id, dkg, contests, ballots, shares, proofs);
+            var shares = ShareFiles.FindInDirectories(shareDirs);
+            Directory.CreateDirectory(outDir);
+            using var work = new DirectoryRecordStore(outDir, replaceable: true);
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            var result = Tallier.Run(closed.ElectionId, dkg, contests, closed.Ballots, shares, proofs, new TallyOptions { Threads = threads > 0 ? threads : Environment.ProcessorCount, Work = work });
+            double seconds = started.Elapsed.TotalSeconds;
 
             // Keep what was combined next to the result: the record publishes exactly these shares.
-            Directory.CreateDirectory(outDir);
             string sharesOut = Path.Combine(outDir, ElectionRecord.SharesDirectory);
             if (Directory.Exists(sharesOut))
             {
                 Directory.Delete(sharesOut, recursive: true);
             }
-            foreach (var s in shares.Values)
+            using (var copy = new DirectoryRecordStore(sharesOut))
             {
-                string dir = Path.Combine(sharesOut, ShareChunk.TrusteeDirectory(s.Trustee));
-                Directory.CreateDirectory(dir);
-                foreach (var (first, _, path) in s.Files)
+                foreach (var f in shares.All.Where(f => result.Trustees.Contains(f.Trustee)))
                 {
-                    File.Copy(path, Path.Combine(dir, ShareChunk.FileName(first)));
+                    copy.Put(ShareChunk.TrusteeDirectory(f.Trustee) + "/" + ShareChunk.FileName(f.First), f.Store.TryGet(f.Path) ?? throw new IOException($"{f.Name}: vanished while tallying"));
                 }
             }
             result.Write(Path.Combine(outDir, TallyResult.FileName));
+            // The finished ranges served their purpose once the result is written.
+            string workDir = Path.Combine(outDir, Tallier.WorkDirectory);
+            if (Directory.Exists(workDir))
+            {
+                Directory.Delete(workDir, recursive: true);
+            }
             if (json)
             {
                 output.WriteLine(result.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
@@ -95,15 +109,22 @@ public static partial class ElectionCommands
             else
             {
                 PrintResult(result, output);
+                output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"tallied {result.Ballots:N0} ballots in {seconds:F1} s ({(seconds > 0 ? result.Ballots / seconds : 0):N0} ballots/s on {(threads > 0 ? threads : Environment.ProcessorCount)} thread(s)) → {outDir}"));
             }
             return ExitCodes.Ok;
         }
         catch (TallyException e)
         {
             error.WriteLine($"tvs tally: {e.Message}");
+            foreach (var m in e.Failures.Skip(1))
+            {
+                error.WriteLine($"tvs tally: also {m}");
+            }
             return ExitCodes.Invalid;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or FormatException or JsonException or NoteException)
+        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or FormatException or JsonException or NoteException or ArgumentException
+            or Amazon.Runtime.AmazonClientException or Amazon.Runtime.AmazonServiceException)
         {
             error.WriteLine($"tvs tally: {e.Message}");
             return ExitCodes.Unusable;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using TVS.Crypto.Threshold;
+using TVS.Engine.IO;
 using TVS.Engine.Tally;
 using TVS.Engine.Votes;
 using TVS.LoadGen;
@@ -55,44 +56,63 @@ public static partial class ElectionCommands
         => TVS.Engine.Election.WitnessPolicy.FromManifest(JsonNode.Parse(File.ReadAllText(Path.Combine(directory, ElectionSetup.ManifestFile)))!);
 
     /// <summary>
-    /// The accepted votes of a closed data directory, one list per partition (0..P-1), each checked
-    /// against its head in the signed close statement (signature, size, root recomputed from the
-    /// records): what trustees decrypt and the record publishes.
+    /// The closed election as the post-voting verbs read it (docs/design.md "After voting"): the
+    /// board (<paramref name="board"/>: a directory or the engines' s3:// prefix; else
+    /// <c>DATA/board</c>), the close statement on it (else, embedded, <c>DATA/close.note</c>),
+    /// opened with the election's checkpoint key, and the ballots, every partition authenticated
+    /// against its head in the close statement. Never an engine's vote files.
     /// </summary>
-    public static List<List<AcceptedVote>> ReadClosedVotes(string election, string data, out ClosedElection close)
+    public static ClosedBoard OpenClosedBoard(string election, string? data, string? board, string? s3Endpoint)
     {
         var (id, key, partitions) = ReadPublicElection(election);
-        string statement = Path.Combine(data, CloseStatement.FileName);
-        if (!File.Exists(statement))
+        string location = board ?? (data != null ? Path.Combine(data, "board") : throw new InvalidOperationException("give --board (a directory or s3://bucket/prefix/) or --data"));
+        IRecordStore store = StoreLocations.IsS3(location) ? StoreLocations.OpenBoard(location, id, s3Endpoint) : new DirectoryRecordStore(location, create: false);
+        try
         {
-            throw new InvalidOperationException($"{data} is not closed (no {CloseStatement.FileName}): run tvs election close first");
-        }
-        close = CloseStatement.Open(File.ReadAllText(statement), key, id);
-        if (close.Partitions != partitions)
-        {
-            throw new InvalidDataException($"{data}: the close statement covers {close.Partitions} partition(s), election.json names {partitions}");
-        }
-        var all = new List<List<AcceptedVote>>();
-        foreach (var head in close.Heads)
-        {
-            long size = head.Size;
-            var votes = LocalVoteStore.ReadAll(LocalPartition.VotesDirectory(data, head.Partition)).Where(v => v.MmrIndex < size).ToList();
-            if (votes.Count != size || Rfc9162.MerkleTreeHash(votes.Select(v => Rfc9162.HashLeaf(v.Record)).ToArray()) != head.Root)
+            var note = store.TryGet(CloseStatement.FileName);
+            if (note is null && data != null && File.Exists(Path.Combine(data, CloseStatement.FileName)))
             {
-                throw new InvalidDataException($"{data}: partition {head.Partition}'s accepted votes do not match the signed close statement (size {size}, root {head.Root.ToBase64()})");
+                note = File.ReadAllBytes(Path.Combine(data, CloseStatement.FileName));
             }
+            if (note is null)
+            {
+                throw new InvalidOperationException($"{store.Location}: no {CloseStatement.FileName}: the election is not closed (run tvs election close first)");
+            }
+            var close = CloseStatement.Open(System.Text.Encoding.UTF8.GetString(note), key, id);
+            if (close.Partitions != partitions)
+            {
+                throw new InvalidDataException($"{store.Location}: the close statement covers {close.Partitions} partition(s), election.json names {partitions}");
+            }
+            return new ClosedBoard(id, store, close, new BoardBallots(store, close));
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The accepted votes of a closed election's board, one list per partition, in memory (small elections: tests, the demo's expectations).</summary>
+    public static List<List<AcceptedVote>> ReadClosedVotes(string election, string data, out ClosedElection close, string? board = null)
+    {
+        using var closed = OpenClosedBoard(election, data, board, null);
+        close = closed.Close;
+        var all = new List<List<AcceptedVote>>();
+        foreach (var part in closed.Ballots.Partitions)
+        {
+            var votes = new List<AcceptedVote>((int)part.Size);
+            closed.Ballots.Read(closed.Ballots.FirstBallotOf(part.Partition), (int)part.Size, (_, _, index, record) => votes.Add(new AcceptedVote(index, 0, record.ToArray())));
             all.Add(votes);
         }
         return all;
     }
 
-    /// <summary>
-    /// The election's ballot order (docs/formats.md, "Decryption shares file"): partition 0's
-    /// votes in MMR index order, then partition 1's, and so on. Ballot i of the shares files and
-    /// of the result is the i-th vote of this list.
-    /// </summary>
-    public static List<AcceptedVote> BallotOrder(IEnumerable<List<AcceptedVote>> partitions) => partitions.SelectMany(p => p).ToList();
-
     public static DkgResult ReadElectionKey(string directory) =>
         CeremonyFiles.ReadResult(Path.Combine(directory, ElectionRecord.ElectionKeyFile));
+}
+
+/// <summary>A closed election's board, close statement and ballots (<see cref="ElectionCommands.OpenClosedBoard"/>).</summary>
+public sealed record ClosedBoard(Guid ElectionId, IRecordStore Board, ClosedElection Close, BoardBallots Ballots) : IDisposable
+{
+    public void Dispose() => Board.Dispose();
 }

@@ -80,27 +80,7 @@ public static class GatewayCommands
         {
             throw new ArgumentException($"--election-dir holds election {id:D}, the gateway serves {electionId:D}");
         }
-        IBoardStore store;
-        if (board.StartsWith("s3://", StringComparison.Ordinal))
-        {
-            string rest = board["s3://".Length..];
-            int slash = rest.IndexOf('/');
-            string bucket = slash < 0 ? rest : rest[..slash];
-            string prefix = slash < 0 ? "" : rest[(slash + 1)..].TrimEnd('/') + "/";
-            store = new S3BoardStore(new S3BlobSinkOptions
-            {
-                Bucket = bucket,
-                ServiceUrl = s3Endpoint,
-                KeyPrefix = prefix == "/" ? "" : prefix,
-                AccessKey = Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID"),
-                SecretKey = Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY"),
-                VerifyReadBack = false,
-            }, electionId);
-        }
-        else
-        {
-            store = new LocalBoardStore(board);
-        }
+        IBoardStore store = StoreLocations.OpenBoard(board, electionId, s3Endpoint, verifyReadBack: false);
         // One statement, thousands of times a second: prepared once per connection (Npgsql auto-prepare).
         var builder = new Npgsql.NpgsqlConnectionStringBuilder(pg);
         if (builder.MaxAutoPrepare == 0)

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using TVS.Engine.IO;
 using TVS.Engine.Tally;
-using TVS.Storage.Board;
-using TVS.Storage.S3;
 
 namespace TVS.Cli;
 
@@ -16,7 +14,7 @@ public static partial class RecordCommands
         var receipt = new Option<string?>("--receipt") { Description = "check only this vote's inclusion (its nullifier, decimal or 64 hex digits)" };
         var state = new Option<DirectoryInfo?>("--state") { Description = "keep each finished range's result here (atomic files): a rerun after a crash skips them and gives the same verdict" };
         var threads = new Option<int>("--threads") { Description = "threads for the votes' checks (default: every core)", DefaultValueFactory = _ => -1 };
-        var endpoint = new Option<string?>("--s3-endpoint") { Description = "S3-compatible endpoint for an s3:// record (credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the SDK's chain; TVS_S3_ENDPOINT when not given)" };
+        var endpoint = new Option<string?>("--s3-endpoint") { Description = "S3-compatible endpoint for an s3:// record (else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL; credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the SDK's chain)" };
         verify.Arguments.Add(record);
         foreach (var o in new Option[] { receipt, state, threads, endpoint })
         {
@@ -36,7 +34,7 @@ public static partial class RecordCommands
         IRecordStore store;
         try
         {
-            store = OpenRecord(record, s3Endpoint);
+            store = StoreLocations.OpenRecord(record, s3Endpoint, create: false);
         }
         catch (ArgumentException e)
         {
@@ -69,36 +67,5 @@ public static partial class RecordCommands
             error.WriteLine($"INVALID: {failures.Count} failure(s); first: {failures[0]}");
             return ExitCodes.Invalid;
         }
-    }
-
-    /// <summary>
-    /// A record to read: <c>s3://bucket/prefix/</c> (the objects under the prefix as they are;
-    /// endpoint from <paramref name="s3Endpoint"/> or TVS_S3_ENDPOINT, credentials from
-    /// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the SDK's chain), else a directory, never created.
-    /// </summary>
-    public static IRecordStore OpenRecord(string location, string? s3Endpoint)
-    {
-        ArgumentNullException.ThrowIfNull(location);
-        if (!location.StartsWith("s3://", StringComparison.Ordinal))
-        {
-            return new DirectoryRecordStore(location, create: false);
-        }
-        string rest = location["s3://".Length..];
-        int slash = rest.IndexOf('/');
-        string bucket = slash < 0 ? rest : rest[..slash];
-        string prefix = slash < 0 ? "" : rest[(slash + 1)..].TrimEnd('/');
-        if (bucket.Length == 0)
-        {
-            throw new ArgumentException($"{location}: no bucket (s3://bucket/prefix/)");
-        }
-        return new S3BoardStore(new S3BlobSinkOptions
-        {
-            Bucket = bucket,
-            ServiceUrl = s3Endpoint ?? (Environment.GetEnvironmentVariable("TVS_S3_ENDPOINT") is { Length: > 0 } e ? e : null),
-            KeyPrefix = prefix.Length == 0 ? "" : prefix + "/",
-            AccessKey = Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID"),
-            SecretKey = Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY"),
-            VerifyReadBack = false,
-        });
     }
 }

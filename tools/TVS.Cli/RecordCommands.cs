@@ -32,7 +32,7 @@ public static partial class RecordCommands
         return record;
     }
 
-    public static int Export(string election, string data, string outDir, TextWriter output, TextWriter error)
+    public static int Export(string election, string data, string outDir, TextWriter output, TextWriter error, string? board = null)
     {
         try
         {
@@ -47,7 +47,7 @@ public static partial class RecordCommands
                 error.WriteLine($"tvs record export: {tally}/{TallyResult.FileName} missing: run tvs tally first");
                 return ExitCodes.Unusable;
             }
-            var partitions = ElectionCommands.ReadClosedVotes(election, data, out var close);
+            var partitions = ElectionCommands.ReadClosedVotes(election, data, out var close, board);
             var (id, _, _) = ElectionCommands.ReadPublicElection(election);
             Directory.CreateDirectory(outDir);
 

@@ -121,7 +121,7 @@ public static class RecordVerifier
         var published = record.ReadResult();
         if (dkg is not null && contests is not null && published is not null)
         {
-            TallyCheck.Run(record, election.Id, dkg, contests, published, ballots, report);
+            TallyCheck.Run(record, election.Id, dkg, contests, published, ballots, options.Threads, report);
         }
         double seconds = clock.Elapsed.TotalSeconds;
         int cores = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;

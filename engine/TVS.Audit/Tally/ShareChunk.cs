@@ -24,8 +24,9 @@ public sealed class ShareChunk
     public const int TrailerLength = 32;
     public const string Extension = ".shares";
 
-    private ShareChunk(Guid electionId, int trustee, long first, int count, byte[] ballotsDigest, byte[] body)
+    private ShareChunk(Guid electionId, int trustee, long first, int count, byte[] ballotsDigest, byte[] body, byte[] hash)
     {
+        Hash = hash;
         ElectionId = electionId;
         Trustee = trustee;
         First = first;
@@ -39,6 +40,9 @@ public sealed class ShareChunk
     public long First { get; }
     public int Count { get; }
     public byte[] BallotsDigest { get; }
+
+    /// <summary>The file's trailing SHA-256 (of everything before it): names this exact file.</summary>
+    public byte[] Hash { get; }
 
     /// <summary>count × 96 bytes of shares.</summary>
     public byte[] Body { get; }
@@ -111,7 +115,7 @@ public sealed class ShareChunk
             return null;
         }
         return new ShareChunk(new Guid(file.Slice(8, 16), bigEndian: true), BinaryPrimitives.ReadUInt16BigEndian(file[24..]), first, count,
-            file.Slice(38, 32).ToArray(), file.Slice(HeaderLength, count * DecryptionShare.Length).ToArray());
+            file.Slice(38, 32).ToArray(), file.Slice(HeaderLength, count * DecryptionShare.Length).ToArray(), hash.ToArray());
     }
 
     /// <summary>Every shares file under <paramref name="directory"/> (recursively), in path order.</summary>
@@ -128,76 +132,84 @@ public static class TrusteeDecryptor
     /// <summary>Ballots per file: a lost chunk costs at most this much recomputation (per-ballot cost: docs/PERFORMANCE.md, "Trustees").</summary>
     public const int DefaultChunkBallots = 4096;
 
-    public sealed record Outcome(int ChunksWritten, int ChunksSkipped, int Ballots, int WithoutShare);
+    public sealed record Outcome(int ChunksWritten, int ChunksSkipped, long Ballots, int WithoutShare);
 
     /// <summary>
-    /// Writes trustee <paramref name="trustee"/>'s shares for every ballot into
-    /// <paramref name="outDirectory"/>, skipping chunk files already present and intact for the same
-    /// ballots. <paramref name="maxChunks"/> stops after writing that many (tests: an interrupted run).
+    /// Writes trustee <paramref name="trustee"/>'s shares for every ballot of
+    /// <paramref name="ballots"/> into <paramref name="outDirectory"/>, one file per range of
+    /// <paramref name="chunkBallots"/>, ranges in parallel on <paramref name="threads"/> cores
+    /// (memory: the ranges in flight), skipping files already present and intact for the same
+    /// ballots (a run killed midway resumes from its finished files; each is written atomically).
+    /// <paramref name="maxChunks"/> stops after writing that many (tests: an interrupted run).
     /// Throws if s_i·G is not the trustee's verification key.
     /// </summary>
     public static Outcome Run(Guid electionId, int trustee, RistrettoScalar secretShare, RistrettoPoint verificationKey,
-        IReadOnlyList<byte[]> ballots, string outDirectory, int chunkBallots = DefaultChunkBallots, int maxChunks = int.MaxValue,
-        TextWriter? log = null, CancellationToken cancel = default)
+        IBallotSource ballots, string outDirectory, int chunkBallots = DefaultChunkBallots, int maxChunks = int.MaxValue,
+        TextWriter? log = null, CancellationToken cancel = default, int threads = -1)
     {
+        ArgumentNullException.ThrowIfNull(ballots);
         if (RistrettoPoint.MultiplyBase(secretShare) != verificationKey)
         {
             throw new InvalidOperationException($"this share is not trustee {trustee}'s: s·G differs from its verification key Y_{trustee}");
         }
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkBallots, 1);
         Directory.CreateDirectory(outDirectory);
-        int written = 0, skipped = 0, without = 0;
-        // One buffer for the largest chunk, reused: no per-ballot allocation in the share loop.
-        var body = new byte[Math.Min(chunkBallots, Math.Max(1, ballots.Count)) * DecryptionShare.Length];
-        for (long first = 0; first < ballots.Count; first += chunkBallots)
+        int written = 0, skipped = 0, without = 0, started = 0;
+        var ranges = BallotSources.Ranges(ballots.Count, chunkBallots).ToList();
+        // Ranges taken in order (no buffering): an interrupted run leaves a prefix of the files, plus those in flight.
+        var partitioner = System.Collections.Concurrent.Partitioner.Create(ranges, System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering);
+        var options = new ParallelOptions { CancellationToken = cancel, MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
+        try
         {
-            cancel.ThrowIfCancellationRequested();
-            int count = (int)Math.Min(chunkBallots, ballots.Count - first);
-            var digest = ShareChunk.DigestBallots(ballots, first, count);
-            string path = Path.Combine(outDirectory, ShareChunk.FileName(first));
-            if (File.Exists(path))
+            DecryptAll();
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+        void DecryptAll() => Parallel.ForEach(partitioner, options,
+            () => new byte[Math.Min(chunkBallots, Math.Max(1, ballots.Count)) * DecryptionShare.Length],
+            (range, loop, body) =>
             {
-                var existing = ShareChunk.TryDecode(File.ReadAllBytes(path), out var why);
-                if (existing != null && existing.ElectionId == electionId && existing.Trustee == trustee && existing.First == first
-                    && existing.Count == count && existing.BallotsDigest.AsSpan().SequenceEqual(digest))
+                var (first, count) = range;
+                var chunkBallotsRead = ballots.ReadBallots(first, count);
+                var digest = ShareChunk.DigestBallots(chunkBallotsRead, 0, count);
+                string path = Path.Combine(outDirectory, ShareChunk.FileName(first));
+                if (File.Exists(path))
                 {
-                    skipped++;
-                    continue;
+                    var existing = ShareChunk.TryDecode(File.ReadAllBytes(path), out var why);
+                    if (existing != null && existing.ElectionId == electionId && existing.Trustee == trustee && existing.First == first
+                        && existing.Count == count && existing.BallotsDigest.AsSpan().SequenceEqual(digest))
+                    {
+                        Interlocked.Increment(ref skipped);
+                        return body;
+                    }
+                    log?.WriteLine($"{path}: {why ?? "made for other ballots or another trustee"}: recomputing");
                 }
-                log?.WriteLine($"{path}: {why ?? "made for other ballots or another trustee"}: recomputing");
-            }
-            if (written >= maxChunks)
-            {
-                break;
-            }
-            int missing = 0;
-            long from = first;
-            Parallel.For(0, (count + ThresholdDecryption.ChunkSize - 1) / ThresholdDecryption.ChunkSize, new ParallelOptions { CancellationToken = cancel }, c =>
-            {
-                int lo = c * ThresholdDecryption.ChunkSize, hi = Math.Min(lo + ThresholdDecryption.ChunkSize, count);
-                int m = 0;
-                for (int k = lo; k < hi; k++)
+                if (Interlocked.Increment(ref started) > maxChunks)
+                {
+                    loop.Stop();
+                    return body;
+                }
+                int missing = 0;
+                for (int k = 0; k < count; k++)
                 {
                     var dest = body.AsSpan(k * DecryptionShare.Length, DecryptionShare.Length);
-                    if (BallotCipher.TryReadEphemeral(ballots[(int)(from + k)], out var r) != BallotError.None)
+                    if (BallotCipher.TryReadEphemeral(chunkBallotsRead[k], out var r) != BallotError.None)
                     {
                         dest.Clear(); // no R, no share: the ballot is spoiled as malformed
-                        m++;
+                        missing++;
                         continue;
                     }
                     ThresholdDecryption.CreateShare(electionId, secretShare, verificationKey, r).Encode(dest);
                 }
-                if (m != 0)
-                {
-                    Interlocked.Add(ref missing, m);
-                }
-            });
-            without += missing;
-            var file = ShareChunk.Encode(electionId, trustee, first, count, digest, body.AsSpan(0, count * DecryptionShare.Length));
-            // A crash leaves the old file or none, never a torn one under the final name.
-            IO.AtomicFile.Write(path, file);
-            written++;
-        }
+                var file = ShareChunk.Encode(electionId, trustee, first, count, digest, body.AsSpan(0, count * DecryptionShare.Length));
+                // A crash leaves the old file or none, never a torn one under the final name.
+                IO.AtomicFile.Write(path, file);
+                Interlocked.Add(ref without, missing);
+                Interlocked.Increment(ref written);
+                return body;
+            }, _ => { });
         secretShare.Clear();
         return new Outcome(written, skipped, ballots.Count, without);
     }

@@ -1,13 +1,20 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using TVS.Crypto.Ristretto;
 using TVS.Crypto.Threshold;
+using TVS.Engine.IO;
 
 namespace TVS.Engine.Tally;
 
 /// <summary>The tally cannot proceed (too few trustees, a missing or wrong share, …): nothing was decrypted.</summary>
-public sealed class TallyException(string message) : Exception(message);
+public sealed class TallyException(string message, IReadOnlyList<string>? failures = null) : Exception(message)
+{
+    /// <summary>The failed shares, one message each (file, trustee, ballot), ballot order, at most <see cref="Tallier.MaxReportedFailures"/>; empty when the tally could not start.</summary>
+    public IReadOnlyList<string> Failures { get; } = failures ?? [];
+}
 
 /// <summary>Why a ballot is counted as spoiled.</summary>
 public enum SpoilReason : byte
@@ -42,33 +49,40 @@ public enum TallyProofs
     OnFailure = 1,
 }
 
-/// <summary>One trustee's shares for all ballots, decoded, and the file each came from (for messages).</summary>
-public sealed class TrusteeShares
+/// <summary>How <see cref="Tallier.Run"/> walks the ballots.</summary>
+public sealed record TallyOptions
 {
-    internal TrusteeShares(int trustee, DecryptionShare[] shares, bool[] present, List<(long First, int Count, string Path)> files)
-    {
-        Trustee = trustee;
-        Shares = shares;
-        Present = present;
-        Files = files;
-    }
+    /// <summary>Ranges tallied at once (each on one core).</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
 
-    public int Trustee { get; }
-    public DecryptionShare[] Shares { get; }
-    /// <summary>False for ballots without R (their share is 96 zero bytes).</summary>
-    public bool[] Present { get; }
-    public IReadOnlyList<(long First, int Count, string Path)> Files { get; }
+    /// <summary>The trustees whose shares are combined (at least t); default: every trustee with shares files.</summary>
+    public IReadOnlyList<int>? Trustees { get; init; }
 
-    public string FileOf(long ballot) => Files.FirstOrDefault(f => ballot >= f.First && ballot < f.First + f.Count).Path ?? "?";
+    /// <summary>
+    /// Where each finished range's counts are kept (<c>tally-work/…</c>), so that a tally
+    /// interrupted by a crash resumes from its finished ranges; a kept range is used again only for
+    /// the same ballots, the same shares files and the same proof policy. Null: nothing kept.
+    /// </summary>
+    public IRecordStore? Work { get; init; }
+
+    /// <summary>Called after each range with the ballots tallied so far and the total.</summary>
+    public Action<long, long>? Progress { get; init; }
+
+    public CancellationToken Cancel { get; init; }
 }
 
 /// <summary>
-/// Combining the trustees' shares (docs/election-guide.md, "Tally"): load and check every shares
-/// file, verify every DLEQ proof, then for each ballot D = Σ λ_i·D_i, decrypt, and count. Used by
-/// <c>tvs tally</c> and, identically, by the verifier's recount.
+/// Combining the trustees' shares (docs/election-guide.md, "Tally"), by range of ballots, ranges
+/// in parallel, in memory bounded by the ranges in flight whatever the election's size: for each
+/// range (a shares file of each trustee) read the ballots from the board, check every shares
+/// file against them, verify the DLEQ proofs, then for each ballot D = Σ λ_i·D_i, decrypt, and
+/// count. Used by <c>tvs tally</c> and, identically, by the verifier's recount.
 /// </summary>
 public static class Tallier
 {
+    /// <summary>Messages of failed shares a refusal lists at most.</summary>
+    public const int MaxReportedFailures = 10;
+
     public static string Code(SpoilReason r) => r switch
     {
         SpoilReason.Malformed => "malformed",
@@ -79,288 +93,342 @@ public static class Tallier
         _ => "none",
     };
 
-    /// <summary>R of every ballot (identity where the ballot has none).</summary>
-    public static RistrettoPoint[] Ephemerals(IReadOnlyList<byte[]> ballots)
+    private static SpoilReason ParseCode(string code) => code switch
     {
-        var r = new RistrettoPoint[ballots.Count];
-        Parallel.For(0, ballots.Count, i => BallotCipher.TryReadEphemeral(ballots[i], out r[i]));
-        return r;
-    }
+        "malformed" => SpoilReason.Malformed,
+        "authentication_failed" => SpoilReason.AuthenticationFailed,
+        "bad_selections" => SpoilReason.BadSelections,
+        "wrong_contest_count" => SpoilReason.WrongContestCount,
+        "choice_out_of_range" => SpoilReason.ChoiceOutOfRange,
+        _ => throw new FormatException($"unknown spoil reason '{code}'"),
+    };
 
     /// <summary>
-    /// Reads every shares file under <paramref name="directories"/>, grouped by trustee. Throws
-    /// <see cref="TallyException"/> naming the file for anything that is not a complete set of
-    /// shares for exactly these ballots.
+    /// The whole tally: at least t trustees (else nothing is decrypted), every shares file checked
+    /// against the ballots it covers, every proof verified (with <see cref="TallyProofs.OnFailure"/>
+    /// only those of ballots whose tag fails after combining), then combine, decrypt, count. A wrong
+    /// share refuses the tally (<see cref="TallyException"/> naming the file, trustee and ballot of
+    /// the first ones, <see cref="TallyException.Failures"/>); no result is returned then.
     /// </summary>
-    public static Dictionary<int, TrusteeShares> LoadShares(IEnumerable<string> directories, Guid electionId, IReadOnlyList<byte[]> ballots, RistrettoPoint[] ephemerals)
+    public static TallyResult Run(Guid electionId, DkgResult dkg, ContestList contests, IBallotSource ballots, ShareFiles shares,
+        TallyProofs proofs = TallyProofs.All, TallyOptions? options = null)
     {
-        var chunks = new Dictionary<int, SortedDictionary<long, (ShareChunk Chunk, string Path)>>();
-        foreach (var dir in directories)
+        ArgumentNullException.ThrowIfNull(dkg);
+        ArgumentNullException.ThrowIfNull(contests);
+        ArgumentNullException.ThrowIfNull(ballots);
+        ArgumentNullException.ThrowIfNull(shares);
+        options ??= new TallyOptions();
+        int t = dkg.Parameters.Threshold;
+        var trustees = (options.Trustees ?? shares.Trustees).Order().ToArray();
+        if (trustees.Length < t)
         {
-            if (!Directory.Exists(dir))
+            throw new TallyException($"shares of {trustees.Length} trustee(s) ({string.Join(", ", trustees)}), the threshold is {t}: nothing decrypted");
+        }
+        foreach (int trustee in trustees)
+        {
+            if (trustee < 1 || trustee > dkg.Parameters.Trustees)
             {
-                throw new TallyException($"{dir}: no such directory");
+                throw new TallyException($"trustee {trustee}: no such trustee (the election has {dkg.Parameters.Trustees}): tally refused, nothing decrypted");
             }
-            foreach (var path in ShareChunk.FindFiles(dir))
+            if (!shares.Trustees.Contains(trustee))
             {
-                var bytes = File.ReadAllBytes(path);
-                var chunk = ShareChunk.TryDecode(bytes, out var why) ?? throw new TallyException($"{path}: {why}");
-                if (chunk.ElectionId != electionId)
-                {
-                    throw new TallyException($"{path}: shares for election {chunk.ElectionId}, not {electionId}");
-                }
-                var mine = chunks.TryGetValue(chunk.Trustee, out var m) ? m : chunks[chunk.Trustee] = [];
-                if (mine.TryGetValue(chunk.First, out var other))
-                {
-                    if (!other.Chunk.Body.AsSpan().SequenceEqual(chunk.Body) || other.Chunk.Count != chunk.Count)
-                    {
-                        throw new TallyException($"{path}: trustee {chunk.Trustee}: a different shares file for ballots from {chunk.First} is also in {other.Path}");
-                    }
-                    continue; // the same file given twice
-                }
-                mine[chunk.First] = (chunk, path);
+                throw new TallyException($"trustee {trustee}: no shares files: tally refused, nothing decrypted");
             }
         }
-        var result = new Dictionary<int, TrusteeShares>();
-        foreach (var (trustee, files) in chunks)
+        long total = ballots.Count;
+        var ranges = total == 0 ? [] : shares.Ranges(trustees, total);
+        var plan = new TallyPlan(electionId, dkg, contests, trustees, proofs);
+        var results = new RangeTally?[ranges.Count];
+        var failures = new List<(long Ballot, string Message)>();
+        long done = 0;
+        try
         {
-            var shares = new DecryptionShare[ballots.Count];
-            var present = new bool[ballots.Count];
-            var list = new List<(long, int, string)>();
-            long next = 0;
-            foreach (var (first, (chunk, path)) in files)
+            TallyAll();
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // A range that could not be read (the board, a store): its own exception, not the wrapper.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+        void TallyAll() => Parallel.For(0, ranges.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Threads), CancellationToken = options.Cancel },
+            () => new TallyScratch(trustees.Length),
+            (i, loop, scratch) =>
             {
-                if (first != next)
+                var (first, count) = ranges[i];
+                RangeTally range;
+                try
                 {
-                    throw new TallyException(first > next
-                        ? $"trustee {trustee}: ballots {next}–{first - 1} have no shares file"
-                        : $"{path}: trustee {trustee}: ballots from {first} overlap the previous file");
+                    range = TallyRange(plan, ballots, shares, first, count, options.Work, scratch);
                 }
-                if (first + chunk.Count > ballots.Count)
+                catch (TallyException e)
                 {
-                    throw new TallyException($"{path}: trustee {trustee}: covers ballots up to {first + chunk.Count - 1}, the record has {ballots.Count}");
+                    // A shares file that does not fit its range: this range's failure, reported with the others in ballot order.
+                    range = new RangeTally([], [], [(first, e.Message)]);
                 }
-                if (!chunk.BallotsDigest.AsSpan().SequenceEqual(ShareChunk.DigestBallots(ballots, first, chunk.Count)))
+                if (range.Failures.Count > 0)
                 {
-                    throw new TallyException($"{path}: trustee {trustee}: made for other ballots (its ballots digest differs from ballots {first}–{first + chunk.Count - 1})");
-                }
-                for (int k = 0; k < chunk.Count; k++)
-                {
-                    long b = first + k;
-                    var bytes = chunk.ShareBytes(k);
-                    if (ephemerals[b].IsIdentity)
+                    lock (failures)
                     {
-                        if (bytes.ContainsAnyExcept((byte)0))
-                        {
-                            throw new TallyException($"{path}: trustee {trustee}: ballot {b} has no valid R, yet its share is not zero");
-                        }
-                        continue;
+                        failures.AddRange(range.Failures);
                     }
-                    if (!DecryptionShare.TryDecode(bytes, out shares[b]))
-                    {
-                        throw new TallyException($"{path}: trustee {trustee}: ballot {b}: the share is not a valid encoding (D_i ‖ c ‖ z)");
-                    }
-                    present[b] = true;
                 }
-                list.Add((first, chunk.Count, path));
-                next = first + chunk.Count;
-            }
-            if (next != ballots.Count)
+                results[i] = range;
+                options.Progress?.Invoke(Interlocked.Add(ref done, count), total);
+                return scratch;
+            }, _ => { });
+        if (failures.Count > 0)
+        {
+            var sorted = failures.OrderBy(f => f.Ballot).Take(MaxReportedFailures).Select(f => f.Message).ToList();
+            throw new TallyException(sorted[0] + (failures.Count > 1 ? $" (and {failures.Count - 1} more share(s))" : "") + ": tally refused, nothing decrypted", sorted);
+        }
+        var candidates = contests.CandidateCounts();
+        var totals = candidates.Select(c => new long[c]).ToArray();
+        var spoiled = new List<(long, string)>();
+        foreach (var r in results)
+        {
+            for (int k = 0; k < totals.Length; k++)
             {
-                throw new TallyException($"trustee {trustee}: ballots {next}–{ballots.Count - 1} have no shares file");
+                for (int j = 0; j < totals[k].Length; j++)
+                {
+                    totals[k][j] += r!.Counts[k][j];
+                }
             }
-            result[trustee] = new TrusteeShares(trustee, shares, present, list);
+            spoiled.AddRange(r!.Spoiled.Select(x => (x.Ballot, Code(x.Reason))));
+        }
+        return new TallyResult(electionId, total, trustees, t, contests, totals, spoiled);
+    }
+
+    /// <summary>What every range shares: the keys, the Lagrange weights of the trustees combined, the contests.</summary>
+    private sealed class TallyPlan
+    {
+        public TallyPlan(Guid electionId, DkgResult dkg, ContestList contests, int[] trustees, TallyProofs proofs)
+        {
+            ElectionId = electionId;
+            Trustees = trustees;
+            Proofs = proofs;
+            VerificationKeys = trustees.Select(dkg.VerificationKey).ToArray();
+            var lambda = new RistrettoScalar[trustees.Length];
+            Lagrange.CoefficientsAtZero(trustees, lambda);
+            // The shares and the coefficients are public: the variable-time Straus combination
+            // (docs/PERFORMANCE.md "Trustees").
+            Weights = new VartimeScalars(lambda);
+            PublicKey = dkg.PublicKey;
+            Candidates = contests.CandidateCounts();
+        }
+
+        public Guid ElectionId { get; }
+        public int[] Trustees { get; }
+        public TallyProofs Proofs { get; }
+        public RistrettoPoint[] VerificationKeys { get; }
+        public VartimeScalars Weights { get; }
+        public RistrettoPoint PublicKey { get; }
+        public int[] Candidates { get; }
+    }
+
+    /// <summary>One worker's buffers, reused from range to range.</summary>
+    private sealed class TallyScratch(int trustees)
+    {
+        public ushort[] Selections { get; } = new ushort[BallotCipher.MaxContests];
+        public RistrettoPoint[] Shares { get; } = new RistrettoPoint[trustees];
+    }
+
+    /// <summary>A range's counts and spoiled ballots (ballot order), or the shares that failed.</summary>
+    private sealed record RangeTally(long[][] Counts, List<(long Ballot, SpoilReason Reason)> Spoiled, List<(long Ballot, string Message)> Failures);
+
+    private static RangeTally TallyRange(TallyPlan plan, IBallotSource source, ShareFiles shareFiles, long first, int count, IRecordStore? work, TallyScratch scratch)
+    {
+        var ballots = source.ReadBallots(first, count);
+        var digest = ShareChunk.DigestBallots(ballots, 0, count);
+        var chunks = new ShareChunk[plan.Trustees.Length];
+        for (int k = 0; k < chunks.Length; k++)
+        {
+            chunks[k] = shareFiles.Load(plan.ElectionId, plan.Trustees[k], first, count, digest);
+        }
+        string? workPath = null;
+        if (work != null)
+        {
+            workPath = WorkPath(plan, first, digest, chunks);
+            if (work.TryGet(workPath) is { } kept && TryReadKept(kept, plan.Candidates) is { } resumed)
+            {
+                return resumed;
+            }
+        }
+        string FileOf(int k) => ShareChunk.TrusteeDirectory(plan.Trustees[k]) + "/" + ShareChunk.FileName(first);
+        string BadProof(int k, long ballot) => $"{FileOf(k)}: trustee {plan.Trustees[k]}: ballot {ballot}: the DLEQ proof of the decryption share does not verify against Y_{plan.Trustees[k]}";
+
+        var ephemerals = new RistrettoPoint[count];
+        var shares = new DecryptionShare[chunks.Length][];
+        var failures = new List<(long, string)>();
+        for (int k = 0; k < chunks.Length; k++)
+        {
+            shares[k] = new DecryptionShare[count];
+        }
+        for (int b = 0; b < count; b++)
+        {
+            bool hasR = BallotCipher.TryReadEphemeral(ballots[b], out ephemerals[b]) == BallotError.None;
+            for (int k = 0; k < chunks.Length; k++)
+            {
+                var bytes = chunks[k].ShareBytes(b);
+                if (!hasR)
+                {
+                    if (bytes.ContainsAnyExcept((byte)0))
+                    {
+                        failures.Add((first + b, $"{FileOf(k)}: trustee {plan.Trustees[k]}: ballot {first + b} has no valid R, yet its share is not zero"));
+                    }
+                    continue;
+                }
+                if (!DecryptionShare.TryDecode(bytes, out shares[k][b]))
+                {
+                    failures.Add((first + b, $"{FileOf(k)}: trustee {plan.Trustees[k]}: ballot {first + b}: the share is not a valid encoding (D_i ‖ c ‖ z)"));
+                }
+                else if (plan.Proofs == TallyProofs.All && !ThresholdDecryption.VerifyShare(plan.ElectionId, plan.VerificationKeys[k], ephemerals[b], shares[k][b]))
+                {
+                    failures.Add((first + b, BadProof(k, first + b)));
+                }
+            }
+        }
+        var counts = plan.Candidates.Select(c => new long[c]).ToArray();
+        var spoiled = new List<(long, SpoilReason)>();
+        if (failures.Count > 0)
+        {
+            return new RangeTally(counts, spoiled, failures);
+        }
+        int contestCount = plan.Candidates.Length;
+        for (int b = 0; b < count; b++)
+        {
+            if (ephemerals[b].IsIdentity)
+            {
+                spoiled.Add((first + b, SpoilReason.Malformed));
+                continue;
+            }
+            for (int k = 0; k < chunks.Length; k++)
+            {
+                scratch.Shares[k] = shares[k][b].Share;
+            }
+            var d = RistrettoVartime.Combine(plan.Weights, scratch.Shares);
+            var e = BallotCipher.Decrypt(ballots[b], plan.ElectionId, plan.PublicKey, d, scratch.Selections, out int n);
+            var reason = e switch
+            {
+                BallotError.None => SpoilReason.None,
+                BallotError.AuthenticationFailed => SpoilReason.AuthenticationFailed,
+                BallotError.BadSelections => SpoilReason.BadSelections,
+                _ => SpoilReason.Malformed,
+            };
+            if (e == BallotError.AuthenticationFailed && plan.Proofs == TallyProofs.OnFailure)
+            {
+                // Either the voter's ciphertext is bad or some D_i is: the proofs tell which.
+                for (int k = 0; k < chunks.Length; k++)
+                {
+                    if (!ThresholdDecryption.VerifyShare(plan.ElectionId, plan.VerificationKeys[k], ephemerals[b], shares[k][b]))
+                    {
+                        failures.Add((first + b, BadProof(k, first + b)));
+                        break;
+                    }
+                }
+            }
+            if (reason == SpoilReason.None && n != contestCount)
+            {
+                reason = SpoilReason.WrongContestCount;
+            }
+            if (reason == SpoilReason.None)
+            {
+                for (int k = 0; k < n; k++)
+                {
+                    if (scratch.Selections[k] >= plan.Candidates[k])
+                    {
+                        reason = SpoilReason.ChoiceOutOfRange;
+                        break;
+                    }
+                }
+            }
+            if (reason != SpoilReason.None)
+            {
+                spoiled.Add((first + b, reason));
+                continue;
+            }
+            for (int k = 0; k < n; k++)
+            {
+                counts[k][scratch.Selections[k]]++;
+            }
+        }
+        var result = new RangeTally(counts, spoiled, failures);
+        if (work != null && failures.Count == 0)
+        {
+            work.Put(workPath!, Encoding.UTF8.GetBytes(KeptJson(result).ToJsonString()));
         }
         return result;
     }
 
-    /// <summary>Verifies every DLEQ proof of <paramref name="shares"/> against Y_i; returns one message per bad share (at most <paramref name="limit"/>), ballot order.</summary>
-    public static List<string> VerifyProofs(Guid electionId, DkgResult dkg, RistrettoPoint[] ephemerals, TrusteeShares shares, int limit = 10)
+    /// <summary>
+    /// The name a range's counts are kept under: its first ballot and a hash of everything they
+    /// depend on (the ballots, each shares file as written, the trustees, the proof policy), so a
+    /// kept range is never used for other inputs.
+    /// </summary>
+    private static string WorkPath(TallyPlan plan, long first, ReadOnlySpan<byte> ballotsDigest, ShareChunk[] chunks)
     {
-        if (shares.Trustee < 1 || shares.Trustee > dkg.Parameters.Trustees)
+        using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        h.AppendData(plan.ElectionId.ToByteArray(bigEndian: true));
+        h.AppendData(ballotsDigest);
+        h.AppendData([(byte)plan.Proofs]);
+        foreach (var c in chunks)
         {
-            return [$"trustee {shares.Trustee}: no such trustee (the election has {dkg.Parameters.Trustees})"];
+            h.AppendData(BitConverter.GetBytes(c.Trustee));
+            h.AppendData(c.Hash);
         }
-        var yi = dkg.VerificationKey(shares.Trustee);
-        var bad = new bool[ephemerals.Length];
-        Parallel.For(0, (ephemerals.Length + ThresholdDecryption.ChunkSize - 1) / ThresholdDecryption.ChunkSize, c =>
-        {
-            int lo = c * ThresholdDecryption.ChunkSize, hi = Math.Min(lo + ThresholdDecryption.ChunkSize, ephemerals.Length);
-            for (int b = lo; b < hi; b++)
-            {
-                if (shares.Present[b])
-                {
-                    bad[b] = !ThresholdDecryption.VerifyShare(electionId, yi, ephemerals[b], shares.Shares[b]);
-                }
-            }
-        });
-        var messages = new List<string>();
-        for (int b = 0; b < bad.Length && messages.Count < limit; b++)
-        {
-            if (bad[b])
-            {
-                messages.Add($"{shares.FileOf(b)}: trustee {shares.Trustee}: ballot {b}: the DLEQ proof of the decryption share does not verify against Y_{shares.Trustee}");
-            }
-        }
-        return messages;
+        return string.Create(CultureInfo.InvariantCulture, $"{WorkDirectory}/{first:D12}-{Convert.ToHexStringLower(h.GetHashAndReset())[..32]}.json");
     }
 
-    /// <summary>
-    /// The whole tally: at least t trustees (else nothing is decrypted), every proof verified
-    /// (a wrong share refuses the tally with its trustee and ballot), then combine, decrypt, count.
-    /// With <see cref="TallyProofs.OnFailure"/> the proofs are verified only for ballots whose tag
-    /// fails after combining; a wrong share refuses the tally the same way.
-    /// </summary>
-    public static TallyResult Run(Guid electionId, DkgResult dkg, ContestList contests, IReadOnlyList<byte[]> ballots, IReadOnlyDictionary<int, TrusteeShares> shares, TallyProofs proofs = TallyProofs.All)
-    {
-        int t = dkg.Parameters.Threshold;
-        if (shares.Count < t)
-        {
-            throw new TallyException($"shares of {shares.Count} trustee(s) ({string.Join(", ", shares.Keys.Order())}), the threshold is {t}: nothing decrypted");
-        }
-        var ephemerals = Ephemerals(ballots);
-        var used = shares.Values.OrderBy(s => s.Trustee).ToList();
-        foreach (var s in used)
-        {
-            if (s.Trustee < 1 || s.Trustee > dkg.Parameters.Trustees)
-            {
-                throw new TallyException($"trustee {s.Trustee}: no such trustee (the election has {dkg.Parameters.Trustees}): tally refused, nothing decrypted");
-            }
-        }
-        if (proofs == TallyProofs.OnFailure)
-        {
-            return Count(electionId, dkg, contests, ballots, ephemerals, used, verifyProofsOfFailures: true);
-        }
-        foreach (var s in used)
-        {
-            var bad = VerifyProofs(electionId, dkg, ephemerals, s, 1);
-            if (bad.Count > 0)
-            {
-                throw new TallyException(bad[0] + ": tally refused, nothing decrypted");
-            }
-        }
-        return Count(electionId, dkg, contests, ballots, ephemerals, used);
-    }
+    /// <summary>Where <see cref="TallyOptions.Work"/> keeps finished ranges.</summary>
+    public const string WorkDirectory = "tally-work";
 
-    /// <summary>
-    /// Combine, decrypt and count. Without <paramref name="verifyProofsOfFailures"/> the proofs
-    /// must have been verified; with it, the proofs of every ballot whose tag fails are verified
-    /// here, and a share whose proof fails refuses the tally (<see cref="TallyException"/>, the
-    /// first such ballot named).
-    /// </summary>
-    public static TallyResult Count(Guid electionId, DkgResult dkg, ContestList contests, IReadOnlyList<byte[]> ballots, RistrettoPoint[] ephemerals, IReadOnlyList<TrusteeShares> used, bool verifyProofsOfFailures = false)
+    private static JsonObject KeptJson(RangeTally r) => new()
     {
-        var verificationKeys = verifyProofsOfFailures ? used.Select(s => dkg.VerificationKey(s.Trustee)).ToArray() : [];
-        long firstBadBallot = long.MaxValue;
-        string? firstBad = null;
-        var indices = used.Select(s => s.Trustee).ToArray();
-        var lambda = new RistrettoScalar[indices.Length];
-        Lagrange.CoefficientsAtZero(indices, lambda);
-        // The shares and the coefficients are public: the variable-time Straus combination
-        // (≈ 4× libsodium's five constant-time multiplications, docs/PERFORMANCE.md "Trustees").
-        var weights = new VartimeScalars(lambda);
-        var y = dkg.PublicKey;
-        int contestCount = contests.Count;
-        var candidates = contests.CandidateCounts();
-        var reasons = new SpoilReason[ballots.Count];
-        var totals = candidates.Select(c => new long[c]).ToArray();
-        object gate = new();
-        Parallel.For(0, (ballots.Count + ThresholdDecryption.ChunkSize - 1) / ThresholdDecryption.ChunkSize,
-            () => (Counts: candidates.Select(c => new long[c]).ToArray(), Selections: new ushort[BallotCipher.MaxContests], Shares: new RistrettoPoint[used.Count]),
-            (c, _, local) =>
-            {
-                int lo = c * ThresholdDecryption.ChunkSize, hi = Math.Min(lo + ThresholdDecryption.ChunkSize, ballots.Count);
-                for (int b = lo; b < hi; b++)
-                {
-                    if (ephemerals[b].IsIdentity)
-                    {
-                        reasons[b] = SpoilReason.Malformed;
-                        continue;
-                    }
-                    for (int k = 0; k < used.Count; k++)
-                    {
-                        local.Shares[k] = used[k].Shares[b].Share;
-                    }
-                    var d = RistrettoVartime.Combine(weights, local.Shares);
-                    var e = BallotCipher.Decrypt(ballots[b], electionId, y, d, local.Selections, out int n);
-                    reasons[b] = e switch
-                    {
-                        BallotError.None => SpoilReason.None,
-                        BallotError.AuthenticationFailed => SpoilReason.AuthenticationFailed,
-                        BallotError.BadSelections => SpoilReason.BadSelections,
-                        _ => SpoilReason.Malformed,
-                    };
-                    if (e == BallotError.AuthenticationFailed && verifyProofsOfFailures)
-                    {
-                        // Either the voter's ciphertext is bad or some D_i is: the proofs tell which.
-                        for (int k = 0; k < used.Count; k++)
-                        {
-                            if (!ThresholdDecryption.VerifyShare(electionId, verificationKeys[k], ephemerals[b], used[k].Shares[b]))
-                            {
-                                lock (gate)
-                                {
-                                    if (b < firstBadBallot)
-                                    {
-                                        firstBadBallot = b;
-                                        firstBad = $"{used[k].FileOf(b)}: trustee {used[k].Trustee}: ballot {b}: the DLEQ proof of the decryption share does not verify against Y_{used[k].Trustee}";
-                                    }
-                                }
-                                break;
-                            }
-                        }
-                    }
-                    if (e != BallotError.None)
-                    {
-                        continue;
-                    }
-                    if (n != contestCount)
-                    {
-                        reasons[b] = SpoilReason.WrongContestCount;
-                        continue;
-                    }
-                    bool inRange = true;
-                    for (int k = 0; k < n; k++)
-                    {
-                        inRange &= local.Selections[k] < candidates[k];
-                    }
-                    if (!inRange)
-                    {
-                        reasons[b] = SpoilReason.ChoiceOutOfRange;
-                        continue;
-                    }
-                    for (int k = 0; k < n; k++)
-                    {
-                        local.Counts[k][local.Selections[k]]++;
-                    }
-                }
-                return local;
-            },
-            local =>
-            {
-                lock (gate)
-                {
-                    for (int k = 0; k < contestCount; k++)
-                    {
-                        for (int j = 0; j < candidates[k]; j++)
-                        {
-                            totals[k][j] += local.Counts[k][j];
-                        }
-                    }
-                }
-            });
-        if (firstBad != null)
+        ["counts"] = new JsonArray(r.Counts.Select(c => (JsonNode)new JsonArray(c.Select(v => (JsonNode)v).ToArray())).ToArray()),
+        ["spoiled"] = new JsonArray(r.Spoiled.Select(s => (JsonNode)new JsonArray(s.Ballot, Code(s.Reason))).ToArray()),
+    };
+
+    /// <summary>A kept range, or null if it does not read as one for these contests (then it is tallied again).</summary>
+    private static RangeTally? TryReadKept(byte[] bytes, int[] candidates)
+    {
+        try
         {
-            throw new TallyException(firstBad + ": tally refused, nothing decrypted");
-        }
-        var spoiled = new List<(long, string)>();
-        for (int b = 0; b < reasons.Length; b++)
-        {
-            if (reasons[b] != SpoilReason.None)
+            if (JsonNode.Parse(bytes) is not JsonObject { } n || n["counts"] is not JsonArray countArray || n["spoiled"] is not JsonArray spoiledArray
+                || countArray.Count != candidates.Length)
             {
-                spoiled.Add((b, Code(reasons[b])));
+                return null;
             }
+            var counts = new long[candidates.Length][];
+            for (int k = 0; k < counts.Length; k++)
+            {
+                if (countArray[k] is not JsonArray c || c.Count != candidates[k])
+                {
+                    return null;
+                }
+                counts[k] = new long[c.Count];
+                for (int j = 0; j < c.Count; j++)
+                {
+                    if (c[j] is not JsonValue v || !v.TryGetValue(out counts[k][j]))
+                    {
+                        return null;
+                    }
+                }
+            }
+            var spoiled = new List<(long, SpoilReason)>(spoiledArray.Count);
+            foreach (var item in spoiledArray)
+            {
+                if (item is not JsonArray { Count: 2 } pair || pair[0] is not JsonValue b || !b.TryGetValue(out long ballot)
+                    || pair[1] is not JsonValue r || !r.TryGetValue(out string? code))
+                {
+                    return null;
+                }
+                spoiled.Add((ballot, ParseCode(code)));
+            }
+            return new RangeTally(counts, spoiled, []);
         }
-        return new TallyResult(electionId, ballots.Count, indices, dkg.Parameters.Threshold, contests, totals, spoiled);
+        catch (Exception e) when (e is JsonException or FormatException)
+        {
+            return null;
+        }
     }
 }
 

@@ -10,8 +10,10 @@ public class DirectoryRecordStore : IRecordStore
 {
     /// <param name="root">The directory.</param>
     /// <param name="create">Create it if absent (writers); a reader leaves a missing directory missing, and reads nothing from it.</param>
-    public DirectoryRecordStore(string root, bool create = true)
+    /// <param name="replaceable">Every file may be replaced (a working directory, not published files).</param>
+    public DirectoryRecordStore(string root, bool create = true, bool replaceable = false)
     {
+        Replaceable = replaceable;
         Root = Path.GetFullPath(root);
         if (create)
         {
@@ -21,6 +23,9 @@ public class DirectoryRecordStore : IRecordStore
 
     public string Root { get; }
 
+    /// <summary>Whether files other than <c>checkpoint</c> may be replaced.</summary>
+    public bool Replaceable { get; }
+
     public string Location => Root;
 
     public bool Exists => Directory.Exists(Root);
@@ -28,7 +33,7 @@ public class DirectoryRecordStore : IRecordStore
     public void Put(string path, ReadOnlySpan<byte> content)
     {
         string full = FullPath(path);
-        bool mutable = Path.GetFileName(full) == "checkpoint";
+        bool mutable = Replaceable || Path.GetFileName(full) == "checkpoint";
         if (!mutable && File.Exists(full))
         {
             var existing = File.ReadAllBytes(full);

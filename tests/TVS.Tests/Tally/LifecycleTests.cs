@@ -56,12 +56,13 @@ public sealed class LifecycleFixture : IDisposable
         var output = new StringWriter();
         CloseExit = ElectionCommands.Close(Election.Directory, Data, output, output);
         CloseOutput = output.ToString();
-        Votes = ElectionCommands.BallotOrder(ElectionCommands.ReadClosedVotes(Election.Directory, Data, out _));
+        ByPartition = ElectionCommands.ReadClosedVotes(Election.Directory, Data, out _);
+        Votes = ByPartition.SelectMany(p => p).ToList();
         Ballots = Votes.Select(x => x.Ballot.ToArray()).ToList();
         Shares = Path.Combine(Root, "shares");
         for (int j = 1; j <= 9; j++)
         {
-            TrusteeDecryptor.Run(id, j, Ceremony.Shares[j - 1], Ceremony.Result.VerificationKey(j), Ballots, TrusteeDir(j));
+            TrusteeDecryptor.Run(id, j, Ceremony.Shares[j - 1], Ceremony.Result.VerificationKey(j), BallotSource, TrusteeDir(j));
         }
         var tally = new StringWriter();
         TallyExit = ElectionCommands.Tally(Election.Directory, Data, null, Enumerable.Range(1, 5).Select(TrusteeDir).ToArray(), null, false, tally, tally);
@@ -79,6 +80,39 @@ public sealed class LifecycleFixture : IDisposable
     }
 
     public int Voters { get; }
+    public List<List<AcceptedVote>> ByPartition { get; }
+
+    /// <summary>The closed election's ballots, in ballot order.</summary>
+    public IBallotSource BallotSource => new MemoryBallots(ByPartition);
+
+    /// <summary>R of every ballot (identity where the ballot has none).</summary>
+    public static RistrettoPoint[] Ephemerals(IReadOnlyList<byte[]> ballots)
+    {
+        var r = new RistrettoPoint[ballots.Count];
+        for (int i = 0; i < r.Length; i++)
+        {
+            BallotCipher.TryReadEphemeral(ballots[i], out r[i]);
+        }
+        return r;
+    }
+
+    /// <summary>One trustee's shares files in a directory, decoded, in ballot order (absent where the ballot has no R).</summary>
+    public static List<(bool Present, DecryptionShare Share)> ReadShares(string dir)
+    {
+        var all = new List<(bool, DecryptionShare)>();
+        foreach (var path in Directory.GetFiles(dir, "*" + ShareChunk.Extension).Order(StringComparer.Ordinal))
+        {
+            var chunk = ShareChunk.TryDecode(File.ReadAllBytes(path), out var why) ?? throw new InvalidDataException($"{path}: {why}");
+            Assert.Equal(all.Count, chunk.First);
+            for (int k = 0; k < chunk.Count; k++)
+            {
+                bool present = DecryptionShare.TryDecode(chunk.ShareBytes(k), out var share);
+                all.Add((present, share));
+            }
+        }
+        return all;
+    }
+
     public string Root { get; }
     public LocalCeremonyResult Ceremony { get; }
     public ElectionSetup Election { get; }
@@ -218,7 +252,7 @@ public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
         string file = Directory.GetFiles(dir).Order().First();
         var chunk = ShareChunk.TryDecode(File.ReadAllBytes(file), out _)!;
         var body = chunk.Body.ToArray();
-        var eph = Tallier.Ephemerals(_f.Ballots);
+        var eph = LifecycleFixture.Ephemerals(_f.Ballots);
         int k = Enumerable.Range(0, chunk.Count).First(i => !eph[chunk.First + i].IsIdentity);
         RistrettoScalar.Random().Encode(body.AsSpan(k * DecryptionShare.Length + 2 * RistrettoPoint.Length)); // z only: D_i is untouched
         File.WriteAllBytes(file, ShareChunk.Encode(chunk.ElectionId, chunk.Trustee, chunk.First, chunk.Count, chunk.BallotsDigest, body));
@@ -232,9 +266,8 @@ public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
         Assert.Equal(0, ElectionCommands.Tally(_f.Election.Directory, _f.Data, null, dirs, outDir, false, w, w, TallyProofs.OnFailure));
         AssertEqualsChoicesCast(TallyResult.Parse(File.ReadAllText(Path.Combine(outDir, TallyResult.FileName))));
         // The auditors' check still refuses it: every proof in the record is verified.
-        var ballots = _f.Ballots;
-        var shares = Tallier.LoadShares([dir], _f.Election.Id, ballots, eph)[4];
-        Assert.Single(Tallier.VerifyProofs(_f.Election.Id, _f.Ceremony.Result, eph, shares));
+        var refused = Assert.Throws<TallyException>(() => Tallier.Run(_f.Election.Id, _f.Ceremony.Result, _f.Contests, _f.BallotSource, ShareFiles.FindInDirectories(dirs), TallyProofs.All));
+        Assert.Single(refused.Failures);
     }
 
     [Fact]
@@ -266,29 +299,41 @@ public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
         int chunk = Math.Max(1, _f.Ballots.Count / 5);
         var s = _f.Ceremony.Shares[6];
         var y = _f.Ceremony.Result.VerificationKey(7);
-        var first = TrusteeDecryptor.Run(_f.Election.Id, 7, s, y, _f.Ballots, outDir, chunk, maxChunks: 2);
+        var first = TrusteeDecryptor.Run(_f.Election.Id, 7, s, y, _f.BallotSource, outDir, chunk, maxChunks: 2);
         Assert.Equal(2, first.ChunksWritten);
         var before = Directory.GetFiles(outDir, "*.shares").Order().ToDictionary(p => p, File.ReadAllBytes);
         File.WriteAllText(Path.Combine(outDir, ShareChunk.FileName(2L * chunk)), "torn"); // an interrupted write
-        var resumed = TrusteeDecryptor.Run(_f.Election.Id, 7, s, y, _f.Ballots, outDir, chunk);
+        var resumed = TrusteeDecryptor.Run(_f.Election.Id, 7, s, y, _f.BallotSource, outDir, chunk);
         Assert.Equal(2, resumed.ChunksSkipped);
         Assert.Equal((_f.Ballots.Count + chunk - 1) / chunk - 2, resumed.ChunksWritten);
         foreach (var (path, bytes) in before)
         {
             Assert.Equal(bytes, File.ReadAllBytes(path)); // kept, not recomputed
         }
-        var again = TrusteeDecryptor.Run(_f.Election.Id, 7, s, y, _f.Ballots, outDir, chunk);
+        var again = TrusteeDecryptor.Run(_f.Election.Id, 7, s, y, _f.BallotSource, outDir, chunk);
         Assert.Equal(0, again.ChunksWritten);
 
         // The D_i equal those of the uninterrupted run (the proofs are randomized, both verify).
-        var eph = Tallier.Ephemerals(_f.Ballots);
-        var resumedShares = Tallier.LoadShares([outDir], _f.Election.Id, _f.Ballots, eph)[7];
-        var fullShares = Tallier.LoadShares([_f.TrusteeDir(7)], _f.Election.Id, _f.Ballots, eph)[7];
+        var resumedShares = LifecycleFixture.ReadShares(outDir);
+        var fullShares = LifecycleFixture.ReadShares(_f.TrusteeDir(7));
+        Assert.Equal(_f.Ballots.Count, resumedShares.Count);
         for (int b = 0; b < _f.Ballots.Count; b++)
         {
-            Assert.Equal(fullShares.Shares[b].Share, resumedShares.Shares[b].Share);
+            Assert.Equal(fullShares[b].Present, resumedShares[b].Present);
+            Assert.Equal(fullShares[b].Share.Share, resumedShares[b].Share.Share);
         }
-        Assert.Empty(Tallier.VerifyProofs(_f.Election.Id, _f.Ceremony.Result, eph, resumedShares));
+        // Every proof of the resumed files verifies: the tally over them and four other trustees accepts them all.
+        string mixed = Path.Combine(_f.Root, "resume-mixed");
+        CopyDirectory(outDir, Path.Combine(mixed, ShareChunk.TrusteeDirectory(7)));
+        foreach (int j in new[] { 1, 2, 3, 4 })
+        {
+            var one = Path.Combine(_f.Root, $"resume-mixed-{j}", ShareChunk.TrusteeDirectory(j));
+            Directory.CreateDirectory(one);
+            TrusteeDecryptor.Run(_f.Election.Id, j, _f.Ceremony.Shares[j - 1], _f.Ceremony.Result.VerificationKey(j), _f.BallotSource, one, chunk);
+        }
+        var recount = Tallier.Run(_f.Election.Id, _f.Ceremony.Result, _f.Contests, _f.BallotSource,
+            ShareFiles.FindInDirectories([mixed, .. new[] { 1, 2, 3, 4 }.Select(j => Path.Combine(_f.Root, $"resume-mixed-{j}"))]), TallyProofs.All);
+        AssertEqualsChoicesCast(recount);
     }
 
     [Fact]
@@ -397,7 +442,7 @@ public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
         var tampered = new StringWriter();
         var failures = RecordVerifier.Verify(opened, tampered, null, new VerifyOptions());
         Assert.Contains("p0/tile/entries/001: its entries do not hash", string.Join("\n", failures));
-        Assert.Equal($"s3://{options.Bucket}/records/national/", RecordCommands.OpenRecord($"s3://{options.Bucket}/records/national/", options.ServiceUrl).Location);
+        Assert.Equal($"s3://{options.Bucket}/records/national/", StoreLocations.OpenRecord($"s3://{options.Bucket}/records/national/", options.ServiceUrl, create: false).Location);
     }
 
     public static TheoryData<string> Tamperings() => new(
@@ -565,7 +610,7 @@ public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
     {
         var chunk = ShareChunk.TryDecode(File.ReadAllBytes(path), out _)!;
         var body = chunk.Body.ToArray();
-        var eph = Tallier.Ephemerals(_f.Ballots);
+        var eph = LifecycleFixture.Ephemerals(_f.Ballots);
         int k = Enumerable.Range(0, chunk.Count).Where(i => !eph[chunk.First + i].IsIdentity).Skip(skip).First();
         RistrettoPoint.MultiplyBase(RistrettoScalar.Random()).Encode(body.AsSpan(k * DecryptionShare.Length));
         File.WriteAllBytes(path, ShareChunk.Encode(chunk.ElectionId, chunk.Trustee, chunk.First, chunk.Count, chunk.BallotsDigest, body));

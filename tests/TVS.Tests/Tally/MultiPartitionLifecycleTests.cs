@@ -62,7 +62,7 @@ public sealed class MultiPartitionFixture : IDisposable
         CloseExit = ElectionCommands.Close(Election.Directory, Data, output, output);
         Log.Append(output);
         ByPartition = CloseExit == 0 ? ElectionCommands.ReadClosedVotes(Election.Directory, Data, out _) : [];
-        var ballots = ElectionCommands.BallotOrder(ByPartition).Select(x => x.Ballot.ToArray()).ToList();
+        var ballots = new MemoryBallots(ByPartition);
         string shares = Path.Combine(Root, "shares");
         foreach (int j in new[] { 2, 3, 5, 7, 9 })
         {
