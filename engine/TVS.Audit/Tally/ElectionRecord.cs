@@ -134,6 +134,40 @@ public static class ElectionRecord
         return n is >= 1 and <= MaxPartitions ? n : throw new InvalidDataException($"election.json: \"partitions\" must be an integer 1..{MaxPartitions}");
     }
 
+    /// <summary>The manifest version of the record as the bulletin board plus the election's files (docs/formats.md "Election record").</summary>
+    public const int ManifestVersion = 2;
+
+    /// <summary>The rejected records (the engine's dead letters) with their original bytes and reason.</summary>
+    public const string DeadLettersDirectory = "dead-letters";
+
+    /// <summary>
+    /// Whether manifest.json lists <paramref name="path"/> with its SHA-256. The board's tiles and
+    /// entry bundles (<c>p{k}/tile/…</c>: authenticated by the signed roots) and the shares files
+    /// (<c>shares/…</c>: each with its trailing SHA-256, ballots digest and DLEQ proofs) are not
+    /// listed, so that the manifest stays small whatever the number of votes; every other file is.
+    /// </summary>
+    public static bool IsListedInManifest(string path) => !IsBoardTile(path, out _) && !path.StartsWith(SharesDirectory + "/", StringComparison.Ordinal);
+
+    /// <summary>Whether <paramref name="path"/> is under a partition's <c>p{k}/tile/</c> (its partition in <paramref name="partition"/>).</summary>
+    public static bool IsBoardTile(string path, out int partition) => IsPartitionPath(path, out partition, out string rest) && rest.StartsWith("tile/", StringComparison.Ordinal);
+
+    /// <summary>Whether <paramref name="path"/> is <c>p{k}/…</c> with k a canonical decimal; <paramref name="rest"/> is what follows the slash.</summary>
+    public static bool IsPartitionPath(string path, out int partition, out string rest)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        partition = -1;
+        rest = "";
+        int slash = path.IndexOf('/');
+        if (slash < 2 || path[0] != 'p' || !int.TryParse(path.AsSpan(1, slash - 1), NumberStyles.None, CultureInfo.InvariantCulture, out int k)
+            || path.AsSpan(1, slash - 1).ToString() != k.ToString(CultureInfo.InvariantCulture))
+        {
+            return false;
+        }
+        partition = k;
+        rest = path[(slash + 1)..];
+        return true;
+    }
+
     /// <summary>Partition <paramref name="partition"/>'s accepted votes, in MMR index order.</summary>
     public static string VotesFile(int partition) => string.Create(CultureInfo.InvariantCulture, $"votes/p{partition}.votes");
 

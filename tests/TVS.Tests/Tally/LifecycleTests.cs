@@ -67,10 +67,16 @@ public sealed class LifecycleFixture : IDisposable
         var tally = new StringWriter();
         TallyExit = ElectionCommands.Tally(Election.Directory, Data, null, Enumerable.Range(1, 5).Select(TrusteeDir).ToArray(), null, false, tally, tally);
         TallyOutput = tally.ToString();
-        Record = Path.Combine(Root, "record");
         var export = new StringWriter();
-        ExportExit = RecordCommands.Export(Election.Directory, Data, Record, export, export);
+        ExportExit = RecordCommands.Export(Election.Directory, Data, Path.Combine(Root, "export"), export, export);
         ExportOutput = export.ToString();
+        // The record as docs/formats.md "Election record" lays it out (the board plus the election's files).
+        Record = Path.Combine(Root, "record");
+        if (TallyExit == 0)
+        {
+            using var store = new TVS.Engine.IO.DirectoryRecordStore(Record);
+            TestRecord.Write(Election.Directory, Data, Path.Combine(Data, ElectionCommands.TallyDirectory), store);
+        }
     }
 
     public int Voters { get; }
@@ -129,6 +135,11 @@ public sealed class LifecycleFixture : IDisposable
     public void Dispose()
     {
         Election.Dispose();
+        // TVS_LIFECYCLE_KEEP=DIR keeps the record (to measure tvs verify on it as a process).
+        if (Environment.GetEnvironmentVariable("TVS_LIFECYCLE_KEEP") is { Length: > 0 } keep && Directory.Exists(Record) && !Directory.Exists(keep))
+        {
+            Directory.Move(Record, keep);
+        }
         Directory.Delete(Root, recursive: true);
     }
 }
@@ -342,9 +353,102 @@ public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
         Assert.Contains("receipt: no vote with nullifier 12345", bad.ToString());
     }
 
+    /// <summary>The verdict lines of a run: everything but notes (timings, resumption) and the final VALID line naming the location.</summary>
+    private static List<string> Verdict(string output) =>
+        output.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0 && !l.StartsWith("note ", StringComparison.Ordinal) && !l.StartsWith("VALID: ", StringComparison.Ordinal)).ToList();
+
+    [Fact]
+    public void Verify_reports_its_rate_and_gives_the_same_verdict_with_nullifiers_spilled_to_files()
+    {
+        var w = new StringWriter();
+        Assert.Equal(0, RecordCommands.Verify(_f.Record, null, w, w));
+        Assert.Matches($@"note verified {_f.Votes.Count} ballots in [0-9.]+ s: [0-9]+ ballots/s on [0-9]+ cores", w.ToString());
+        var spilled = new StringWriter();
+        var progress = new StringWriter();
+        Assert.Equal(0, RecordCommands.Verify(_f.Record, null, spilled, spilled, new VerifyOptions { RangeBallots = 777, InMemoryBallots = 0, SortEntries = 1000, Progress = progress }));
+        Assert.Equal(Verdict(w.ToString()), Verdict(spilled.ToString()));
+        Assert.Contains($"verify: {_f.Votes.Count:N0}/{_f.Votes.Count:N0} ballots checked", progress.ToString());
+    }
+
+    [Fact]
+    public void Verify_resumes_after_kill_9_and_gives_the_same_verdict()
+    {
+        string state = Path.Combine(_f.Root, "verify-state-" + Guid.NewGuid().ToString("N")[..8]);
+        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } d ? d : "dotnet";
+        var psi = new System.Diagnostics.ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "tvs.dll"), "verify", _f.Record, "--state", state, "--threads", "1" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+        int ranges = (_f.Votes.Count + 4095) / 4096;
+        using (var child = System.Diagnostics.Process.Start(psi)!)
+        {
+            child.OutputDataReceived += (_, _) => { };
+            child.ErrorDataReceived += (_, _) => { };
+            child.BeginOutputReadLine();
+            child.BeginErrorReadLine();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (!child.HasExited && (!Directory.Exists(state) || Directory.GetFiles(state, "range-*.verified").Length == 0))
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromMinutes(5), "no range finished in 5 minutes");
+                Thread.Sleep(20);
+            }
+            Assert.False(child.HasExited, $"tvs verify ended (exit {(child.HasExited ? child.ExitCode : 0)}) before it could be killed");
+            child.Kill(entireProcessTree: true); // SIGKILL: no cleanup runs
+            child.WaitForExit();
+        }
+        int finished = Directory.GetFiles(state, "range-*.verified").Length;
+        _output.WriteLine($"killed after {finished} of {ranges} range(s)");
+        Assert.InRange(finished, 1, ranges);
+
+        var resumed = new StringWriter();
+        Assert.Equal(0, RecordCommands.Verify(_f.Record, null, resumed, resumed, new VerifyOptions { StateDirectory = state }));
+        Assert.Contains($"note {finished} of {ranges} range(s) of 4096 ballots resumed from {state}", resumed.ToString());
+        var fresh = new StringWriter();
+        Assert.Equal(0, RecordCommands.Verify(_f.Record, null, fresh, fresh));
+        Assert.Equal(Verdict(fresh.ToString()), Verdict(resumed.ToString()));
+
+        // A state directory is bound to its record: another verification is refused, not mixed in.
+        var other = new StringWriter();
+        Assert.Equal(ExitCodes.Invalid, RecordCommands.Verify(_f.Record, null, other, other, new VerifyOptions { StateDirectory = state, RangeBallots = 1000 }));
+        Assert.Contains("holds the ranges of another verification", other.ToString());
+    }
+
+    [Fact]
+    public void An_S3_record_verifies_as_its_directory_copy()
+    {
+        if (!TVS.Tests.Storage.TestServices.S3(_output, out var options))
+        {
+            return;
+        }
+        var s3 = options with { KeyPrefix = "records/national/" };
+        using (var store = new TVS.Storage.Board.S3BoardStore(s3))
+        {
+            foreach (var f in Directory.EnumerateFiles(_f.Record, "*", SearchOption.AllDirectories))
+            {
+                store.Put(Path.GetRelativePath(_f.Record, f).Replace('\\', '/'), File.ReadAllBytes(f));
+            }
+            var fromS3 = new StringWriter();
+            Assert.Empty(RecordVerifier.Verify(store, fromS3, null, new VerifyOptions()));
+            var fromDirectory = new StringWriter();
+            Assert.Equal(0, RecordCommands.Verify(_f.Record, null, fromDirectory, fromDirectory));
+            Assert.Equal(Verdict(fromDirectory.ToString()), Verdict(fromS3.ToString()));
+
+            // Tampered on S3: a bundle replaced.
+            store.Put("p0/tile/entries/001", store.TryGet("p0/tile/entries/000"));
+        }
+        // What the CLI opens for s3://bucket/prefix/ (credentials from the environment in production).
+        using var opened = new TVS.Storage.Board.S3BoardStore(s3);
+        var tampered = new StringWriter();
+        var failures = RecordVerifier.Verify(opened, tampered, null, new VerifyOptions());
+        Assert.Contains("p0/tile/entries/001: its entries do not hash", string.Join("\n", failures));
+        Assert.Equal($"s3://{options.Bucket}/records/national/", StoreLocations.OpenRecord($"s3://{options.Bucket}/records/national/", options.ServiceUrl, create: false).Location);
+    }
+
     public static TheoryData<string> Tamperings() => new(
-        "flipped ballot byte", "swapped proofs", "duplicate nullifier added", "vote removed", "extra vote appended",
-        "checkpoint root changed", "checkpoint signed by another key", "close statement by another key", "result count changed",
+        "flipped byte in an entry bundle", "tampered tile", "bundle replaced by a repeat of another", "bundle missing", "bundle truncated",
+        "duplicate vote re-signed", "every vote twice re-signed", "proofs swapped re-signed", "unknown partition",
+        "checkpoint root changed", "checkpoint signed by another key", "board checkpoint of another size", "close statement by another key", "result count changed",
         "decryption share altered", "election key swapped", "manifest hash mismatch", "unlisted file");
 
     [Theory]
@@ -353,43 +457,76 @@ public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
     {
         string rec = Path.Combine(_f.Root, "tampered-" + tampering.Replace(' ', '-'));
         CopyDirectory(_f.Record, rec);
-        string votesPath = Path.Combine(rec, ElectionRecord.VotesFile(0));
-        var votes = AcceptedVoteFile.Read(votesPath);
-        int n = votes.Count;
+        string bundle0 = Path.Combine(rec, "p0", "tile", "entries", "000");
+        string bundle1 = Path.Combine(rec, "p0", "tile", "entries", "001");
+        int n = _f.Votes.Count;
         string firstNote = Directory.GetFiles(Path.Combine(rec, ElectionRecord.CheckpointsDirectory(0))).Order().First();
         string firstNoteRel = ElectionRecord.CheckpointsDirectory(0) + "/" + Path.GetFileName(firstNote);
         bool rehash = true;
         string expected;
         switch (tampering)
         {
-            case "flipped ballot byte":
-                votes[3].Record[^5] ^= 0x01;
-                AcceptedVoteFile.Write(votesPath, votes);
-                expected = "votes/p0.votes: entry 3: the Groth16 proof does not verify";
+            case "flipped byte in an entry bundle":
+                var bytes = File.ReadAllBytes(bundle0);
+                bytes[^5] ^= 0x01;
+                File.WriteAllBytes(bundle0, bytes);
+                expected = "p0/tile/entries/000: its entries do not hash to the signed tree's hash of entries 0–255: altered, reordered or replaced";
                 break;
-            case "swapped proofs":
-                var p1 = votes[1].Record.AsSpan(87, 256).ToArray();
-                votes[2].Record.AsSpan(87, 256).CopyTo(votes[1].Record.AsSpan(87));
-                p1.CopyTo(votes[2].Record.AsSpan(87));
-                AcceptedVoteFile.Write(votesPath, votes);
-                expected = "votes/p0.votes: entry 1: the Groth16 proof does not verify";
+            case "tampered tile":
+                string tile = Directory.GetFiles(Path.Combine(rec, "p0", "tile", "1"), "*", SearchOption.AllDirectories).Order().First();
+                var t = File.ReadAllBytes(tile);
+                t[0] ^= 0x01;
+                File.WriteAllBytes(tile, t);
+                expected = "p0/tile/1: the tiles of partition 0 do not hash to its signed root";
                 break;
-            case "duplicate nullifier added":
-                votes.Add(votes[0] with { MmrIndex = n });
-                AcceptedVoteFile.Write(votesPath, votes);
-                expected = $"votes/p0.votes: entry {n}: nullifier";
+            case "bundle replaced by a repeat of another":
+                File.Copy(bundle0, bundle1, overwrite: true); // entries 256–511 repeat entries 0–255
+                expected = "p0/tile/entries/001: its entries do not hash to the signed tree's hash of entries 256–511";
                 break;
-            case "vote removed":
-                votes.RemoveAt(5);
-                AcceptedVoteFile.Write(votesPath, votes);
-                expected = "votes/p0.votes: entry 5: MMR index 6, expected 5";
+            case "bundle missing":
+                File.Delete(bundle1);
+                expected = "p0/tile/entries/001: missing from the board (ballots 256–";
                 break;
-            case "extra vote appended":
-                var extra = votes[0].Record.ToArray();
-                extra[86] ^= 0x01; // another nullifier
-                votes.Add(new AcceptedVote(n, 0, extra));
-                AcceptedVoteFile.Write(votesPath, votes);
-                expected = $"close.note: partition 0 closes at size {n}, votes/p0.votes has {n + 1} votes";
+            case "bundle truncated":
+                var b1 = File.ReadAllBytes(bundle1);
+                File.WriteAllBytes(bundle1, b1[..(b1.Length - 100)]);
+                expected = "p0/tile/entries/001: truncated: entry ";
+                break;
+            case "duplicate vote re-signed":
+                {
+                    // A forger with the election's key appends a copy of vote 0 and re-signs everything.
+                    var entries = TestRecord.Entries(rec, _f.Election, 0);
+                    entries.Add(entries[0]);
+                    TestRecord.Reforge(rec, _f.Election, 0, entries);
+                    rehash = false;
+                    VoteRecordNullifier(_f.Votes[0], out var nullifier);
+                    expected = $"{BundleOf(n, n + 1)}: entry {n}: nullifier {nullifier} already used by entry 0 (p0/tile/entries/000) (duplicate vote)";
+                    break;
+                }
+            case "every vote twice re-signed":
+                {
+                    // More failures than are listed: the first ones named, the rest counted, memory bounded.
+                    var entries = TestRecord.Entries(rec, _f.Election, 0);
+                    entries.AddRange(entries.ToList());
+                    TestRecord.Reforge(rec, _f.Election, 0, entries);
+                    rehash = false;
+                    expected = $"p0..p0/tile/entries/: {n - VotesCheck.MaxFailureLines} more nullifier(s) used twice not listed";
+                    break;
+                }
+            case "proofs swapped re-signed":
+                {
+                    var entries = TestRecord.Entries(rec, _f.Election, 0);
+                    var p1 = entries[1].AsSpan(87, 256).ToArray();
+                    entries[2].AsSpan(87, 256).CopyTo(entries[1].AsSpan(87));
+                    p1.CopyTo(entries[2].AsSpan(87));
+                    TestRecord.Reforge(rec, _f.Election, 0, entries);
+                    rehash = false;
+                    expected = "p0/tile/entries/000: entry 1: the Groth16 proof does not verify";
+                    break;
+                }
+            case "unknown partition":
+                CopyDirectory(Path.Combine(rec, "p0"), Path.Combine(rec, "p7"));
+                expected = "p7/checkpoint: not a partition of the election (election.json: partitions 1, p0..p0) (and ";
                 break;
             case "checkpoint root changed":
                 var cp = Checkpoint.Parse(File.ReadAllText(firstNote).Split("\n\n")[0] + "\n");
@@ -403,6 +540,10 @@ public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
                     File.WriteAllText(firstNote, cp2.Sign(other));
                 }
                 expected = $"{firstNoteRel}: not a checkpoint of this election's partition 0 signed by";
+                break;
+            case "board checkpoint of another size":
+                File.Copy(firstNote, Path.Combine(rec, "p0", "checkpoint"), overwrite: true);
+                expected = "p0/checkpoint: the board's checkpoint is at size";
                 break;
             case "close statement by another key":
                 using (var other = NoteSigner.Generate(_f.Election.Signer.Name))
@@ -446,13 +587,22 @@ public sealed class LifecycleTests : IClassFixture<LifecycleFixture>
         }
         if (rehash)
         {
-            ElectionRecord.WriteManifest(rec, _f.Election.Id); // a careful forger updates the manifest too
+            TestRecord.Rehash(rec, _f.Election.Id, _f.Election.Signer.Verifier); // a careful forger updates the manifest too
         }
         var w = new StringWriter();
-        int exit = RecordCommands.Verify(rec, null, w, w);
+        // Small ranges and sort passes: several ranges, the nullifiers spilled to files and sorted in several passes.
+        int exit = RecordCommands.Verify(rec, null, w, w, new VerifyOptions { RangeBallots = 1000, InMemoryBallots = 0, SortEntries = 500 });
         _output.WriteLine(w.ToString());
         Assert.Equal(ExitCodes.Invalid, exit);
         Assert.Contains("FAIL " + expected, w.ToString());
+    }
+
+    /// <summary>The board path of the bundle holding entry <paramref name="index"/> of partition 0 at size <paramref name="size"/>.</summary>
+    private static string BundleOf(long index, long size)
+    {
+        long bundle = index / 256;
+        int width = (bundle + 1) * 256 <= size ? 256 : (int)(size - bundle * 256);
+        return "p0/" + TVS.Merkle.Tiles.TilePaths.Entries(bundle, width);
     }
 
     /// <summary>Replaces the first present share's D_i with another valid point, keeping the file intact (trailer rehashed): only the proof can tell.</summary>

@@ -71,10 +71,16 @@ public sealed class MultiPartitionFixture : IDisposable
         var tally = new StringWriter();
         TallyExit = ElectionCommands.Tally(Election.Directory, Data, null, [shares], null, false, tally, tally);
         Log.Append(tally);
-        Record = Path.Combine(Root, "record");
         var export = new StringWriter();
-        ExportExit = RecordCommands.Export(Election.Directory, Data, Record, export, export);
+        ExportExit = RecordCommands.Export(Election.Directory, Data, Path.Combine(Root, "export"), export, export);
         Log.Append(export);
+        // The record as docs/formats.md "Election record" lays it out (the board plus the election's files).
+        Record = Path.Combine(Root, "record");
+        if (TallyExit == 0)
+        {
+            using var store = new TVS.Engine.IO.DirectoryRecordStore(Record);
+            TestRecord.Write(Election.Directory, Data, Path.Combine(Data, ElectionCommands.TallyDirectory), store);
+        }
     }
 
     public int Voters { get; }
@@ -157,6 +163,7 @@ public sealed class MultiPartitionLifecycleTests : IClassFixture<MultiPartitionF
         _output.WriteLine(w.ToString());
         Assert.Equal(0, exit);
         Assert.Contains("3 partition(s)", w.ToString());
+        Assert.Contains("ok   dead-letters/:", w.ToString());
         for (int k = 0; k < MultiPartitionFixture.Partitions; k++)
         {
             Assert.True(Directory.GetFiles(Path.Combine(_f.Record, ElectionRecord.CheckpointsDirectory(k)), "*.note").Length > 0);
@@ -189,8 +196,8 @@ public sealed class MultiPartitionLifecycleTests : IClassFixture<MultiPartitionF
         Assert.Equal(0, _f.ExportExit);
         string rec = Path.Combine(_f.Root, "tampered-" + tampering.Replace(' ', '-'));
         CopyDirectory(_f.Record, rec);
-        List<AcceptedVote> Read(int k) => AcceptedVoteFile.Read(Path.Combine(rec, ElectionRecord.VotesFile(k)));
-        void Write(int k, List<AcceptedVote> v) => AcceptedVoteFile.Write(Path.Combine(rec, ElectionRecord.VotesFile(k)), v);
+        List<byte[]> Read(int k) => TestRecord.Entries(rec, _f.Election, k);
+        void Write(int k, List<byte[]> v) => TestRecord.Reforge(rec, _f.Election, k, v); // a forger with the election's key re-signs
         string expected;
         switch (tampering)
         {
@@ -200,21 +207,21 @@ public sealed class MultiPartitionLifecycleTests : IClassFixture<MultiPartitionF
                     var p2 = Read(2);
                     var moved = p1[^1];
                     p1.RemoveAt(p1.Count - 1);
-                    p2.Add(moved with { MmrIndex = p2.Count });
+                    p2.Add(moved);
                     Write(1, p1);
                     Write(2, p2);
-                    VoteRecord.TryParse(moved.Record, out var r, out _);
-                    expected = $"votes/p2.votes: entry {p2.Count - 1} (nullifier {r.Nullifier}): belongs to partition 1 (murmur2 of the nullifier mod 3), not 2: moved between partitions";
+                    VoteRecord.TryParse(moved, out var r, out _);
+                    expected = $"{BundleOf(2, p2.Count - 1, p2.Count)}: entry {p2.Count - 1} (nullifier {r.Nullifier}): belongs to partition 1 (murmur2 of the nullifier mod 3), not 2: moved between partitions";
                     break;
                 }
             case "same nullifier accepted in two partitions":
                 {
                     var p0 = Read(0);
                     var p1 = Read(1);
-                    p1.Add(p0[4] with { MmrIndex = p1.Count });
+                    p1.Add(p0[4]);
                     Write(1, p1);
-                    VoteRecord.TryParse(p0[4].Record, out var r, out _);
-                    expected = $"votes/p1.votes: entry {p1.Count - 1}: nullifier {r.Nullifier} already accepted in partition 0 (votes/p0.votes entry 4): the same voter counted twice";
+                    VoteRecord.TryParse(p0[4], out var r, out _);
+                    expected = $"{BundleOf(1, p1.Count - 1, p1.Count)}: entry {p1.Count - 1}: nullifier {r.Nullifier} already accepted in partition 0 ({BundleOf(0, 4, p0.Count)} entry 4): the same voter counted twice";
                     break;
                 }
             case "partition missing from the close statement":
@@ -224,22 +231,31 @@ public sealed class MultiPartitionLifecycleTests : IClassFixture<MultiPartitionF
                     var close = CloseStatement.Open(File.ReadAllText(Path.Combine(rec, CloseStatement.FileName)), _f.Election.Signer.Verifier, _f.Election.Id);
                     File.WriteAllText(Path.Combine(rec, CloseStatement.FileName),
                         CloseStatement.Sign(_f.Election.Signer, _f.Election.Id, close.Heads.Take(2).ToList(), close.Heads.Take(2).Sum(h => h.Size), close.Rejected, DateTimeOffset.UtcNow));
+                    TestRecord.Rehash(rec, _f.Election.Id, _f.Election.Signer.Verifier);
                     expected = "close.note: covers 2 partition(s), the election has 3: the final checkpoint of p2 is not covered by the close";
                     break;
                 }
             case "votes of a partition the election does not have":
-                File.Copy(Path.Combine(rec, ElectionRecord.VotesFile(0)), Path.Combine(rec, ElectionRecord.VotesFile(3)));
-                expected = "votes/p3.votes: not a partition of the election (election.json: partitions 3, p0..p2)";
+                CopyDirectory(Path.Combine(rec, "p0"), Path.Combine(rec, "p3"));
+                TestRecord.Rehash(rec, _f.Election.Id, _f.Election.Signer.Verifier);
+                expected = "p3/checkpoint: not a partition of the election (election.json: partitions 3, p0..p2) (and ";
                 break;
             default:
                 throw new ArgumentException(tampering);
         }
-        ElectionRecord.WriteManifest(rec, _f.Election.Id); // a careful forger updates the manifest too
         var w = new StringWriter();
         int exit = RecordCommands.Verify(rec, null, w, w);
         _output.WriteLine(w.ToString());
         Assert.Equal(ExitCodes.Invalid, exit);
         Assert.Contains("FAIL " + expected, w.ToString());
+    }
+
+    /// <summary>The board path of the bundle holding entry <paramref name="index"/> of partition <paramref name="k"/> at size <paramref name="size"/>.</summary>
+    private static string BundleOf(int k, long index, long size)
+    {
+        long bundle = index / 256;
+        int width = (bundle + 1) * 256 <= size ? 256 : (int)(size - bundle * 256);
+        return $"p{k}/" + TVS.Merkle.Tiles.TilePaths.Entries(bundle, width);
     }
 
     private static void CopyDirectory(string from, string to)

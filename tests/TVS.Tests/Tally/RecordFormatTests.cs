@@ -77,6 +77,8 @@ public sealed class RecordFormatTests : IDisposable
         { ElectionRecord.ManifestFile, "wrong element type", "manifest.json: \"files[0].path\" is a number, expected a string" },
         { ElectionRecord.ManifestFile, "truncated", "manifest.json: is not valid JSON" },
         { ElectionRecord.ManifestFile, "null document", "manifest.json: is null, expected a JSON object" },
+        { ElectionRecord.ManifestFile, "version 1", "manifest.json: version 1: this verifier reads version 2" },
+        { ElectionRecord.ManifestFile, "partition root not base64", "manifest.json: \"partitions[0].root\" 'xyz' is not a base64 SHA-256 hash" },
     };
 
     /// <summary>
@@ -98,7 +100,7 @@ public sealed class RecordFormatTests : IDisposable
             ["verificationKeys"] = new JsonObject(),
             ["issuers"] = new JsonObject { ["threshold"] = 1, ["keys"] = new JsonArray(Convert.ToHexStringLower(issuerKey.Verifier.PublicKeyBytes.Span)) },
         };
-        var manifest = new JsonObject { ["version"] = 1, ["files"] = new JsonArray(new JsonObject { ["path"] = ElectionRecord.ElectionFile, ["sha256"] = "00" }) };
+        var manifest = new JsonObject { ["version"] = ElectionRecord.ManifestVersion, ["partitions"] = new JsonArray(), ["files"] = new JsonArray(new JsonObject { ["path"] = ElectionRecord.ElectionFile, ["sha256"] = "00" }) };
         var target = file == ElectionRecord.ElectionFile ? election : manifest;
         string text = (file, fault) switch
         {
@@ -111,6 +113,8 @@ public sealed class RecordFormatTests : IDisposable
             (ElectionRecord.ElectionFile, "signed roots not an array") => With(election, o => o["signedRoots"] = 5),
             (ElectionRecord.ManifestFile, "wrong type") => With(manifest, o => o["files"] = 3),
             (ElectionRecord.ManifestFile, "wrong element type") => With(manifest, o => o["files"]![0]!["path"] = 3),
+            (ElectionRecord.ManifestFile, "version 1") => With(manifest, o => o["version"] = 1),
+            (ElectionRecord.ManifestFile, "partition root not base64") => With(manifest, o => o["partitions"] = new JsonArray(new JsonObject { ["partition"] = 0, ["size"] = 1, ["root"] = "xyz" })),
             _ => throw new ArgumentException(fault),
         };
         File.WriteAllText(Path.Combine(_dir, ElectionRecord.ElectionFile), file == ElectionRecord.ElectionFile ? text : election.ToJsonString());

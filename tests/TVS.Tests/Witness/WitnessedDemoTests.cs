@@ -142,7 +142,7 @@ public sealed class WitnessedDemoTests(ITestOutputHelper output) : IDisposable
         string record = Path.Combine(Demo, "record");
         var said = new StringWriter();
         Assert.True(RecordCommands.Verify(record, null, said, said) == 0, said.ToString());
-        Assert.Contains("the final one cosigned by", said.ToString(), StringComparison.Ordinal);
+        Assert.Contains("p0/checkpoint the same, cosigned by", said.ToString(), StringComparison.Ordinal);
 
         string copy = Path.Combine(_dir.Path, "record-below");
         foreach (string file in Directory.EnumerateFiles(record, "*", SearchOption.AllDirectories))
@@ -151,9 +151,11 @@ public sealed class WitnessedDemoTests(ITestOutputHelper output) : IDisposable
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Copy(file, target);
         }
-        string final = Directory.GetFiles(Path.Combine(copy, ElectionRecord.CheckpointsDirectory(0)), "*.note").Order(StringComparer.Ordinal).Last();
+        // The board's checkpoint (p0/checkpoint) is where the record keeps the witnesses' cosignatures.
+        string final = Path.Combine(copy, "p0", "checkpoint");
         File.WriteAllText(final, KeepCosignatures(File.ReadAllText(final), policy, 1), new UTF8Encoding(false));
-        ElectionRecord.WriteManifest(copy, ElectionCommands.ReadPublicElection(copy).Id);
+        var (id, key, _) = ElectionCommands.ReadPublicElection(copy);
+        TVS.Tests.Tally.TestRecord.Rehash(copy, id, key);
         said = new StringWriter();
         Assert.NotEqual(0, RecordCommands.Verify(copy, null, said, said));
         Assert.Contains("the final checkpoint is not witnessed", said.ToString(), StringComparison.Ordinal);

@@ -5,6 +5,7 @@ using TVS.Crypto.Bn254;
 using TVS.Crypto.Groth16;
 using TVS.Crypto.Threshold;
 using TVS.Engine.Election;
+using TVS.Engine.IO;
 using TVS.Engine.Votes;
 using TVS.Merkle;
 
@@ -13,34 +14,36 @@ namespace TVS.Engine.Tally;
 /// <summary>What election.json gives the verifier: the id, the partitions, the keys and the registry roots it accepts.</summary>
 internal sealed record RecordElection(Guid Id, int Partitions, NoteVerifier CheckpointKey, WitnessPolicy? Witnesses, Dictionary<int, VerifyingKey> Keys, HashSet<Fr> Roots);
 
-/// <summary>One partition's published votes and the tree they make.</summary>
-internal sealed record PartitionVotes(int Partition, string File, List<AcceptedVote> Votes, Hash256[] Leaves, MerkleMountainRange Mmr);
-
 /// <summary>
-/// Reads the files of an election record for the verifier: election.json, the votes of every
-/// partition, the election key, the contests and the published result. A file that cannot be
-/// read is reported as the file's failure; those without which nothing else can be checked stop
-/// the run.
+/// Reads the files of an election record for the verifier, through <see cref="IRecordStore"/> (a
+/// directory or an S3 prefix): election.json, the election key, the contests and the published
+/// result. A file that cannot be read is reported as the file's failure; those without which
+/// nothing else can be checked stop the run. The votes are read by range from the board's entry
+/// bundles (<see cref="BoardBallots"/>), never here.
 /// </summary>
-internal sealed class RecordReader(string directory, VerificationReport report)
+internal sealed class RecordReader(IRecordStore store, VerificationReport report)
 {
-    public string Directory { get; } = directory;
+    public IRecordStore Store { get; } = store;
 
-    public string PathOf(string relative) => Path.Combine(Directory, relative);
+    /// <summary>The file's bytes; a <see cref="FileNotFoundException"/> naming it (relative to the record) when it is absent.</summary>
+    public byte[] Read(string path) => Store.TryGet(path) ?? throw new FileNotFoundException($"{path}: missing from the record ({Store.Location})", path);
 
-    /// <summary>A message that starts with an absolute path inside the record, with that path made relative to it.</summary>
-    public string Relative(string message)
+    /// <summary>The file as UTF-8 text (see <see cref="Read"/>).</summary>
+    public string ReadText(string path) => System.Text.Encoding.UTF8.GetString(Read(path));
+
+    /// <summary>A message that starts with an absolute path under <paramref name="directory"/>, with that path made relative to it.</summary>
+    public static string Relative(string message, string directory)
     {
         int colon = message.IndexOf(": ", StringComparison.Ordinal);
         if (colon > 0 && Path.IsPathRooted(message[..colon]))
         {
-            return Path.GetRelativePath(Directory, message[..colon]).Replace('\\', '/') + message[colon..];
+            return Path.GetRelativePath(directory, message[..colon]).Replace('\\', '/') + message[colon..];
         }
         return message;
     }
 
     /// <summary>A failure's message: a <see cref="RecordFormatException"/> names its file and field already; anything else is prefixed with <paramref name="file"/>.</summary>
-    public static string Describe(string file, Exception e) => e is RecordFormatException ? e.Message : $"{file}: {e.Message}";
+    public static string Describe(string file, Exception e) => e is RecordFormatException || (e is FileNotFoundException f && f.FileName == file) ? e.Message : $"{file}: {e.Message}";
 
     /// <summary>election.json: the id, the partitions, the checkpoint key, the Groth16 keys, the issuers and the registry roots they signed.</summary>
     public RecordElection ReadElection()
@@ -54,7 +57,7 @@ internal sealed class RecordReader(string directory, VerificationReport report)
         try
         {
             var json = new RecordJson(ElectionRecord.ElectionFile);
-            var m = json.Document(File.ReadAllText(PathOf(ElectionRecord.ElectionFile)));
+            var m = json.Document(ReadText(ElectionRecord.ElectionFile));
             string idText = json.String(m, "electionId");
             if (!Guid.TryParse(idText, out id))
             {
@@ -70,7 +73,7 @@ internal sealed class RecordReader(string directory, VerificationReport report)
                 {
                     throw json.Error(RecordJson.PathOf("verificationKeys", depthText), "is not named by a tree depth");
                 }
-                var e = SnarkjsJson.TryReadVerifyingKey(File.ReadAllBytes(PathOf(file)), out var vk);
+                var e = SnarkjsJson.TryReadVerifyingKey(Read(file), out var vk);
                 if (e != VerifyError.None)
                 {
                     throw new FormatException($"verification key {file}: {e.Describe()}");
@@ -121,13 +124,9 @@ internal sealed class RecordReader(string directory, VerificationReport report)
             var copy = node;
             candidates.Add(($"{ElectionRecord.ElectionFile} signedRoots[{n++}]", () => SignedRoot.FromJson(copy)));
         }
-        string dir = PathOf(ElectionRecord.RootsDirectory);
-        if (System.IO.Directory.Exists(dir))
+        foreach (var file in Store.List(ElectionRecord.RootsDirectory + "/").Where(f => f.EndsWith(".json", StringComparison.Ordinal) && f.IndexOf('/', ElectionRecord.RootsDirectory.Length + 1) < 0))
         {
-            foreach (var file in System.IO.Directory.GetFiles(dir, "*.json").Order(StringComparer.Ordinal))
-            {
-                candidates.Add(($"{ElectionRecord.RootsDirectory}/{Path.GetFileName(file)}", () => SignedRoot.Parse(File.ReadAllText(file))));
-            }
+            candidates.Add((file, () => SignedRoot.Parse(ReadText(file))));
         }
         var roots = new HashSet<Fr>();
         foreach (var (source, read) in candidates)
@@ -154,41 +153,13 @@ internal sealed class RecordReader(string directory, VerificationReport report)
         return roots;
     }
 
-    /// <summary>The accepted votes of every partition and the tree each makes; a file that does not read stops the run.</summary>
-    public List<PartitionVotes> ReadVotes(int partitions)
-    {
-        var parts = new List<PartitionVotes>();
-        for (int k = 0; k < partitions; k++)
-        {
-            string file = ElectionRecord.VotesFile(k);
-            List<AcceptedVote> votes;
-            try
-            {
-                votes = AcceptedVoteFile.Read(PathOf(file));
-            }
-            catch (Exception e) when (e is IOException or InvalidDataException)
-            {
-                throw report.Stop($"{file}: {e.Message}");
-            }
-            var leaves = new Hash256[votes.Count];
-            Parallel.For(0, votes.Count, i => leaves[i] = Rfc9162.HashLeaf(votes[i].Record));
-            var mmr = new MerkleMountainRange(new InMemoryMmrNodeStore());
-            foreach (var h in leaves)
-            {
-                mmr.AppendLeafHash(h);
-            }
-            parts.Add(new PartitionVotes(k, file, votes, leaves, mmr));
-        }
-        return parts;
-    }
-
     /// <summary>The DKG's public output (election-key.json), checked as it is read; null (reported) if it is unusable or of another election.</summary>
     public DkgResult? ReadElectionKey(Guid id)
     {
         try
         {
             var json = new RecordJson(ElectionRecord.ElectionKeyFile);
-            var dkg = CeremonyFiles.ResultFromJson(json.Document(File.ReadAllText(PathOf(ElectionRecord.ElectionKeyFile))));
+            var dkg = CeremonyFiles.ResultFromJson(json.Document(ReadText(ElectionRecord.ElectionKeyFile)));
             if (dkg.Parameters.ElectionId != id)
             {
                 report.Fail($"{ElectionRecord.ElectionKeyFile}: made for election {dkg.Parameters.ElectionId}, not {id}");
@@ -209,7 +180,7 @@ internal sealed class RecordReader(string directory, VerificationReport report)
     {
         try
         {
-            return ContestList.Load(PathOf(ContestList.FileName));
+            return ContestList.Parse(ReadText(ContestList.FileName));
         }
         catch (Exception e) when (e is IOException or FormatException)
         {
@@ -223,7 +194,7 @@ internal sealed class RecordReader(string directory, VerificationReport report)
     {
         try
         {
-            return TallyResult.Parse(File.ReadAllText(PathOf(TallyResult.FileName)), TallyResult.FileName);
+            return TallyResult.Parse(ReadText(TallyResult.FileName), TallyResult.FileName);
         }
         catch (Exception e) when (e is IOException or FormatException)
         {

@@ -5,20 +5,23 @@ namespace TVS.Engine.Tally;
 /// <summary>
 /// The count: the shares of the trustees the published result names, each file checked against
 /// the ballots it covers and every DLEQ proof against its Y_j, recombined and every ballot
-/// re-counted (<see cref="Tallier.Run"/>, as <c>tvs tally</c> does); the recount must equal the
-/// published result.
+/// re-counted (<see cref="Tallier.Run"/>, as <c>tvs tally</c> does: by range over the cores, in
+/// bounded memory, the ballots read from the board like the votes' check reads them); the
+/// recount must equal the published result.
 /// </summary>
 internal static class TallyCheck
 {
-    public static void Run(RecordReader record, Guid id, DkgResult dkg, ContestList contests, TallyResult published, List<PartitionVotes> parts, VerificationReport report)
+    public static void Run(RecordReader record, Guid id, DkgResult dkg, ContestList contests, TallyResult published, IBallotSource ballots, int threads, VerificationReport report)
     {
-        // The votes as read and checked by the votes check; the record's shares under shares/.
-        var ballots = new MemoryBallots(parts.Select(p => (IReadOnlyList<Votes.AcceptedVote>)p.Votes).ToList());
         TallyResult recount;
+        string location = record.Store.Location.TrimEnd('/') + "/";
+        string Relative(string m) =>
+            m.StartsWith("trustee-", StringComparison.Ordinal) ? $"{ElectionRecord.SharesDirectory}/{m}" // proof failures name the file inside the shares folder
+            : m.StartsWith(location, StringComparison.Ordinal) ? m[location.Length..] // file failures name it by store location and path
+            : m;
         try
         {
-            string dir = record.PathOf(ElectionRecord.SharesDirectory);
-            var shares = ShareFiles.FindInDirectories(Directory.Exists(dir) ? [dir] : []);
+            var shares = ShareFiles.Find([(record.Store, ElectionRecord.SharesDirectory + "/")]);
             foreach (int t in published.Trustees)
             {
                 if (!shares.Trustees.Contains(t))
@@ -32,15 +35,22 @@ internal static class TallyCheck
                 report.Fail($"{TallyResult.FileName}: combines {published.Trustees.Length} trustee(s), the threshold is {dkg.Parameters.Threshold}");
                 return;
             }
-            recount = Tallier.Run(id, dkg, contests, ballots, shares, TallyProofs.All, new TallyOptions { Trustees = published.Trustees });
+            recount = Tallier.Run(id, dkg, contests, ballots, shares, TallyProofs.All,
+                new TallyOptions { Trustees = published.Trustees, Threads = threads > 0 ? threads : Environment.ProcessorCount });
         }
         catch (TallyException e)
         {
             foreach (var m in e.Failures.Count > 0 ? e.Failures : [e.Message])
             {
-                // Proof failures name the file inside the shares folder; file failures name it by path.
-                report.Fail(m.StartsWith("trustee-", StringComparison.Ordinal) ? $"{ElectionRecord.SharesDirectory}/{m}" : record.Relative(m));
+                report.Fail(Relative(m));
             }
+            return;
+        }
+        catch (Exception e) when (e is IOException || (e is AggregateException a && a.InnerExceptions.All(x => x is IOException)))
+        {
+            // a bundle the votes' check already named: no recount without every ballot
+            var first = e is AggregateException all ? all.InnerExceptions[0] : e;
+            report.Fail($"{TallyResult.FileName}: not recounted: {first.Message}");
             return;
         }
         report.Ok($"{ElectionRecord.SharesDirectory}/: trustees {string.Join(", ", published.Trustees)}: every shares file made for the ballots it covers, every decryption share's DLEQ proof verifies against its Y_j");
