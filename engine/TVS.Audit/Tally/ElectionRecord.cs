@@ -134,11 +134,7 @@ public static class ElectionRecord
         return n is >= 1 and <= MaxPartitions ? n : throw new InvalidDataException($"election.json: \"partitions\" must be an integer 1..{MaxPartitions}");
     }
 
-    /// <summary>The manifest version of the record as the bulletin board plus the election's files (docs/formats.md "Election record").</summary>
-    public const int ManifestVersion = 2;
 
-    /// <summary>The rejected records (the engine's dead letters) with their original bytes and reason.</summary>
-    public const string DeadLettersDirectory = "dead-letters";
 
     /// <summary>
     /// Whether manifest.json lists <paramref name="path"/> with its SHA-256. The board's tiles and
@@ -146,7 +142,7 @@ public static class ElectionRecord
     /// (<c>shares/…</c>: each with its trailing SHA-256, ballots digest and DLEQ proofs) are not
     /// listed, so that the manifest stays small whatever the number of votes; every other file is.
     /// </summary>
-    public static bool IsListedInManifest(string path) => !IsBoardTile(path, out _) && !path.StartsWith(SharesDirectory + "/", StringComparison.Ordinal);
+    public static bool IsListedInManifest(string path) => !RecordLayout.AuthenticatedElsewhere(path);
 
     /// <summary>Whether <paramref name="path"/> is under a partition's <c>p{k}/tile/</c> (its partition in <paramref name="partition"/>).</summary>
     public static bool IsBoardTile(string path, out int partition) => IsPartitionPath(path, out partition, out string rest) && rest.StartsWith("tile/", StringComparison.Ordinal);
@@ -168,28 +164,6 @@ public static class ElectionRecord
         return true;
     }
 
-    /// <summary>Partition <paramref name="partition"/>'s accepted votes, in MMR index order.</summary>
-    public static string VotesFile(int partition) => string.Create(CultureInfo.InvariantCulture, $"votes/p{partition}.votes");
-
     /// <summary>Partition <paramref name="partition"/>'s signed checkpoints, <c>{size:D12}.note</c>.</summary>
     public static string CheckpointsDirectory(int partition) => string.Create(CultureInfo.InvariantCulture, $"checkpoints/p{partition}");
-
-    /// <summary>Writes manifest.json listing every other file under <paramref name="record"/> with its size and SHA-256.</summary>
-    public static void WriteManifest(string record, Guid electionId)
-    {
-        var files = new JsonArray();
-        foreach (var rel in ListFiles(record).Where(f => f != ManifestFile))
-        {
-            var bytes = File.ReadAllBytes(Path.Combine(record, rel));
-            files.Add(new JsonObject { ["path"] = rel, ["size"] = bytes.Length, ["sha256"] = Convert.ToHexStringLower(SHA256.HashData(bytes)) });
-        }
-        var m = new JsonObject { ["version"] = 1, ["electionId"] = electionId.ToString("D"), ["files"] = files };
-        File.WriteAllText(Path.Combine(record, ManifestFile), m.ToJsonString(Json.Indented) + "\n");
-    }
-
-    /// <summary>Every file under <paramref name="record"/>, as '/'-separated relative paths, in ordinal order.</summary>
-    public static List<string> ListFiles(string record) =>
-        Directory.EnumerateFiles(record, "*", SearchOption.AllDirectories)
-            .Select(f => Path.GetRelativePath(record, f).Replace('\\', '/'))
-            .Order(StringComparer.Ordinal).ToList();
 }

@@ -100,7 +100,7 @@ public sealed class RecordFormatTests : IDisposable
             ["verificationKeys"] = new JsonObject(),
             ["issuers"] = new JsonObject { ["threshold"] = 1, ["keys"] = new JsonArray(Convert.ToHexStringLower(issuerKey.Verifier.PublicKeyBytes.Span)) },
         };
-        var manifest = new JsonObject { ["version"] = ElectionRecord.ManifestVersion, ["partitions"] = new JsonArray(), ["files"] = new JsonArray(new JsonObject { ["path"] = ElectionRecord.ElectionFile, ["sha256"] = "00" }) };
+        var manifest = new JsonObject { ["version"] = RecordLayout.ManifestVersion, ["partitions"] = new JsonArray(), ["files"] = new JsonArray(new JsonObject { ["path"] = ElectionRecord.ElectionFile, ["sha256"] = "00" }) };
         var target = file == ElectionRecord.ElectionFile ? election : manifest;
         string text = (file, fault) switch
         {

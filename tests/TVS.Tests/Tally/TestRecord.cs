@@ -68,7 +68,7 @@ internal static class TestRecord
             string deadLetters = Path.Combine(LocalPartition.DeadLetterDirectory(data, k), "deadletters.log");
             if (File.Exists(deadLetters) && new FileInfo(deadLetters).Length > 0)
             {
-                Copy(deadLetters, $"{ElectionRecord.DeadLettersDirectory}/p{k}/chunk-000000000000.deadletters");
+                Copy(deadLetters, $"{RecordLayout.DeadLettersDirectory}/p{k}/chunk-000000000000.deadletters");
             }
         }
         Copy(Path.Combine(data, CloseStatement.FileName), CloseStatement.FileName);
@@ -94,7 +94,7 @@ internal static class TestRecord
         {
             partitions.Add(new JsonObject { ["partition"] = h.Partition, ["size"] = h.Size, ["root"] = h.Root.ToBase64() });
         }
-        var m = new JsonObject { ["version"] = ElectionRecord.ManifestVersion, ["electionId"] = id.ToString("D"), ["partitions"] = partitions, ["files"] = files };
+        var m = new JsonObject { ["version"] = RecordLayout.ManifestVersion, ["electionId"] = id.ToString("D"), ["partitions"] = partitions, ["files"] = files };
         if (record is DirectoryRecordStore d)
         {
             File.WriteAllText(Path.Combine(d.Root, ElectionRecord.ManifestFile), m.ToJsonString() + "\n"); // a rewrite after tampering: immutable for Put

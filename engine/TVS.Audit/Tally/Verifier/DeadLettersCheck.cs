@@ -20,12 +20,12 @@ internal static class DeadLettersCheck
     public static void Run(RecordReader record, ClosedElection close, VerificationReport report)
     {
         int failures = report.FailureCount;
-        var files = record.Store.List(ElectionRecord.DeadLettersDirectory + "/").ToList();
+        var files = record.Store.List(RecordLayout.DeadLettersDirectory + "/").ToList();
         if (files.Count == 0)
         {
             if (close.Rejected > 0)
             {
-                report.Note($"{ElectionRecord.DeadLettersDirectory}/: absent: the {close.Rejected} rejected record(s) of {CloseStatement.FileName} are not in the record");
+                report.Note($"{RecordLayout.DeadLettersDirectory}/: absent: the {close.Rejected} rejected record(s) of {CloseStatement.FileName} are not in the record");
             }
             return;
         }
@@ -42,11 +42,11 @@ internal static class DeadLettersCheck
         }
         if (count != close.Rejected)
         {
-            report.Fail($"{ElectionRecord.DeadLettersDirectory}/: {count} dead letter(s), {CloseStatement.FileName} says {close.Rejected} rejected");
+            report.Fail($"{RecordLayout.DeadLettersDirectory}/: {count} dead letter(s), {CloseStatement.FileName} says {close.Rejected} rejected");
         }
         if (report.FailureCount == failures)
         {
-            report.Ok($"{ElectionRecord.DeadLettersDirectory}/: {count} dead letter(s) in {files.Count} file(s), as many as {CloseStatement.FileName} rejected ({string.Join(", ", reasons.Select(r => $"{r.Key} {r.Value}"))})");
+            report.Ok($"{RecordLayout.DeadLettersDirectory}/: {count} dead letter(s) in {files.Count} file(s), as many as {CloseStatement.FileName} rejected ({string.Join(", ", reasons.Select(r => $"{r.Key} {r.Value}"))})");
         }
     }
 

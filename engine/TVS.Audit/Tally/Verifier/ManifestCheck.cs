@@ -32,9 +32,9 @@ internal static class ManifestCheck
             throw report.Stop(RecordReader.Describe(ElectionRecord.ManifestFile, e));
         }
         int version = m["version"] is JsonValue v && v.TryGetValue(out int n) ? n : 0;
-        if (version != ElectionRecord.ManifestVersion)
+        if (version != RecordLayout.ManifestVersion)
         {
-            throw report.Stop($"{ElectionRecord.ManifestFile}: version {m["version"]?.ToJsonString() ?? "missing"}: this verifier reads version {ElectionRecord.ManifestVersion} (the bulletin board's tiles and bundles plus the election's files; a version 1 record with votes/ files is read by the verifier of its time)");
+            throw report.Stop($"{ElectionRecord.ManifestFile}: version {m["version"]?.ToJsonString() ?? "missing"}: this verifier reads version {RecordLayout.ManifestVersion} (the bulletin board's tiles and bundles plus the election's files; a version 1 record with votes/ files is read by the verifier of its time)");
         }
         var heads = ReadPartitions(json, m, report);
         var listed = new HashSet<string>(StringComparer.Ordinal);
