@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The steps after voting at scale (docs/PERFORMANCE.md "After voting"): peak RSS and ballots/s of
-# one trustee's decrypt, the tally, the record export and the verifier over a closed synthetic
+# The steps after voting at scale (docs/PERFORMANCE.md "After voting at scale"): peak RSS and ballots/s
+# of one trustee's decrypt, the tally, the record export and the verifier over a closed synthetic
 # election of N votes (tvs dev synthetic-election: tallyable ballots, proofs made with the simulated
 # setup's trapdoor, published straight onto a board).
 #   bench/post-voting/run.sh [votes=100000] [partitions=4] [threads=all cores] [dir=bench/post-voting/out/N]
@@ -39,3 +39,7 @@ for j in 2 3 4 5; do
 done
 measure tally "${tvs[@]}" tally --election "$dir/election" --board "$dir/board" --shares "$dir/shares" --out "$dir/tally" --threads "$threads"
 grep -E "^tallied" "$dir/tally.log" || true
+rm -rf "$dir/record" "$dir/verify-state"
+measure export "${tvs[@]}" record export --election "$dir/election" --data "$dir/data" --board "$dir/board" --tally "$dir/tally" --out "$dir/record"
+measure verify "${tvs[@]}" verify "$dir/record" --threads "$threads" --state "$dir/verify-state"
+grep -E "ballots/s" "$dir/verify.log" | tail -n1 || true

@@ -8,6 +8,7 @@ using TVS.LoadGen;
 using TVS.Merkle;
 using TVS.Merkle.Tiles;
 using TVS.Storage.Board;
+using TVS.Storage.Local;
 
 namespace TVS.Cli;
 
@@ -16,7 +17,8 @@ namespace TVS.Cli;
 /// voting (bench/post-voting): a simulated (INSECURE) election with its key ceremony and trustees'
 /// files as <c>tvs demo</c> makes them, N tallyable votes (ballots encrypted to the election key,
 /// proofs made with the simulated setup's trapdoor) published straight onto a board (tiles,
-/// bundles, signed checkpoints) as the engines' publishers would, and the signed close statement.
+/// bundles, signed checkpoints) as the engines' publishers would, the signed close statement, and
+/// an authority (data/: committed progress and signed checkpoints, no vote files) for the export.
 /// Minted in batches, so its memory does not grow with N. Not an election: no engine ran.
 /// </summary>
 public static class SyntheticElection
@@ -91,6 +93,7 @@ public static class SyntheticElection
             var note = new Checkpoint(election.Origin(k), builders[k].Size, builders[k].Root).Sign(election.Signer);
             board.Put(BoardPartition.PathOf(k, TilePaths.Checkpoint), System.Text.Encoding.UTF8.GetBytes(note));
             heads.Add(new PartitionHead(k, builders[k].Size, builders[k].Root));
+            WriteAuthority(Path.Combine(root, "data"), k, builders[k].Size, builders[k].Root, note);
         }
         string close = CloseStatement.Sign(election.Signer, election.Id, heads, votes, 0, DateTimeOffset.UtcNow);
         board.Put(CloseStatement.FileName, System.Text.Encoding.UTF8.GetBytes(close));
@@ -105,6 +108,22 @@ public static class SyntheticElection
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"synthetic election {election.Id}: {votes:N0} votes in {partitions} partition(s), closed, board {board.Root} ({sw.Elapsed.TotalSeconds:F0} s); trustees' files in {Path.Combine(root, "trustees")}"));
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// The authority of an embedded data directory as the steps after voting read it (committed
+    /// progress, signed checkpoints), without vote files: those steps read the votes from the
+    /// board, so <c>tvs record export --data</c> works on a synthetic election.
+    /// </summary>
+    private static void WriteAuthority(string data, int partition, long size, Hash256 root, string note)
+    {
+        string votes = LocalPartition.VotesDirectory(data, partition), checkpoints = LocalPartition.CheckpointDirectory(data, partition);
+        Directory.CreateDirectory(votes);
+        Directory.CreateDirectory(checkpoints);
+        var progress = new JsonObject { ["nextOffset"] = size, ["mmrSize"] = size, ["mmrRoot"] = root.ToHex(), ["accepted"] = size, ["rejected"] = 0, ["votesLength"] = 0 };
+        File.WriteAllText(Path.Combine(votes, LocalVoteStore.ProgressFile), progress.ToJsonString());
+        File.WriteAllText(Path.Combine(checkpoints, string.Create(CultureInfo.InvariantCulture, $"{size:D12}.note")), note);
+        File.WriteAllText(Path.Combine(checkpoints, LocalCheckpointSink.LatestFile), note);
     }
 
     private sealed class PartitionSink(LocalBoardStore board, int partition) : ITileSink
