@@ -611,7 +611,7 @@ public static class DemoCommand
             : RecordCommands.Export(services.Stores(election, boardDir, data), tallyDir, recordLocation, log, log)) == ExitCodes.Ok;
         seconds["export"] = Lap();
         var verifyLog = new StringWriter();
-        bool verified = exported && RecordCommands.Verify(recordLocation, null, verifyLog, verifyLog) == ExitCodes.Ok;
+        bool verified = exported && RecordCommands.Verify(recordLocation, null, verifyLog, verifyLog, new VerifyOptions(), s3Endpoint) == ExitCodes.Ok;
         seconds["verify"] = Lap();
         if (!(closed && tallied && matches && verified))
         {
