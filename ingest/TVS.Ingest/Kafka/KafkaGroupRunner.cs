@@ -233,5 +233,22 @@ public sealed class KafkaGroupRunner : IOffsetCommitter, IDisposable
     public void Commit(string topic, int partition, long nextOffset)
         => _member.Commit([new TopicPartitionOffset(topic, partition, new Offset(nextOffset))]);
 
-    public void Dispose() => _member.Dispose();
+    /// <summary>How long <see cref="Dispose"/> waits for librdkafka to destroy the consumer.</summary>
+    public static TimeSpan DisposeTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>True when <see cref="Dispose"/> gave up waiting for the consumer's destruction (it goes on in the background).</summary>
+    public bool DisposeAbandoned { get; private set; }
+
+    /// <summary>
+    /// Destroys the consumer, waiting at most <see cref="DisposeTimeout"/>: rd_kafka_destroy has been
+    /// seen to spin without end in its main thread after a cooperative rebalance on a loaded machine
+    /// (librdkafka's mock cluster, in the test suite), and a member that stops must not hang its
+    /// process for it; the destruction goes on in the background and the process exits regardless.
+    /// </summary>
+    public void Dispose()
+    {
+        var destroy = new Thread(() => _member.Dispose()) { IsBackground = true, Name = "tvs-kafka-destroy" };
+        destroy.Start();
+        DisposeAbandoned = !destroy.Join(DisposeTimeout);
+    }
 }
