@@ -120,8 +120,7 @@ public static class SyntheticElection
         string votes = LocalPartition.VotesDirectory(data, partition), checkpoints = LocalPartition.CheckpointDirectory(data, partition);
         Directory.CreateDirectory(votes);
         Directory.CreateDirectory(checkpoints);
-        var progress = new JsonObject { ["nextOffset"] = size, ["mmrSize"] = size, ["mmrRoot"] = root.ToHex(), ["accepted"] = size, ["rejected"] = 0, ["votesLength"] = 0 };
-        File.WriteAllText(Path.Combine(votes, LocalVoteStore.ProgressFile), progress.ToJsonString());
+        LocalVoteStore.WriteProgress(votes, new TVS.Engine.Ports.PartitionProgress(size, size, root, size, 0), votesLength: 0);
         File.WriteAllText(Path.Combine(checkpoints, string.Create(CultureInfo.InvariantCulture, $"{size:D12}.note")), note);
         File.WriteAllText(Path.Combine(checkpoints, LocalCheckpointSink.LatestFile), note);
     }

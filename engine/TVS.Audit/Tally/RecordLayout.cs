@@ -42,10 +42,9 @@ public static class RecordLayout
     public static bool AuthenticatedElsewhere(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (path.Length > 1 && path[0] == 'p' && char.IsAsciiDigit(path[1]))
+        if (ElectionRecord.IsBoardTile(path, out _))
         {
-            int slash = path.IndexOf('/', StringComparison.Ordinal);
-            return slash > 1 && path.AsSpan(1, slash - 1).IndexOfAnyExceptInRange('0', '9') < 0 && path.AsSpan(slash + 1).StartsWith("tile/", StringComparison.Ordinal);
+            return true;
         }
         return path.StartsWith(ElectionRecord.SharesDirectory + "/trustee-", StringComparison.Ordinal) && path.EndsWith(".shares", StringComparison.Ordinal)
             && path.AsSpan(path.LastIndexOf('/') + 1).StartsWith("chunk-", StringComparison.Ordinal);

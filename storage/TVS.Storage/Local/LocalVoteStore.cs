@@ -63,6 +63,13 @@ public sealed class LocalVoteStore : IVoteStore, IVoteHistory
             RandomAccess.FlushToDisk(_votes);
         }
         long length = _committedLength + entries.Length;
+        WriteProgress(_directory, progress, length);
+        _committedLength = length;
+    }
+
+    /// <summary>Writes the committed progress of the partition whose votes are in <paramref name="directory"/>, with <paramref name="votesLength"/> committed bytes of its vote file.</summary>
+    public static void WriteProgress(string directory, in PartitionProgress progress, long votesLength)
+    {
         var json = new JsonObject
         {
             ["nextOffset"] = progress.NextOffset,
@@ -70,10 +77,9 @@ public sealed class LocalVoteStore : IVoteStore, IVoteHistory
             ["mmrRoot"] = progress.MmrRoot.ToHex(),
             ["accepted"] = progress.Accepted,
             ["rejected"] = progress.Rejected,
-            ["votesLength"] = length,
+            ["votesLength"] = votesLength,
         };
-        AtomicFile.Write(Path.Combine(_directory, ProgressFile), JsonSerializer.SerializeToUtf8Bytes(json));
-        _committedLength = length;
+        AtomicFile.Write(Path.Combine(directory, ProgressFile), JsonSerializer.SerializeToUtf8Bytes(json));
     }
 
     private static (PartitionProgress Progress, long VotesLength) ReadProgress(string directory)
