@@ -59,6 +59,13 @@ public sealed record KafkaGroupOptions
     public string Topic { get; init; } = KafkaTopics.Pending;
     /// <summary>How long the group waits for a silent member before reassigning its partitions.</summary>
     public int SessionTimeoutMs { get; init; } = 10_000;
+    /// <summary>
+    /// How often the member tells the coordinator it is alive, and so how soon it learns that a
+    /// rebalance began. Default: a fifth of the session timeout (librdkafka's own default, 3 s,
+    /// leaves a member that joins late on a loaded machine too little of the coordinator's join
+    /// window, and it is then left out of the generation).
+    /// </summary>
+    public int? HeartbeatIntervalMs { get; init; }
     public IReadOnlyDictionary<string, string>? Extra { get; init; }
 }
 
@@ -83,6 +90,7 @@ public sealed class KafkaGroupRunner : IOffsetCommitter, IDisposable
     private readonly HashSet<int> _owned = [];
     private readonly List<TopicPartition> _toPause = [];
     private volatile Error? _fatal;
+    private Exception? _handlerFailure;
 
     public KafkaGroupRunner(KafkaGroupOptions options, IPartitionHandler handler)
     {
@@ -96,6 +104,7 @@ public sealed class KafkaGroupRunner : IOffsetCommitter, IDisposable
             EnableAutoOffsetStore = false,
             PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
             SessionTimeoutMs = options.SessionTimeoutMs,
+            HeartbeatIntervalMs = options.HeartbeatIntervalMs ?? Math.Max(100, options.SessionTimeoutMs / 5),
             ClientId = "tvs-engine-member",
             // It fetches next to nothing (paused, started at the end): keep its buffers small.
             QueuedMaxMessagesKbytes = 64,
@@ -158,6 +167,10 @@ public sealed class KafkaGroupRunner : IOffsetCommitter, IDisposable
                 {
                     throw new KafkaException(fatal);
                 }
+                if (_handlerFailure is { } failure)
+                {
+                    throw new InvalidOperationException("a partition handler failed; this member leaves the group", failure);
+                }
                 try
                 {
                     // Serves rebalance callbacks; data should not arrive (paused) and is dropped if it does.
@@ -177,6 +190,21 @@ public sealed class KafkaGroupRunner : IOffsetCommitter, IDisposable
         }
     }
 
+    // The handler's exceptions never escape a rebalance callback: the client would then skip the
+    // incremental (un)assign that completes the rebalance, and Close() would wait for it forever.
+    // The first one is kept and thrown by Run once the callback has returned.
+    private void Guarded(Action call)
+    {
+        try
+        {
+            call();
+        }
+        catch (Exception e)
+        {
+            _handlerFailure ??= e;
+        }
+    }
+
     private IEnumerable<TopicPartitionOffset> Assigned(List<TopicPartition> added)
     {
         foreach (var tp in added)
@@ -186,7 +214,7 @@ public sealed class KafkaGroupRunner : IOffsetCommitter, IDisposable
                 _owned.Add(tp.Partition.Value);
             }
             _toPause.Add(tp);
-            _handler.OnAssigned(new AssignedPartition(this, tp.Partition.Value));
+            Guarded(() => _handler.OnAssigned(new AssignedPartition(this, tp.Partition.Value)));
         }
         return added.Select(tp => new TopicPartitionOffset(tp, Offset.End));
     }
@@ -198,11 +226,11 @@ public sealed class KafkaGroupRunner : IOffsetCommitter, IDisposable
             int p = tpo.Partition.Value;
             if (lost)
             {
-                _handler.OnLost(p);
+                Guarded(() => _handler.OnLost(p));
             }
             else
             {
-                _handler.OnRevoked(p);
+                Guarded(() => _handler.OnRevoked(p));
             }
             lock (_owned)
             {

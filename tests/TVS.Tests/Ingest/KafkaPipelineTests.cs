@@ -900,9 +900,15 @@ public class KafkaPipelineTests : IClassFixture<KafkaPipelineTests.Pipeline>
                 // B leaves gracefully: its partitions go back to A, which resumes them from its own,
                 // older local checkpoints (re-deriving what B committed meanwhile, writing nothing twice).
                 Assert.Equal(0, b.Terminate(TimeSpan.FromMinutes(2)));
-                int bPartitions = b.Log.Split('\n').Count(l => l.Contains("assigned, engine started", StringComparison.Ordinal));
-                _output.WriteLine($"engine b owned {bPartitions} partition(s) for a while");
-                Assert.InRange(bPartitions, 1, Partitions - 1);
+                // Distinct partitions: a flapping rebalance may hand one partition to B twice.
+                int bPartitions = System.Text.RegularExpressions.Regex.Matches(b.Log, @"partition (\d+): assigned, engine started")
+                    .Select(m => m.Groups[1].Value).Distinct().Count();
+                // A thrown out of the group (a session missed on a loaded machine; its log says
+                // "lost") makes B the rightful owner of everything for a while: nothing may be lost
+                // then either, which AssertMatchesReference checks. Otherwise the split is cooperative.
+                bool aLost = a.Log.Contains(": lost,", StringComparison.Ordinal);
+                _output.WriteLine($"engine b owned {bPartitions} partition(s) for a while{(aLost ? "; engine a lost its partitions once (session timeout)" : "")}");
+                Assert.InRange(bPartitions, 1, aLost ? Partitions : Partitions - 1);
             }
             WaitForCommitted(t, total, TimeSpan.FromMinutes(15), a);
             Assert.Equal(0, a.Terminate(TimeSpan.FromMinutes(2)));
