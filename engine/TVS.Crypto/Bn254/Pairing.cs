@@ -139,7 +139,7 @@ public static class Pairing
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MulLine(ref Fp12 f, in LineCoefficients l, in G1Affine p)
+    internal static void MulLine(ref Fp12 f, in LineCoefficients l, in G1Affine p)
     {
         var c0 = l.R0 * p.Y;
         var c3 = l.R1 * p.X;

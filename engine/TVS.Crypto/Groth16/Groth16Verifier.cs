@@ -70,6 +70,7 @@ public sealed class Groth16BatchVerifier
     private G1Affine[] _cPoints = [];
     private Limbs4[] _cScalars = [];
     private G2Proj[] _scratch = [];
+    private readonly AffineMillerLoop _affine = new();
     private byte[] _random = [];
 
     // per distinct key in a batch
@@ -214,8 +215,14 @@ public sealed class Groth16BatchVerifier
         G1Jac.BatchToAffine(_fixedJac.AsSpan(0, 3 * keyCount), _fixedP.AsSpan(0, 3 * keyCount));
 
         // 3. one multi-Miller loop, one final exponentiation
-        var f = Pairing.MillerLoop(_negRA.AsSpan(0, n), _b.AsSpan(0, n),
-            _fixedP.AsSpan(0, 3 * keyCount), _fixedQ.AsSpan(0, 3 * keyCount), _scratch);
+        // The batch's pairs in lock-step, in affine coordinates with one inversion per step; the
+        // projective loop for small batches, or if an input is degenerate (it cannot be for decoded proofs).
+        if (n < AffineMillerLoop.MinimumPairs || !_affine.TryRun(_negRA.AsSpan(0, n), _b.AsSpan(0, n),
+                _fixedP.AsSpan(0, 3 * keyCount), _fixedQ.AsSpan(0, 3 * keyCount), out var f))
+        {
+            f = Pairing.MillerLoop(_negRA.AsSpan(0, n), _b.AsSpan(0, n),
+                _fixedP.AsSpan(0, 3 * keyCount), _fixedQ.AsSpan(0, 3 * keyCount), _scratch);
+        }
         for (int s = 0; s < keyCount; s++) { _keys[s] = null!; _keyCount[s] = 0; }
         return Pairing.FinalExponentiation(f).IsOne;
     }
