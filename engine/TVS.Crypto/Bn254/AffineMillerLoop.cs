@@ -72,6 +72,8 @@ public sealed class AffineMillerLoop
         }
         if (!PrepareP(p)) return false;
 
+        Span<Fp> fixedScratch = pFixed.Length <= 8 ? stackalloc Fp[16] : new Fp[2 * pFixed.Length];
+        var fixedLines = new Pairing.FixedLines(pFixed, qFixed, fixedScratch);
         var naf = Pairing.LoopNaf;
         int k = 0;
         bool first = true;
@@ -80,17 +82,17 @@ public sealed class AffineMillerLoop
             if (!first) f = f.Squared();
             first = false;
             if (!DoubleAll(ref f, n)) return false;
-            MulFixed(ref f, pFixed, qFixed, k++);
+            fixedLines.Mul(ref f, k++);
             if (naf[i] != 0)
             {
                 if (!AddAll(ref f, q, n, naf[i] == -1 ? QForm.Negated : QForm.AsIs)) return false;
-                MulFixed(ref f, pFixed, qFixed, k++);
+                fixedLines.Mul(ref f, k++);
             }
         }
         if (!AddAll(ref f, q, n, QForm.Psi)) return false;
         if (!AddAll(ref f, q, n, QForm.NegatedPsi2)) return false;
-        MulFixed(ref f, pFixed, qFixed, k);
-        MulFixed(ref f, pFixed, qFixed, k + 1);
+        fixedLines.Mul(ref f, k);
+        fixedLines.Mul(ref f, k + 1);
         return true;
     }
 
@@ -216,12 +218,4 @@ public sealed class AffineMillerLoop
         return new Fp12(b.MulByNonResidue() + f.C0, a + f.C1);
     }
 
-    private static void MulFixed(ref Fp12 f, ReadOnlySpan<G1Affine> pFixed, ReadOnlySpan<G2Prepared> qFixed, int k)
-    {
-        for (int j = 0; j < pFixed.Length; j++)
-        {
-            if (pFixed[j].IsInfinity || qFixed[j].IsInfinity) continue;
-            Pairing.MulLine(ref f, in qFixed[j].Lines[k], in pFixed[j]);
-        }
-    }
 }

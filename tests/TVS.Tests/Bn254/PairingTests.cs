@@ -64,10 +64,16 @@ public class PairingTests
         var qb = G2Jac.ScalarMul(G2Affine.Generator, CurveTests.RandomScalar(rng)).ToAffine();
         var direct = Pairing.MillerLoop([pa, pb], [qa, qb]);
         var scratch = new G2Proj[1];
+        // Prepared lines are normalised (divided by subfield factors): the values agree after the
+        // final exponentiation, not before.
         var mixed = Pairing.MillerLoop([pa], [qa], [pb], [new G2Prepared(qb)], scratch);
-        Assert.Equal(direct, mixed);
+        Assert.Equal(Pairing.FinalExponentiationExact(direct), Pairing.FinalExponentiationExact(mixed));
         var prepared = Pairing.MillerLoop(default, default, [pa, pb], [new G2Prepared(qa), new G2Prepared(qb)], default);
-        Assert.Equal(direct, prepared);
+        Assert.Equal(Pairing.FinalExponentiationExact(direct), Pairing.FinalExponentiationExact(prepared));
+        Assert.NotNull(new G2Prepared(qa).Normalized);
+        // A prepared pair with P at infinity contributes 1, with the normalised lines too.
+        var withInfinity = Pairing.MillerLoop([pa], [qa], [G1Affine.Infinity, pb], [new G2Prepared(qa), new G2Prepared(qb)], scratch);
+        Assert.Equal(Pairing.FinalExponentiationExact(direct), Pairing.FinalExponentiationExact(withInfinity));
     }
 }
 
