@@ -34,8 +34,8 @@ public sealed class AffineMillerLoop
     /// </summary>
     public const int MinimumPairs = 32;
 
-    private Fp2[] _tx = [], _ty = [], _prefix = [], _den = [];
-    private Fp[] _yInv = [], _xOverY = [], _fpPrefix = [];
+    private Fp2[] _tx = [], _ty = [], _den = [];
+    private Fp[] _yInv = [], _xOverY = [], _fpPrefix = [], _norm = [];
 
     public AffineMillerLoop(int capacity = 0) => Grow(capacity);
 
@@ -44,11 +44,11 @@ public sealed class AffineMillerLoop
         if (_tx.Length >= n) return;
         _tx = new Fp2[n];
         _ty = new Fp2[n];
-        _prefix = new Fp2[n];
         _den = new Fp2[n];
         _yInv = new Fp[n];
         _xOverY = new Fp[n];
         _fpPrefix = new Fp[n];
+        _norm = new Fp[n];
     }
 
     /// <summary>
@@ -131,24 +131,30 @@ public sealed class AffineMillerLoop
     };
 
     /// <summary>
-    /// Inverts every _den[j] in place with one Fp2 inversion: _prefix[j] gets the product of
-    /// _den[0..j), then a backward pass peels the inverses off. False if any denominator is 0.
+    /// Inverts every _den[j] in place with one Fp inversion: 1/(a + bu) = (a − bu)/(a² + b²), and
+    /// the norms a² + b² (in Fp) are inverted together by Montgomery's trick (_fpPrefix[j] holds
+    /// the product of the norms before j). Seven Fp multiplications per element instead of the
+    /// nine of three Fp2 multiplications. False if any denominator is 0.
     /// </summary>
     private bool InvertDenominators(int n)
     {
-        var acc = Fp2.One;
+        var acc = Fp.One;
         for (int j = 0; j < n; j++)
         {
-            _prefix[j] = acc;
-            acc *= _den[j];
+            ref readonly var d = ref _den[j];
+            var norm = d.C0.Squared() + d.C1.Squared();
+            _norm[j] = norm;
+            _fpPrefix[j] = acc;
+            acc *= norm;
         }
         if (acc.IsZero) return false;
         var inv = acc.Inverse();
         for (int j = n - 1; j >= 0; j--)
         {
-            var dj = _den[j];
-            _den[j] = inv * _prefix[j];
-            inv *= dj;
+            var normInv = inv * _fpPrefix[j];
+            inv *= _norm[j];
+            ref var d = ref _den[j];
+            d = new Fp2(d.C0 * normInv, -(d.C1 * normInv));
         }
         return true;
     }
