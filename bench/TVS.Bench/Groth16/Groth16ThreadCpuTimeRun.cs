@@ -45,6 +45,14 @@ public static class Groth16ThreadCpuTimeRun
         ThreadCpuTimeRun.Measure("MillerLoopVariablePair(n=256)", BatchSize, () => Pairing.MillerLoop(negRA, b, default, default, scratch), samples);
         var affine = new AffineMillerLoop(BatchSize);
         ThreadCpuTimeRun.Measure("AffineMillerLoopVariablePair(n=256)", BatchSize, () => { affine.TryRun(negRA, b, default, default, out var f); return f; }, samples);
+        // Where the affine loop starts to pay (AffineMillerLoop.MinimumPairs): small batches.
+        foreach (int n in (ReadOnlySpan<int>)[8, 16, 32])
+        {
+            var pn = negRA.AsMemory(0, n);
+            var qn = b.AsMemory(0, n);
+            ThreadCpuTimeRun.Measure($"MillerLoopVariablePair(n={n})", n, () => Pairing.MillerLoop(pn.Span, qn.Span, default, default, scratch), samples);
+            ThreadCpuTimeRun.Measure($"AffineMillerLoopVariablePair(n={n})", n, () => { affine.TryRun(pn.Span, qn.Span, default, default, out var f); return f; }, samples);
+        }
         ThreadCpuTimeRun.Measure("VerifyOne", 1, () => Groth16Verifier.Verify(setup.Key, in proof0, pub0), samples);
         ThreadCpuTimeRun.Measure("VerifyBatch256PerProof", BatchSize, () => { batch.Verify(items, results); return results[0]; }, samples);
     }
