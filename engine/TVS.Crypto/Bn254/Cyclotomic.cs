@@ -21,7 +21,8 @@ internal struct CompressedCyclotomic
 /// Inputs must lie in the cyclotomic subgroup (the output of <see cref="Pairing.EasyPart"/> or
 /// products and powers of such values): the formulas use its relations between coefficients and
 /// give wrong values for any other element of Fp12. Nothing outside the final exponentiation
-/// calls them, and no caller passes anything else.
+/// calls them, and no caller passes anything else. Decompression inverts in variable time
+/// (<see cref="VartimeInversion"/>): the values are public there.
 /// </para>
 /// <para>
 /// Writing g = Σ aᵢwⁱ (w⁶ = ξ), the relations used, which hold for every g in the subgroup (the
@@ -124,7 +125,7 @@ internal static class Cyclotomic
     public static Fp12 Decompress(in CompressedCyclotomic g)
     {
         if (!TryA3Fraction(in g, out var numerator, out var denominator)) return Fp12.One;
-        return Complete(in g, numerator * denominator.Inverse());
+        return Complete(in g, numerator * VartimeInversion.Inverse(in denominator));
     }
 
     /// <summary>
@@ -148,7 +149,7 @@ internal static class Cyclotomic
             if (TryA3Fraction(in g[i], out numerators[i], out denominators[i])) product *= denominators[i];
             else denominators[i] = Fp2.Zero;
         }
-        var inverse = product.Inverse(); // (d0·…·d(n−1))⁻¹
+        var inverse = VartimeInversion.Inverse(in product); // (d0·…·d(n−1))⁻¹
         for (int i = n - 1; i >= 0; i--)
         {
             if (denominators[i].IsZero) { result[i] = Fp12.One; continue; }

@@ -223,10 +223,13 @@ public static class Pairing
     /// </summary>
     public static Fp12 FinalExponentiation(in Fp12 f) => HardPartFuentesCastaneda(EasyPart(in f));
 
-    /// <summary>f^((p⁶−1)(p²+1)): lands in the cyclotomic subgroup, where inversion is conjugation.</summary>
+    /// <summary>
+    /// f^((p⁶−1)(p²+1)): lands in the cyclotomic subgroup, where inversion is conjugation. f is
+    /// public (a Miller loop over public points), so its inversion may take variable time.
+    /// </summary>
     internal static Fp12 EasyPart(in Fp12 f)
     {
-        var t = f.Conjugate() * f.Inverse();
+        var t = f.Conjugate() * VartimeInversion.Inverse(in f);
         return t.FrobeniusSquare() * t;
     }
 
@@ -314,13 +317,15 @@ public static class Pairing
     }
 
     /// <summary>
-    /// m^x for m in the cyclotomic subgroup, by x's width-4 NAF: m³, m⁵, m⁷ precomputed, the top
-    /// digit (1, six places above the next) entered as m⁸ = m⁷·m to skip three squarings, and the
-    /// negative digits multiplied as conjugates (the inverse there). 60 cyclotomic squarings and
-    /// 17 multiplications, where the plain NAF took 62 and 23 (gnark-crypto's add-sub chain for
-    /// this x has the same counts).
+    /// m^x for m in the cyclotomic subgroup, by x's width-4 NAF with Granger–Scott squarings: m³,
+    /// m⁵, m⁷ precomputed, the top digit (1, six places above the next) entered as m⁸ = m⁷·m to
+    /// skip three squarings, the negative digits multiplied as conjugates (the inverse there).
+    /// 60 cyclotomic squarings and 17 multiplications, where the plain NAF took 62 and 23
+    /// (gnark-crypto's add-sub chain for this x has the same counts). <see cref="ExpByX"/> is
+    /// faster; this stays for the measurements in docs/PERFORMANCE.md and as a second
+    /// implementation for the tests.
     /// </summary>
-    internal static Fp12 ExpByX(in Fp12 m)
+    internal static Fp12 ExpByXUncompressed(in Fp12 m)
     {
         var digits = XWnaf4;
         var m2 = m.CyclotomicSquared();
@@ -348,13 +353,13 @@ public static class Pairing
     }
 
     /// <summary>
-    /// m^x as ExpByX, with Karabina's compressed squaring: one run of 62 compressed squarings of
-    /// m, the powers m^(2^k) at the 13 positions k > 0 of non-zero digits of x's width-4 NAF
-    /// decompressed together (one Fp2 inversion), then multiplied by digit value and combined as
-    /// Π_d A_d^d by Yao's method: 16 multiplications and one cyclotomic squaring.
-    /// Kept beside ExpByX for the measurements in docs/PERFORMANCE.md.
+    /// m^x for m in the cyclotomic subgroup, with Karabina's compressed squaring: one run of 62
+    /// compressed squarings of m (six Fp2 squarings each instead of nine), the powers m^(2^k) at
+    /// the 13 positions k &gt; 0 of non-zero digits of x's width-4 NAF decompressed together (one
+    /// variable-time Fp2 inversion for all), then grouped by digit value, negative digits as
+    /// conjugates, and combined by Yao's method: 16 multiplications and one cyclotomic squaring.
     /// </summary>
-    internal static Fp12 ExpByXCompressed(in Fp12 m)
+    internal static Fp12 ExpByX(in Fp12 m)
     {
         var digits = XWnaf4;
         Span<CompressedCyclotomic> snapshots = stackalloc CompressedCyclotomic[XWnaf4NonZeroAbove0];
