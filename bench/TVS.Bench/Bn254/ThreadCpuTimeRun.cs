@@ -92,6 +92,27 @@ public static class ThreadCpuTimeRun
         Measure("G2SubgroupCheck", 1, () => q.IsInSubgroup(), samples);
         Measure("Msm64", 1, () => Msm.G1(points, scalars), samples);
         Measure("MillerLoop", 1, () => Pairing.MillerLoop([p], [q]), samples);
+        var cyclotomic = Pairing.EasyPart(in f);
+        Measure("CyclotomicSquare", 100, () => { var x = cyclotomic; for (int i = 0; i < 100; i++) x = x.CyclotomicSquared(); return x; }, samples);
+        Measure("Fp12Mul", 100, () => { var x = cyclotomic; for (int i = 0; i < 100; i++) x *= f; return x; }, samples);
+        Measure("Fp12Inverse", 1, () => f.Inverse(), samples);
+        Measure("EasyPart", 1, () => Pairing.EasyPart(in f), samples);
+        Measure("ExpByX", 1, () => Pairing.ExpByX(in cyclotomic), samples);
+        if (Environment.GetEnvironmentVariable("TVS_BENCH_KARABINA") == "1")
+        {
+            // The pieces of Karabina's squaring and the exponentiation by x without it (issue 15),
+            // for the comparison in docs/PERFORMANCE.md; the baseline build has none of them.
+            var compressed = Cyclotomic.Compress(in cyclotomic);
+            Measure("CompressedSquare", 100, () => Cyclotomic.Square(in compressed, 100), samples);
+            Measure("Decompress", 1, () => Cyclotomic.Decompress(in compressed), samples);
+            var batch = new CompressedCyclotomic[13];
+            for (int i = 0; i < batch.Length; i++) batch[i] = Cyclotomic.Square(in compressed, i + 1);
+            var decompressed = new Fp12[batch.Length];
+            var scratch = new Fp2[3 * batch.Length];
+            Measure("DecompressBatch13", 1, () => { Cyclotomic.DecompressBatch(batch, decompressed, scratch); return decompressed; }, samples);
+            Measure("Fp2Inverse", 1, () => a2.Inverse(), samples);
+            Measure("ExpByXUncompressed", 1, () => Pairing.ExpByXUncompressed(in cyclotomic), samples);
+        }
         Measure("FinalExponentiation", 1, () => Pairing.FinalExponentiation(in f), samples);
     }
 }
