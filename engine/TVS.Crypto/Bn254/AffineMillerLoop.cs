@@ -28,11 +28,12 @@ namespace TVS.Crypto.Bn254;
 public sealed class AffineMillerLoop
 {
     /// <summary>
-    /// Below this many on-the-fly pairs the projective loop is cheaper: each step's Fp2 inversion
-    /// (an exponentiation, ~380 Fp multiplications) is shared by too few pairs to pay for itself
-    /// (docs/bn254.md, "Affine batch Miller loop").
+    /// Below this many on-the-fly pairs the projective loop is cheaper: each step's inversion (a
+    /// variable-time binary inversion in Fp, <see cref="VartimeInversion"/>; the inputs are public)
+    /// is shared by too few pairs to pay for itself (docs/bn254.md, "Affine batch Miller loop";
+    /// measured by <c>bench/TVS.Bench -- --thread-cpu-time-groth16</c>).
     /// </summary>
-    public const int MinimumPairs = 32;
+    public const int MinimumPairs = 8;
 
     private Fp2[] _tx = [], _ty = [], _den = [];
     private Fp[] _yInv = [], _xOverY = [], _fpPrefix = [], _norm = [];
@@ -108,7 +109,7 @@ public sealed class AffineMillerLoop
             acc *= p[j].Y;
         }
         if (acc.IsZero) return false;
-        var inv = acc.Inverse();
+        var inv = VartimeInversion.Inverse(in acc);
         for (int j = n - 1; j >= 0; j--)
         {
             var yInv = inv * _fpPrefix[j];
@@ -148,7 +149,7 @@ public sealed class AffineMillerLoop
             acc *= norm;
         }
         if (acc.IsZero) return false;
-        var inv = acc.Inverse();
+        var inv = VartimeInversion.Inverse(in acc);
         for (int j = n - 1; j >= 0; j--)
         {
             var normInv = inv * _fpPrefix[j];

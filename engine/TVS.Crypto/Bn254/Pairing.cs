@@ -69,7 +69,7 @@ public sealed class G2Prepared
             acc *= lines[i].R0;
         }
         if (acc.IsZero) return null;
-        var inv = acc.Inverse();
+        var inv = VartimeInversion.Inverse(in acc);
         var normalized = new Fp2[2 * lines.Length];
         for (int i = lines.Length - 1; i >= 0; i--)
         {
@@ -266,7 +266,7 @@ public static class Pairing
                 acc *= p[j].Y;
             }
             if (acc.IsZero) return false;
-            var inv = acc.Inverse();
+            var inv = VartimeInversion.Inverse(in acc);
             for (int j = p.Length - 1; j >= 0; j--)
             {
                 if (p[j].IsInfinity || q[j].IsInfinity) continue;

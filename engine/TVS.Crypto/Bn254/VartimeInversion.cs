@@ -10,8 +10,9 @@ namespace TVS.Crypto.Bn254;
 /// </summary>
 /// <remarks>
 /// Variable time: its branches and running time depend on the value inverted. It is for public
-/// values only, the final exponentiation of a pairing check (the Miller loop's output over public
-/// proofs and keys, and powers of it). Everything else keeps the constant-time Fermat inversion
+/// values only: the final exponentiation of a pairing check (the Miller loop's output over public
+/// proofs and keys, and powers of it), the affine batch Miller loop's slopes and 1/y_P of proof
+/// and key points, and the normalisation of a verification key's prepared lines. Everything else keeps the constant-time Fermat inversion
 /// of <see cref="Fp.Inverse"/>, <see cref="Fp2.Inverse"/>, <see cref="Fp6.Inverse"/> and
 /// <see cref="Fp12.Inverse"/>, whose tower formulas the methods here repeat over this Fp inversion.
 /// </remarks>
