@@ -46,8 +46,13 @@ public struct Fp2 : IField<Fp2>
         return r;
     }
 
+    // Multiplication, squaring and ξ are compiled once each (NoInlining) around fully inlined
+    // Montgomery code: inlined into the Fp6/Fp12 formulas, their bodies exhausted the JIT's
+    // inlining budget a few products in, leaving the rest of the formula calling Madd2, MulHiLo
+    // and the modulus' constant getters one by one (DOTNET_JitDisasm).
+
     /// <summary>Karatsuba with lazy reduction: three 512-bit products, one Montgomery reduction per coefficient.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static Fp2 operator *(in Fp2 a, in Fp2 b)
     {
         Fp2 r;
@@ -88,7 +93,7 @@ public struct Fp2 : IField<Fp2>
     }
 
     /// <summary>(a+b)(a−b) + 2ab·u: two Fp multiplications, their left operands a+b and 2a unreduced.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public readonly Fp2 Squared()
     {
         Fp2 r;
@@ -136,7 +141,7 @@ public struct Fp2 : IField<Fp2>
     }
 
     /// <summary>Multiplication by ξ = 9 + u, the non-residue that builds Fp6: (9a − b) + (a + 9b)·u, one small reduction per coefficient.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public readonly Fp2 MulByNonResidue()
     {
         Fp2 r;
@@ -206,10 +211,10 @@ public struct Fp2 : IField<Fp2>
     }
 
     // The curve formulas (ShortWeierstrass<F>) see the field through IField<F>: there the
-    // multiplications are calls to fully inlined code, the cheap operations inline.
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    // multiplications are calls to fully inlined code (the operators above), the cheap operations inline.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Fp2 IField<Fp2>.operator *(in Fp2 a, in Fp2 b) => a * b;
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     readonly Fp2 IField<Fp2>.Squared() => Squared();
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Fp2 IField<Fp2>.operator +(in Fp2 a, in Fp2 b) => a + b;
