@@ -270,13 +270,14 @@ public static class Montgomery<M> where M : struct, IModulus4
     //
     // Bounds the code below relies on, for q < 2²⁵⁴ (both BN254 moduli: q₃ < 2⁶²), R = 2²⁵⁶:
     // - a sum of two reduced values is < 2q < 2²⁵⁵: it fits in four limbs without a carry out;
-    // - the CIOS Mul above accepts an unreduced left operand x < R as long as y < q: its running
-    //   value stays below 2q at every step whatever the digit of x (t' = (t + xᵢy + mq)/2⁶⁴ <
-    //   (2q + (2⁶⁴−1)q + (2⁶⁴−1)q)/2⁶⁴ < 2q), and the result xy/R + ... is < (xy + Rq)/R < 2q for
-    //   xy < qR, so one ReduceOnce still ends below q;
+    // - the CIOS Mul above accepts an unreduced left operand x < R as long as y < q: each outer
+    //   step takes one 64-bit digit of x, whatever its value, and the running value stays below
+    //   2q (t' = (t + xᵢ·y + m·q)/2⁶⁴ < (2q + (2⁶⁴−1)q + (2⁶⁴−1)q)/2⁶⁴ < 2q), which is all the
+    //   no-carry shortcut needs besides y < q and q₃'s spare top bit; the result (xy + M·q)/R is
+    //   below 2q when xy < qR, so the final ReduceOnce still ends below q;
     // - a product of two values below 2q is < 4q² < 2⁵¹⁰: it fits in eight limbs;
-    // - RedcWide needs T < q·R (then (T + mq·R⁰…)/R < 2q): a0b1 + a1b0 < 2q² < qR since 2q < R,
-    //   and a0b0 − a1b1 + qR (the borrow case) < qR.
+    // - RedcWide needs T < q·R, then (T + M·q)/R < 2q with M < R: c1 = a0b1 + a1b0 < 2q² < qR
+    //   since 2q < R, and c0 = a0b0 − a1b1, plus qR when negative, lies in (qR − q², qR).
 
     /// <summary>The 512-bit product x·y as low and high four limbs (schoolbook, operand scanning).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
