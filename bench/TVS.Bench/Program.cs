@@ -6,8 +6,8 @@ public static class Program
 {
     public static void Main(string[] args)
     {
-        if (args is ["--thread-cpu-time", var samples])
-            Bn254.ThreadCpuTimeRun.Run(int.Parse(samples, System.Globalization.CultureInfo.InvariantCulture));
+        if (args is ["--thread-cpu-time", var samples, .. var kernels])
+            Bn254.ThreadCpuTimeRun.Run(int.Parse(samples, System.Globalization.CultureInfo.InvariantCulture), kernels);
         else if (args is ["--thread-cpu-time-groth16", var groth16Samples])
             Groth16.Groth16ThreadCpuTimeRun.Run(int.Parse(groth16Samples, System.Globalization.CultureInfo.InvariantCulture));
         else if (args is ["--thread-cpu-time-dleq", var dleqSamples])

@@ -11,7 +11,8 @@ namespace TVS.Bench.Bn254;
 /// several-fold between runs of the same machine code (docs/PERFORMANCE.md). Run each build in
 /// turn, several times, and compare the best runs:
 /// <c>dotnet run -c Release --project bench/TVS.Bench -- --thread-cpu-time 7</c> (samples per
-/// kernel); prints name, minimum and median ns per operation, tab-separated. Linux only.
+/// kernel; kernel names after it restrict the run to those); prints name, minimum and median ns
+/// per operation, tab-separated. Linux only.
 /// </summary>
 public static class ThreadCpuTimeRun
 {
@@ -32,12 +33,22 @@ public static class ThreadCpuTimeRun
 
     private static volatile object? _sink;
 
+    private static string[] _only = [];
+
     internal static void Measure(string name, int operationsPerCall, Func<object> kernel, int samples)
     {
-        for (int i = 0; i < 3; i++) _sink = kernel();
-        double start = ThreadCpuNs();
+        if (_only.Length > 0 && Array.IndexOf(_only, name) < 0) return;
+        // Warm-up in three rounds with pauses between them: the tiered JIT compiles the optimised
+        // code on a background thread, which a loaded machine can delay past a single round (a
+        // run then times tier-0 code throughout).
         int calls = 0;
-        while (ThreadCpuNs() - start < SampleCpuNs) { _sink = kernel(); calls++; }
+        for (int round = 0; round < 3; round++)
+        {
+            double start = ThreadCpuNs();
+            calls = 0;
+            while (ThreadCpuNs() - start < SampleCpuNs) { _sink = kernel(); calls++; }
+            Thread.Sleep(100);
+        }
         var perOperation = new double[samples];
         for (int s = 0; s < samples; s++)
         {
@@ -49,8 +60,9 @@ public static class ThreadCpuTimeRun
         Console.WriteLine($"{name}\t{perOperation[0]:F1}\t{perOperation[samples / 2]:F1}");
     }
 
-    public static void Run(int samples)
+    public static void Run(int samples, string[] only)
     {
+        _only = only;
         var rng = new Random(1);
         BigInteger Rand(BigInteger m) { var b = new byte[33]; rng.NextBytes(b); b[32] = 0; return new BigInteger(b) % m; }
         var fa = Fp.FromBigInteger(Rand(Fp.Modulus));
@@ -74,10 +86,27 @@ public static class ThreadCpuTimeRun
         }
         var f = Pairing.MillerLoop([p], [q]);
         ulong k1 = (ulong)rng.NextInt64(), k2 = (ulong)rng.NextInt64();
+        var c2 = new Fp2(fa + fb, fa - fb);
+        var a6 = new Fp6(a2, b2, c2);
+        var b6 = new Fp6(c2, a2, b2);
+        var g = f.Squared();
+        var cyc = Pairing.FinalExponentiation(in f);
 
         Measure("FpMul", 1000, () => { var x = fa; for (int i = 0; i < 1000; i++) Fp.Mul(in x, in fb, out x); return x; }, samples);
         Measure("FrMul", 1000, () => { var x = ra; for (int i = 0; i < 1000; i++) Fr.Mul(in x, in rb, out x); return x; }, samples);
         Measure("Fp2Mul", 1000, () => { var x = a2; for (int i = 0; i < 1000; i++) x *= b2; return x; }, samples);
+        Measure("Fp2MulPrevious", 1000, () => { var x = a2; for (int i = 0; i < 1000; i++) x = Fp2.MulFused(in x, in b2); return x; }, samples);
+        Measure("Fp2MulFusedUnreducedSum", 1000, () => { var x = a2; for (int i = 0; i < 1000; i++) x = Fp2.MulFusedUnreducedSum(in x, in b2); return x; }, samples);
+        Measure("Fp2SquarePrevious", 1000, () => { var x = a2; for (int i = 0; i < 1000; i++) x = x.SquaredFused(); return x; }, samples);
+        Measure("MulByXiPrevious", 1000, () => { var x = a2; for (int i = 0; i < 1000; i++) x = x.MulByNonResidueChained(); return x; }, samples);
+        Measure("Fp2Square", 1000, () => { var x = a2; for (int i = 0; i < 1000; i++) x = x.Squared(); return x; }, samples);
+        Measure("MulByXi", 1000, () => { var x = a2; for (int i = 0; i < 1000; i++) x = x.MulByNonResidue(); return x; }, samples);
+        Measure("Fp6Mul", 100, () => { var x = a6; for (int i = 0; i < 100; i++) x *= b6; return x; }, samples);
+        Measure("Fp6Square", 100, () => { var x = a6; for (int i = 0; i < 100; i++) x = x.Squared(); return x; }, samples);
+        Measure("Fp12Mul", 100, () => { var x = f; for (int i = 0; i < 100; i++) x *= g; return x; }, samples);
+        Measure("Fp12Square", 100, () => { var x = f; for (int i = 0; i < 100; i++) x = x.Squared(); return x; }, samples);
+        Measure("Fp12MulBy034", 100, () => { var x = f; for (int i = 0; i < 100; i++) x = x.MulBy034(in b2, in a2, in c2); return x; }, samples);
+        Measure("Fp12CyclotomicSquare", 100, () => { var x = cyc; for (int i = 0; i < 100; i++) x = x.CyclotomicSquared(); return x; }, samples);
         Measure("G1Double", 100, () => { var x = pj; for (int i = 0; i < 100; i++) x = x.Double(); return x; }, samples);
         Measure("G1AddMixed", 100, () => { var x = pj; for (int i = 0; i < 100; i++) x = x.AddMixed(in p); return x; }, samples);
         Measure("G1Add", 100, () => { var x = pj; for (int i = 0; i < 100; i++) x = x.Add(in pj); return x; }, samples);

@@ -46,9 +46,30 @@ public struct Fp2 : IField<Fp2>
         return r;
     }
 
-    /// <summary>Karatsuba: three Fp multiplications.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    // Multiplication, squaring and ξ are compiled once each (NoInlining) around fully inlined
+    // Montgomery code: inlined into the Fp6/Fp12 formulas, their bodies exhausted the JIT's
+    // inlining budget a few products in, leaving the rest of the formula calling Madd2, MulHiLo
+    // and the modulus' constant getters one by one (DOTNET_JitDisasm).
+
+    /// <summary>Karatsuba with lazy reduction: three 512-bit products, one Montgomery reduction per coefficient.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static Fp2 operator *(in Fp2 a, in Fp2 b)
+    {
+        Fp2 r;
+        Montgomery<FpModulus>.MulComplex(in a.C0.V, in a.C1.V, in b.C0.V, in b.C1.V, out r.C0.V, out r.C1.V);
+        return r;
+    }
+
+    /// <summary>Karatsuba by three fused multiplications with one unreduced sum: the alternative to lazy reduction (tests, benches).</summary>
+    internal static Fp2 MulFusedUnreducedSum(in Fp2 a, in Fp2 b)
+    {
+        Fp2 r;
+        Montgomery<FpModulus>.MulComplexFused(in a.C0.V, in a.C1.V, in b.C0.V, in b.C1.V, out r.C0.V, out r.C1.V);
+        return r;
+    }
+
+    /// <summary>The previous multiplication (three fused Fp multiplications), kept as the tests' and benches' reference.</summary>
+    internal static Fp2 MulFused(in Fp2 a, in Fp2 b)
     {
         Fp.Mul(in a.C0, in b.C0, out var t0);
         Fp.Mul(in a.C1, in b.C1, out var t1);
@@ -71,9 +92,17 @@ public struct Fp2 : IField<Fp2>
         return r;
     }
 
-    /// <summary>(a+b)(a−b) + 2ab·u: two Fp multiplications.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    /// <summary>(a+b)(a−b) + 2ab·u: two Fp multiplications, their left operands a+b and 2a unreduced.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public readonly Fp2 Squared()
+    {
+        Fp2 r;
+        Montgomery<FpModulus>.SquareComplex(in C0.V, in C1.V, out r.C0.V, out r.C1.V);
+        return r;
+    }
+
+    /// <summary>The previous squaring, kept as the tests' and benches' reference.</summary>
+    internal readonly Fp2 SquaredFused()
     {
         Fp.Add(in C0, in C1, out var s);
         Fp.Sub(in C0, in C1, out var d);
@@ -111,9 +140,18 @@ public struct Fp2 : IField<Fp2>
         return r;
     }
 
-    /// <summary>Multiplication by ξ = 9 + u, the non-residue that builds Fp6.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    /// <summary>Multiplication by ξ = 9 + u, the non-residue that builds Fp6: (9a − b) + (a + 9b)·u, one small reduction per coefficient.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public readonly Fp2 MulByNonResidue()
+    {
+        Fp2 r;
+        Montgomery<FpModulus>.Mul9Sub(in C0.V, in C1.V, out r.C0.V);
+        Montgomery<FpModulus>.Mul9Add(in C1.V, in C0.V, out r.C1.V);
+        return r;
+    }
+
+    /// <summary>The previous multiplication by ξ (ten modular additions), kept as the tests' and benches' reference.</summary>
+    internal readonly Fp2 MulByNonResidueChained()
     {
         // (a + b·u)(9 + u) = (9a − b) + (a + 9b)·u
         Fp.Double(in C0, out var a2); Fp.Double(in a2, out var a4); Fp.Double(in a4, out var a8);
@@ -173,10 +211,10 @@ public struct Fp2 : IField<Fp2>
     }
 
     // The curve formulas (ShortWeierstrass<F>) see the field through IField<F>: there the
-    // multiplications are calls to fully inlined code, the cheap operations inline.
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    // multiplications are calls to fully inlined code (the operators above), the cheap operations inline.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Fp2 IField<Fp2>.operator *(in Fp2 a, in Fp2 b) => a * b;
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     readonly Fp2 IField<Fp2>.Squared() => Squared();
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Fp2 IField<Fp2>.operator +(in Fp2 a, in Fp2 b) => a + b;

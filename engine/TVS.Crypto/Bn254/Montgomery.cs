@@ -266,6 +266,254 @@ public static class Montgomery<M> where M : struct, IModulus4
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Square(in Limbs4 x, out Limbs4 z) => Mul(in x, in x, out z);
 
+    // ---- Lazy reduction for the extension tower (Fp2 = Fp[u]/(u² + 1)) ----
+    //
+    // Bounds the code below relies on, for q < 2²⁵⁴ (both BN254 moduli: q₃ < 2⁶²), R = 2²⁵⁶:
+    // - a sum of two reduced values is < 2q < 2²⁵⁵: it fits in four limbs without a carry out;
+    // - the CIOS Mul above accepts an unreduced left operand x < R as long as y < q: each outer
+    //   step takes one 64-bit digit of x, whatever its value, and the running value stays below
+    //   2q (t' = (t + xᵢ·y + m·q)/2⁶⁴ < (2q + (2⁶⁴−1)q + (2⁶⁴−1)q)/2⁶⁴ < 2q), which is all the
+    //   no-carry shortcut needs besides y < q and q₃'s spare top bit; the result (xy + M·q)/R is
+    //   below 2q when xy < qR, so the final ReduceOnce still ends below q;
+    // - a product of two values below 2q is < 4q² < 2⁵¹⁰: it fits in eight limbs;
+    // - RedcWide needs T < q·R, then (T + M·q)/R < 2q with M < R: c1 = a0b1 + a1b0 < 2q² < qR
+    //   since 2q < R, and c0 = a0b0 − a1b1, plus qR when negative, lies in (qR − q², qR).
+
+    /// <summary>The 512-bit product x·y as low and high four limbs (schoolbook, operand scanning).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MulWide(in Limbs4 x, in Limbs4 y, out Limbs4 lo, out Limbs4 hi)
+    {
+        ulong y0 = y.L0, y1 = y.L1, y2 = y.L2, y3 = y.L3;
+        ulong r0, r1, r2, r3, r4, r5, r6, r7, c, v;
+
+        v = x.L0;
+        c = MulHiLo(v, y0, out r0);
+        c = Madd1(v, y1, c, out r1);
+        c = Madd1(v, y2, c, out r2);
+        r4 = Madd1(v, y3, c, out r3);
+
+        v = x.L1;
+        c = Madd1(v, y0, r1, out r1);
+        c = Madd2(v, y1, r2, c, out r2);
+        c = Madd2(v, y2, r3, c, out r3);
+        r5 = Madd2(v, y3, r4, c, out r4);
+
+        v = x.L2;
+        c = Madd1(v, y0, r2, out r2);
+        c = Madd2(v, y1, r3, c, out r3);
+        c = Madd2(v, y2, r4, c, out r4);
+        r6 = Madd2(v, y3, r5, c, out r5);
+
+        v = x.L3;
+        c = Madd1(v, y0, r3, out r3);
+        c = Madd2(v, y1, r4, c, out r4);
+        c = Madd2(v, y2, r5, c, out r5);
+        r7 = Madd2(v, y3, r6, c, out r6);
+
+        lo = new Limbs4(r0, r1, r2, r3);
+        hi = new Limbs4(r4, r5, r6, r7);
+    }
+
+    /// <summary>
+    /// z = T·R⁻¹ mod q for a 512-bit T = hi·2²⁵⁶ + lo below q·R (Montgomery reduction, four
+    /// word steps): T + M·q &lt; 2qR &lt; 2⁵¹¹ never carries out of the eighth limb, and the
+    /// result before the final subtraction is below 2q.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RedcWide(in Limbs4 lo, in Limbs4 hi, out Limbs4 z)
+    {
+        ulong t0 = lo.L0, t1 = lo.L1, t2 = lo.L2, t3 = lo.L3;
+        ulong t4 = hi.L0, t5 = hi.L1, t6 = hi.L2, t7 = hi.L3;
+        ulong m, c, carry;
+
+        m = t0 * M.QInvNeg;
+        c = Madd0(m, M.Q0, t0);
+        c = Madd2(m, M.Q1, t1, c, out t1);
+        c = Madd2(m, M.Q2, t2, c, out t2);
+        c = Madd2(m, M.Q3, t3, c, out t3);
+        t4 = AddC(t4, c, 0, out carry);
+
+        m = t1 * M.QInvNeg;
+        c = Madd0(m, M.Q0, t1);
+        c = Madd2(m, M.Q1, t2, c, out t2);
+        c = Madd2(m, M.Q2, t3, c, out t3);
+        c = Madd2(m, M.Q3, t4, c, out t4);
+        t5 = AddC(t5, c, carry, out carry);
+
+        m = t2 * M.QInvNeg;
+        c = Madd0(m, M.Q0, t2);
+        c = Madd2(m, M.Q1, t3, c, out t3);
+        c = Madd2(m, M.Q2, t4, c, out t4);
+        c = Madd2(m, M.Q3, t5, c, out t5);
+        t6 = AddC(t6, c, carry, out carry);
+
+        m = t3 * M.QInvNeg;
+        c = Madd0(m, M.Q0, t3);
+        c = Madd2(m, M.Q1, t4, c, out t4);
+        c = Madd2(m, M.Q2, t5, c, out t5);
+        c = Madd2(m, M.Q3, t6, c, out t6);
+        t7 = t7 + c + carry;
+
+        ReduceOnce(t4, t5, t6, t7, out z);
+    }
+
+    /// <summary>x + y without reduction (inputs below 2²⁵⁵, as reduced values are: no carry out).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Limbs4 AddNoReduce(in Limbs4 x, in Limbs4 y)
+    {
+        ulong t0 = AddC(x.L0, y.L0, 0, out ulong c);
+        ulong t1 = AddC(x.L1, y.L1, c, out c);
+        ulong t2 = AddC(x.L2, y.L2, c, out c);
+        return new Limbs4(t0, t1, t2, x.L3 + y.L3 + c);
+    }
+
+    /// <summary>
+    /// (c0 + c1·u) = (a0 + a1·u)(b0 + b1·u) with u² = −1, all in Montgomery form, reducing once
+    /// per coefficient: three 512-bit products (Karatsuba, on the unreduced sums a0 + a1 and
+    /// b0 + b1, each &lt; 2q), c1 = (a0 + a1)(b0 + b1) − a0b0 − a1b1 = a0b1 + a1b0 &lt; 2q² and
+    /// c0 = a0b0 − a1b1, plus q·R when that is negative; both are below q·R, so RedcWide applies.
+    /// Inputs reduced; outputs may alias inputs (all read first).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void MulComplex(in Limbs4 a0, in Limbs4 a1, in Limbs4 b0, in Limbs4 b1, out Limbs4 c0, out Limbs4 c1)
+    {
+        Limbs4 sa = AddNoReduce(in a0, in a1);
+        Limbs4 sb = AddNoReduce(in b0, in b1);
+        MulWide(in a0, in b0, out var p0lo, out var p0hi);
+        MulWide(in a1, in b1, out var p1lo, out var p1hi);
+        MulWide(in sa, in sb, out var mlo, out var mhi);
+
+        // m − p0 − p1 (never negative)
+        ulong s0 = SubB(mlo.L0, p0lo.L0, 0, out ulong b);
+        ulong s1 = SubB(mlo.L1, p0lo.L1, b, out b);
+        ulong s2 = SubB(mlo.L2, p0lo.L2, b, out b);
+        ulong s3 = SubB(mlo.L3, p0lo.L3, b, out b);
+        ulong s4 = SubB(mhi.L0, p0hi.L0, b, out b);
+        ulong s5 = SubB(mhi.L1, p0hi.L1, b, out b);
+        ulong s6 = SubB(mhi.L2, p0hi.L2, b, out b);
+        ulong s7 = mhi.L3 - p0hi.L3 - b;
+        s0 = SubB(s0, p1lo.L0, 0, out b);
+        s1 = SubB(s1, p1lo.L1, b, out b);
+        s2 = SubB(s2, p1lo.L2, b, out b);
+        s3 = SubB(s3, p1lo.L3, b, out b);
+        s4 = SubB(s4, p1hi.L0, b, out b);
+        s5 = SubB(s5, p1hi.L1, b, out b);
+        s6 = SubB(s6, p1hi.L2, b, out b);
+        s7 = s7 - p1hi.L3 - b;
+
+        // p0 − p1, plus q·2²⁵⁶ on a borrow
+        ulong d0 = SubB(p0lo.L0, p1lo.L0, 0, out b);
+        ulong d1 = SubB(p0lo.L1, p1lo.L1, b, out b);
+        ulong d2 = SubB(p0lo.L2, p1lo.L2, b, out b);
+        ulong d3 = SubB(p0lo.L3, p1lo.L3, b, out b);
+        ulong d4 = SubB(p0hi.L0, p1hi.L0, b, out b);
+        ulong d5 = SubB(p0hi.L1, p1hi.L1, b, out b);
+        ulong d6 = SubB(p0hi.L2, p1hi.L2, b, out b);
+        ulong d7 = SubB(p0hi.L3, p1hi.L3, b, out b);
+        ulong mask = 0UL - b;
+        d4 = AddC(d4, M.Q0 & mask, 0, out ulong c);
+        d5 = AddC(d5, M.Q1 & mask, c, out c);
+        d6 = AddC(d6, M.Q2 & mask, c, out c);
+        d7 = d7 + (M.Q3 & mask) + c;
+
+        RedcWide(new Limbs4(d0, d1, d2, d3), new Limbs4(d4, d5, d6, d7), out c0);
+        RedcWide(new Limbs4(s0, s1, s2, s3), new Limbs4(s4, s5, s6, s7), out c1);
+    }
+
+    /// <summary>
+    /// The same product as <see cref="MulComplex"/> by three fused multiplications (Karatsuba),
+    /// the left sum a0 + a1 left unreduced (the CIOS bound above): the alternative to lazy reduction.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void MulComplexFused(in Limbs4 a0, in Limbs4 a1, in Limbs4 b0, in Limbs4 b1, out Limbs4 c0, out Limbs4 c1)
+    {
+        Limbs4 sa = AddNoReduce(in a0, in a1);
+        Add(in b0, in b1, out var sb);
+        Mul(in a0, in b0, out var t0);
+        Mul(in a1, in b1, out var t1);
+        Mul(in sa, in sb, out var m);
+        Sub(in m, in t0, out m);
+        Sub(in t0, in t1, out c0);
+        Sub(in m, in t1, out c1);
+    }
+
+    /// <summary>
+    /// (c0 + c1·u) = (a0 + a1·u)² with u² = −1: c0 = (a0 + a1)(a0 − a1), c1 = 2a0·a1, two fused
+    /// multiplications whose left operands (a0 + a1 and 2a0, each &lt; 2q) are left unreduced
+    /// (the CIOS bound above). Inputs reduced; outputs may alias inputs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void SquareComplex(in Limbs4 a0, in Limbs4 a1, out Limbs4 c0, out Limbs4 c1)
+    {
+        Limbs4 s = AddNoReduce(in a0, in a1);
+        Limbs4 twice = AddNoReduce(in a0, in a0);
+        Sub(in a0, in a1, out var d);
+        Limbs4 y = a1;
+        Mul(in s, in d, out c0);
+        Mul(in twice, in y, out c1);
+    }
+
+    /// <summary>z = 9x + y mod q (x, y reduced), one small reduction instead of a chain of modular additions.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Mul9Add(in Limbs4 x, in Limbs4 y, out Limbs4 z)
+        => Mul9AddBelow(x.L0, x.L1, x.L2, x.L3, y.L0, y.L1, y.L2, y.L3, out z);
+
+    /// <summary>z = 9x − y mod q (x, y reduced), computed as 9x + (q − y).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Mul9Sub(in Limbs4 x, in Limbs4 y, out Limbs4 z)
+    {
+        // q − y ∈ [1, q] for y < q: no borrow out.
+        ulong n0 = SubB(M.Q0, y.L0, 0, out ulong b);
+        ulong n1 = SubB(M.Q1, y.L1, b, out b);
+        ulong n2 = SubB(M.Q2, y.L2, b, out b);
+        ulong n3 = M.Q3 - y.L3 - b;
+        Mul9AddBelow(x.L0, x.L1, x.L2, x.L3, n0, n1, n2, n3, out z);
+    }
+
+    /// <summary>
+    /// z = (9x + y) mod q for x &lt; q, y ≤ q. The sum t &lt; 10q &lt; 2²⁵⁸ takes five limbs; the
+    /// quotient estimate k = ⌊(t ≫ 194) / ((q ≫ 194) + 1)⌋ (a division by a constant, which the
+    /// JIT turns into a multiplication) never exceeds ⌊t/q⌋ and falls short of it by at most one,
+    /// so t − k·q &lt; 2q and one conditional subtraction finishes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Mul9AddBelow(ulong x0, ulong x1, ulong x2, ulong x3, ulong y0, ulong y1, ulong y2, ulong y3, out Limbs4 z)
+    {
+        // 8x by shifts (x < 2²⁵⁴: the top limb of 8x is below 4), then + x + y.
+        ulong e0 = x0 << 3;
+        ulong e1 = (x1 << 3) | (x0 >> 61);
+        ulong e2 = (x2 << 3) | (x1 >> 61);
+        ulong e3 = (x3 << 3) | (x2 >> 61);
+        ulong e4 = x3 >> 61;
+        ulong t0 = AddC(e0, x0, 0, out ulong c);
+        ulong t1 = AddC(e1, x1, c, out c);
+        ulong t2 = AddC(e2, x2, c, out c);
+        ulong t3 = AddC(e3, x3, c, out c);
+        ulong t4 = e4 + c;
+        t0 = AddC(t0, y0, 0, out c);
+        t1 = AddC(t1, y1, c, out c);
+        t2 = AddC(t2, y2, c, out c);
+        t3 = AddC(t3, y3, c, out c);
+        t4 += c;
+
+        ulong k = ((t4 << 62) | (t3 >> 2)) / ((M.Q3 >> 2) + 1);
+        // t − k·q (k < 16, so k·q fits in five limbs; the difference is in [0, 2q))
+        ulong h0 = MulHiLo(k, M.Q0, out ulong l0);
+        ulong h1 = MulHiLo(k, M.Q1, out ulong l1);
+        ulong h2 = MulHiLo(k, M.Q2, out ulong l2);
+        ulong h3 = MulHiLo(k, M.Q3, out ulong l3);
+        l1 = AddC(l1, h0, 0, out c);
+        l2 = AddC(l2, h1, c, out c);
+        l3 = AddC(l3, h2, c, out c);
+        ulong l4 = h3 + c;
+        t0 = SubB(t0, l0, 0, out ulong b);
+        t1 = SubB(t1, l1, b, out b);
+        t2 = SubB(t2, l2, b, out b);
+        t3 = SubB(t3, l3, b, out b);
+        _ = t4 - l4 - b; // zero: the difference is below 2q < 2²⁵⁶
+        ReduceOnce(t0, t1, t2, t3, out z);
+    }
+
     /// <summary>z = x + y mod q (inputs reduced; q &lt; 2²⁵⁵ so the sum fits in 256 bits).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Add(in Limbs4 x, in Limbs4 y, out Limbs4 z)
