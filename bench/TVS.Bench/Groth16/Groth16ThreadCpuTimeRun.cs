@@ -42,6 +42,13 @@ public static class Groth16ThreadCpuTimeRun
         ThreadCpuTimeRun.Measure("DecodeProof", 1, () => Proof.TryRead(encoded, out _), samples);
         ThreadCpuTimeRun.Measure("G2SubgroupCheck", 1, () => q.IsInSubgroup(), samples);
         ThreadCpuTimeRun.Measure("GlvMul64(rA)", 1, () => Glv.Mul(in a, 0x9E3779B97F4A7C15UL, 0xC2B2AE3D27D4EB4FUL), samples);
+        var aPoints = new G1Affine[BatchSize];
+        var k1s = new ulong[BatchSize];
+        var k2s = new ulong[BatchSize];
+        for (int i = 0; i < BatchSize; i++) { aPoints[i] = items[i].Proof.A; k1s[i] = (ulong)rng.NextInt64(); k2s[i] = (ulong)rng.NextInt64() | (1UL << 63); }
+        var glv = new AffineBatchGlv(BatchSize);
+        var negRAOut = new G1Affine[BatchSize];
+        ThreadCpuTimeRun.Measure("AffineBatchGlv(rA, n=256)", BatchSize, () => glv.TryRunNegated(aPoints, k1s, k2s, negRAOut), samples);
         ThreadCpuTimeRun.Measure("MillerLoopVariablePair(n=256)", BatchSize, () => Pairing.MillerLoop(negRA, b, default, default, scratch), samples);
         var affine = new AffineMillerLoop(BatchSize);
         ThreadCpuTimeRun.Measure("AffineMillerLoopVariablePair(n=256)", BatchSize, () => { affine.TryRun(negRA, b, default, default, out var f); return f; }, samples);

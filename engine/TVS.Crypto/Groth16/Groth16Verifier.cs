@@ -65,6 +65,8 @@ public sealed class Groth16BatchVerifier
     private ulong[] _k1 = [];
     private ulong[] _k2 = [];
     private G1Jac[] _rAJac = [];
+    private G1Affine[] _a = [];
+    private readonly AffineBatchGlv _glv = new();
     private G1Affine[] _negRA = [];
     private G2Affine[] _b = [];
     private G1Affine[] _cPoints = [];
@@ -95,6 +97,7 @@ public sealed class Groth16BatchVerifier
         _k1 = new ulong[n];
         _k2 = new ulong[n];
         _rAJac = new G1Jac[n];
+        _a = new G1Affine[n];
         _negRA = new G1Affine[n];
         _b = new G2Affine[n];
         _cPoints = new G1Affine[2 * n];
@@ -174,11 +177,18 @@ public sealed class Groth16BatchVerifier
             var coef = _coef[slot];
             var pub = it.Public.Span;
             for (int j = 0; j < pub.Length; j++) coef[j] += rf * pub[j];
-            // −rA and B for the variable Miller-loop pairs
-            _rAJac[k] = Glv.Mul(in it.Proof.A, k1, k2).Negate();
+            // A and B for the variable Miller-loop pairs (−rA, B)
+            _a[k] = it.Proof.A;
             _b[k] = it.Proof.B;
         }
-        G1Jac.BatchToAffine(_rAJac.AsSpan(0, n), _negRA.AsSpan(0, n));
+        // −rA for the whole batch in lock-step affine coordinates (one inversion per bit); one by
+        // one in Jacobian coordinates for small batches or a degenerate input.
+        if (n < AffineMillerLoop.MinimumPairs
+            || !_glv.TryRunNegated(_a.AsSpan(0, n), _k1.AsSpan(0, n), _k2.AsSpan(0, n), _negRA.AsSpan(0, n)))
+        {
+            for (int k = 0; k < n; k++) _rAJac[k] = Glv.Mul(in _a[k], _k1[k], _k2[k]).Negate();
+            G1Jac.BatchToAffine(_rAJac.AsSpan(0, n), _negRA.AsSpan(0, n));
+        }
 
         // 2. per key: Σ rC (grouped contiguously by slot), Σ r·vk_x, (Σ r)·α
         int start = 0;

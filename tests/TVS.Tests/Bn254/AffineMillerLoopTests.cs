@@ -85,3 +85,46 @@ public class AffineMillerLoopTests
         Assert.Equal(Pairing.FinalExponentiation(Pairing.MillerLoop([p], [q])), Pairing.FinalExponentiation(ok));
     }
 }
+
+/// <summary>The batch's lock-step affine r·A against <see cref="Glv.Mul"/>, one point at a time.</summary>
+public class AffineBatchGlvTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(9)]
+    [InlineData(64)]
+    public void Every_lane_equals_the_jacobian_glv_multiplication(int n)
+    {
+        var rng = new Random(53 + n);
+        var a = new G1Affine[n];
+        var k1 = new ulong[n];
+        var k2 = new ulong[n];
+        for (int j = 0; j < n; j++)
+        {
+            a[j] = G1Jac.ScalarMul(G1Affine.Generator, CurveTests.RandomScalar(rng)).ToAffine();
+            k1[j] = (ulong)rng.NextInt64() ^ ((ulong)rng.Next() << 40);
+            k2[j] = (ulong)rng.NextInt64() | (1UL << 63);
+        }
+        // Edge scalars: k1 = 0, k1 = 2^64 − 1 (every bit pair 1 or 3), k2 = 2^63 (one bit).
+        if (n > 3) { k1[0] = 0; k1[1] = ulong.MaxValue; k2[2] = 1UL << 63; k2[3] = ulong.MaxValue; }
+        var result = new G1Affine[n];
+        var glv = new AffineBatchGlv();
+        Assert.True(glv.TryRunNegated(a, k1, k2, result));
+        for (int j = 0; j < n; j++)
+            Assert.Equal(Glv.Mul(in a[j], k1[j], k2[j]).Negate().ToAffine(), result[j]);
+        // Reused for a smaller batch.
+        Assert.True(glv.TryRunNegated(a.AsSpan(1), k1.AsSpan(1), k2.AsSpan(1), result));
+        if (n > 1) Assert.Equal(Glv.Mul(in a[1], k1[1], k2[1]).Negate().ToAffine(), result[0]);
+    }
+
+    [Fact]
+    public void A_k2_without_its_top_bit_or_a_point_at_infinity_is_refused()
+    {
+        var glv = new AffineBatchGlv();
+        var result = new G1Affine[2];
+        var g = G1Affine.Generator;
+        Assert.False(glv.TryRunNegated([g, g], [1UL, 2UL], [1UL << 63, 5UL], result));
+        Assert.False(glv.TryRunNegated([g, G1Affine.Infinity], [1UL, 2UL], [1UL << 63, 1UL << 63], result));
+        Assert.True(glv.TryRunNegated([g, g], [1UL, 2UL], [1UL << 63, 1UL << 63], result));
+    }
+}
