@@ -79,25 +79,18 @@ public sealed class AffineBatchGlv
         }
     }
 
-    /// <summary>Inverts _den[j] for the lanes in <paramref name="lanes"/> (all if null) with one inversion.</summary>
+    /// <summary>
+    /// Inverts _den[j] in place for the lanes in <paramref name="lanes"/> (all if null) with one
+    /// inversion; the other lanes' slots are set to 0 and left alone. False if a lane's denominator is 0.
+    /// </summary>
     private bool InvertDenominators(int n, byte[]? lanes)
     {
-        var acc = Fp.One;
         for (int j = 0; j < n; j++)
         {
-            if (lanes != null && lanes[j] == 0) continue;
-            _prefix[j] = acc;
-            acc *= _den[j];
+            if (lanes != null && lanes[j] == 0) _den[j] = Fp.Zero;
+            else if (_den[j].IsZero) return false;
         }
-        if (acc.IsZero) return false;
-        var inv = VartimeInversion.Inverse(in acc);
-        for (int j = n - 1; j >= 0; j--)
-        {
-            if (lanes != null && lanes[j] == 0) continue;
-            var dj = _den[j];
-            _den[j] = inv * _prefix[j];
-            inv *= dj;
-        }
+        VartimeInversion.InvertNonZero(_den.AsSpan(0, n), _prefix.AsSpan(0, n));
         return true;
     }
 

@@ -141,21 +141,14 @@ internal static class Cyclotomic
             throw new ArgumentException("Cyclotomic.DecompressBatch: result needs g.Length slots and scratch 3·g.Length");
         var numerators = scratch[..n];
         var denominators = scratch.Slice(n, n); // zero marks g = 1: a real denominator never is
-        var prefix = scratch.Slice(2 * n, n);   // prefix[i] = d0·…·d(i−1) over the real denominators
-        var product = Fp2.One;
         for (int i = 0; i < n; i++)
         {
-            prefix[i] = product;
-            if (TryA3Fraction(in g[i], out numerators[i], out denominators[i])) product *= denominators[i];
-            else denominators[i] = Fp2.Zero;
+            if (!TryA3Fraction(in g[i], out numerators[i], out denominators[i])) denominators[i] = Fp2.Zero;
         }
-        var inverse = VartimeInversion.Inverse(in product); // (d0·…·d(n−1))⁻¹
-        for (int i = n - 1; i >= 0; i--)
+        VartimeInversion.InvertNonZero(denominators, scratch.Slice(2 * n, n));
+        for (int i = 0; i < n; i++)
         {
-            if (denominators[i].IsZero) { result[i] = Fp12.One; continue; }
-            var a3 = numerators[i] * (inverse * prefix[i]); // 1/dᵢ = (d0…dᵢ)⁻¹ · (d0…dᵢ₋₁)
-            inverse *= denominators[i];                     // (d0…dᵢ₋₁)⁻¹ for the next step
-            result[i] = Complete(in g[i], in a3);
+            result[i] = denominators[i].IsZero ? Fp12.One : Complete(in g[i], numerators[i] * denominators[i]);
         }
     }
 }

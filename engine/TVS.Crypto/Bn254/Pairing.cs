@@ -61,22 +61,18 @@ public sealed class G2Prepared
 
     private static Fp2[]? Normalize(LineCoefficients[] lines)
     {
-        var prefix = new Fp2[lines.Length];
-        var acc = Fp2.One;
+        var r0Inv = new Fp2[lines.Length];
         for (int i = 0; i < lines.Length; i++)
         {
-            prefix[i] = acc;
-            acc *= lines[i].R0;
+            if (lines[i].R0.IsZero) return null;
+            r0Inv[i] = lines[i].R0;
         }
-        if (acc.IsZero) return null;
-        var inv = VartimeInversion.Inverse(in acc);
+        VartimeInversion.InvertNonZero(r0Inv, new Fp2[lines.Length]);
         var normalized = new Fp2[2 * lines.Length];
-        for (int i = lines.Length - 1; i >= 0; i--)
+        for (int i = 0; i < lines.Length; i++)
         {
-            var r0Inv = inv * prefix[i];
-            inv *= lines[i].R0;
-            normalized[2 * i] = lines[i].R1 * r0Inv;
-            normalized[2 * i + 1] = lines[i].R2 * r0Inv;
+            normalized[2 * i] = lines[i].R1 * r0Inv[i];
+            normalized[2 * i + 1] = lines[i].R2 * r0Inv[i];
         }
         return normalized;
     }
@@ -256,25 +252,16 @@ public static class Pairing
 
         private static bool Prepare(ReadOnlySpan<G1Affine> p, ReadOnlySpan<G2Prepared> q, Span<Fp> yInv, Span<Fp> xOverY)
         {
-            // Infinity pairs are skipped, and count as 1 in the product of y_P's.
-            var acc = Fp.One;
+            // Infinity pairs are skipped (their slot stays 0 through the inversion).
             for (int j = 0; j < p.Length; j++)
             {
+                yInv[j] = Fp.Zero;
                 if (p[j].IsInfinity || q[j].IsInfinity) continue;
-                if (q[j].Normalized is null) return false;
-                xOverY[j] = acc;
-                acc *= p[j].Y;
+                if (q[j].Normalized is null || p[j].Y.IsZero) return false;
+                yInv[j] = p[j].Y;
             }
-            if (acc.IsZero) return false;
-            var inv = VartimeInversion.Inverse(in acc);
-            for (int j = p.Length - 1; j >= 0; j--)
-            {
-                if (p[j].IsInfinity || q[j].IsInfinity) continue;
-                var yi = inv * xOverY[j];
-                inv *= p[j].Y;
-                yInv[j] = yi;
-                xOverY[j] = p[j].X * yi;
-            }
+            VartimeInversion.InvertNonZero(yInv, xOverY);
+            for (int j = 0; j < p.Length; j++) xOverY[j] = p[j].X * yInv[j];
             return true;
         }
 

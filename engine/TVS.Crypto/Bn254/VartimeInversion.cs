@@ -82,6 +82,49 @@ internal static class VartimeInversion
         return new Fp(z);
     }
 
+    /// <summary>
+    /// Inverts every non-zero element of <paramref name="values"/> in place with one inversion
+    /// (Montgomery's trick: three multiplications per element); zeros stay zero, so a caller can
+    /// mark the slots to leave alone with 0 and must check its real values for 0 itself.
+    /// <paramref name="prefix"/> needs <c>values.Length</c> slots; nothing is allocated.
+    /// </summary>
+    public static void InvertNonZero(Span<Fp> values, Span<Fp> prefix)
+    {
+        var acc = Fp.One;
+        for (int i = 0; i < values.Length; i++)
+        {
+            prefix[i] = acc;
+            if (!values[i].IsZero) acc *= values[i];
+        }
+        var inv = Inverse(in acc);
+        for (int i = values.Length - 1; i >= 0; i--)
+        {
+            if (values[i].IsZero) continue;
+            var v = values[i];
+            values[i] = inv * prefix[i];
+            inv *= v;
+        }
+    }
+
+    /// <summary><see cref="InvertNonZero(Span{Fp}, Span{Fp})"/> in Fp2.</summary>
+    public static void InvertNonZero(Span<Fp2> values, Span<Fp2> prefix)
+    {
+        var acc = Fp2.One;
+        for (int i = 0; i < values.Length; i++)
+        {
+            prefix[i] = acc;
+            if (!values[i].IsZero) acc *= values[i];
+        }
+        var inv = Inverse(in acc);
+        for (int i = values.Length - 1; i >= 0; i--)
+        {
+            if (values[i].IsZero) continue;
+            var v = values[i];
+            values[i] = inv * prefix[i];
+            inv *= v;
+        }
+    }
+
     /// <summary>1/(c0 + c1·u) = (c0 − c1·u)/(c0² + c1²).</summary>
     public static Fp2 Inverse(in Fp2 a)
     {
